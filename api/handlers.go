@@ -1,0 +1,379 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tetatet/tetatet/centrifugo"
+	"github.com/tetatet/tetatet/matchmaker"
+)
+
+// Wire types of the HTTP contract (README "HTTP API").
+
+type configResponse struct {
+	CentrifugoWSURL string `json:"centrifugo_ws_url"`
+	RichAdsPubID    string `json:"richads_pub_id,omitempty"`
+	RichAdsAppID    string `json:"richads_app_id,omitempty"`
+}
+
+type meResponse struct {
+	Onboarded bool   `json:"onboarded"`
+	Nickname  string `json:"nickname,omitempty"`
+	Gender    string `json:"gender,omitempty"`
+	Age       int    `json:"age,omitempty"`
+}
+
+type profileRequest struct {
+	Nickname string `json:"nickname"`
+	Gender   string `json:"gender"`
+	Age      int    `json:"age"`
+}
+
+type searchRequest struct {
+	Gender  string `json:"gender"`
+	AgeFrom int    `json:"age_from"`
+	AgeTo   int    `json:"age_to"`
+}
+
+type partnerView struct {
+	Nickname string `json:"nickname"`
+	Gender   string `json:"gender"`
+	Age      int    `json:"age"`
+}
+
+// roomView is a room as one member sees it.
+type roomView struct {
+	ID      string      `json:"id"`
+	Channel string      `json:"channel"`
+	Me      string      `json:"me"`
+	Partner partnerView `json:"partner"`
+}
+
+type searchResponse struct {
+	State string    `json:"state"`
+	Room  *roomView `json:"room,omitempty"`
+}
+
+type personalEvent struct {
+	Type string    `json:"type"`
+	Room *roomView `json:"room,omitempty"`
+}
+
+type tokenResponse struct {
+	Token     string `json:"token"`
+	ExpiresAt int64  `json:"expires_at"`
+}
+
+type subscriptionRequest struct {
+	Channel string `json:"channel"`
+}
+
+type messageRequest struct {
+	Text        string `json:"text"`
+	ClientMsgID string `json:"client_msg_id"`
+}
+
+type messageResponse struct {
+	ID string `json:"id"`
+	TS int64  `json:"ts"`
+}
+
+func viewRoom(room matchmaker.Room, userID string) *roomView {
+	me, partner, err := room.Side(userID)
+	if err != nil {
+		return nil
+	}
+	return &roomView{ID: room.ID, Channel: centrifugo.RoomChannel(room.ID), Me: me.MemberID,
+		Partner: partnerView{Nickname: partner.Nickname, Gender: string(partner.Gender), Age: partner.Age}}
+}
+
+func viewSearch(sr matchmaker.Search, userID string) searchResponse {
+	resp := searchResponse{State: string(sr.State)}
+	if sr.Room != nil {
+		resp.Room = viewRoom(*sr.Room, userID)
+	}
+	return resp
+}
+
+func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, configResponse{CentrifugoWSURL: s.cfg.CentrifugoWSURL,
+		RichAdsPubID: s.cfg.RichAdsPubID, RichAdsAppID: s.cfg.RichAdsAppID})
+}
+
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
+	u, err := s.store.GetUser(r.Context(), identityFrom(r.Context()).TelegramID)
+	if errors.Is(err, matchmaker.ErrNoProfile) {
+		writeJSON(w, http.StatusOK, meResponse{Onboarded: false})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age})
+}
+
+func (s *Server) putMe(w http.ResponseWriter, r *http.Request) {
+	var req profileRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := identityFrom(r.Context())
+	u, err := s.store.PutProfile(r.Context(), id.TelegramID, id.Lang,
+		matchmaker.Profile{Nickname: req.Nickname, Gender: matchmaker.Gender(req.Gender), Age: req.Age})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age})
+}
+
+// userID resolves the caller's internal id; ErrNoProfile without a profile.
+func (s *Server) userID(r *http.Request) (string, error) {
+	return s.store.UserID(r.Context(), identityFrom(r.Context()).TelegramID)
+}
+
+func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
+	var req searchRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := matchmaker.Filter{Gender: matchmaker.Gender(req.Gender), AgeFrom: req.AgeFrom, AgeTo: req.AgeTo}
+	if err := f.Validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid, err := s.userID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sr, err := s.store.Search(r.Context(), uid, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if sr.Fresh {
+		s.metrics.matches.Inc()
+		s.tellMatched(r.Context(), *sr.Room, uid)
+	}
+	writeJSON(w, http.StatusOK, viewSearch(sr, uid))
+}
+
+// tellMatched pushes the match to the partner who was waiting. If the push
+// fails the partner still finds the room through GET /api/search.
+func (s *Server) tellMatched(ctx context.Context, room matchmaker.Room, userID string) {
+	_, partner, _ := room.Side(userID)
+	ev := personalEvent{Type: "matched", Room: viewRoom(room, partner.UserID)}
+	if _, err := s.pub.Publish(ctx, s.tokens.PersonalChannel(partner.UserID), ev); err != nil {
+		s.log.Warn("push match to partner", "room", room.ID, "err", err)
+	}
+}
+
+func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) {
+	uid, err := s.userID(r)
+	if errors.Is(err, matchmaker.ErrNoProfile) {
+		writeJSON(w, http.StatusOK, searchResponse{State: string(matchmaker.Idle)})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sr, err := s.store.CurrentSearch(r.Context(), uid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewSearch(sr, uid))
+}
+
+func (s *Server) deleteSearch(w http.ResponseWriter, r *http.Request) {
+	uid, err := s.userID(r)
+	if errors.Is(err, matchmaker.ErrNoProfile) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if err == nil {
+		err = s.store.CancelSearch(r.Context(), uid)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) connectionToken(w http.ResponseWriter, r *http.Request) {
+	if err := drain(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid, err := s.userID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tok, exp, err := s.tokens.Connection(uid, time.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokenResponse{Token: tok, ExpiresAt: exp.Unix()})
+}
+
+// subscriptionToken grants a room channel only to a member of the room the
+// caller is in right now.
+func (s *Server) subscriptionToken(w http.ResponseWriter, r *http.Request) {
+	var req subscriptionRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid, err := s.userID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	roomID := centrifugo.RoomID(req.Channel)
+	if roomID == "" {
+		s.fail(w, r, errForbidden)
+		return
+	}
+	sr, err := s.store.CurrentSearch(r.Context(), uid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if sr.State != matchmaker.Matched || sr.Room.ID != roomID {
+		s.fail(w, r, errForbidden)
+		return
+	}
+	me, _, _ := sr.Room.Side(uid)
+	tok, exp, err := s.tokens.Subscription(uid, req.Channel, me.MemberID, time.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokenResponse{Token: tok, ExpiresAt: exp.Unix()})
+}
+
+var roomIDPattern = regexp.MustCompile(`^[a-z2-7]{26}$`)
+
+// roomID reads {id} from the path; a malformed one is simply unknown.
+func roomID(r *http.Request) (string, error) {
+	id := chi.URLParam(r, "id")
+	if !roomIDPattern.MatchString(id) {
+		return "", errorf(http.StatusNotFound, "not_found", "room not found")
+	}
+	return id, nil
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+	rid, err := roomID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req messageRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid, err := s.userID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg, dup, published, err := s.store.AddMessage(r.Context(), uid, rid, req.Text, req.ClientMsgID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !published {
+		// Stored but not yet on the channel (new, or an earlier publish
+		// failed): publish now. On failure the client retries with the same
+		// client_msg_id and lands here again; clients drop duplicate ids.
+		pos, err := s.pub.Publish(r.Context(), centrifugo.RoomChannel(rid), centrifugo.RoomEvent{
+			Type: centrifugo.EventMessage, ID: msg.ID, From: msg.From, Text: msg.Text, TS: msg.TS})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := s.store.MarkPublished(r.Context(), rid, msg.ID, pos.Offset, pos.Epoch); err != nil {
+			s.log.Warn("mark published", "room", rid, "err", err)
+		}
+		if !dup {
+			s.metrics.messages.Inc()
+		}
+	}
+	writeJSON(w, http.StatusCreated, messageResponse{ID: msg.ID, TS: msg.TS})
+}
+
+func (s *Server) postTyping(w http.ResponseWriter, r *http.Request) {
+	rid, err := roomID(r)
+	if err == nil {
+		err = drain(w, r)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid, err := s.userID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	member, err := s.store.ActiveMember(r.Context(), uid, rid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ev := centrifugo.RoomEvent{Type: centrifugo.EventTyping, From: member}
+	if err := s.pub.PublishEphemeral(r.Context(), centrifugo.RoomChannel(rid), ev); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) postLeave(w http.ResponseWriter, r *http.Request) {
+	rid, err := roomID(r)
+	if err == nil {
+		err = drain(w, r)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid, err := s.userID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	member, closed, err := s.store.Leave(r.Context(), uid, rid, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if closed {
+		if _, err := s.pub.Publish(r.Context(), centrifugo.RoomChannel(rid), centrifugo.Left(member)); err != nil {
+			// The room is closed in Redis either way; the partner learns it
+			// from the 409 on their next message.
+			s.log.Warn("publish left", "room", rid, "err", err)
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func tgKey(id int64) string { return "t" + strconv.FormatInt(id, 10) }

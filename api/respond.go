@@ -1,0 +1,128 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/tetatet/tetatet/matchmaker"
+)
+
+// maxBody is the largest request body the API reads.
+const maxBody = 16 << 10
+
+// apiError is an error with its HTTP status and stable code.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	Field   string
+	Header  http.Header
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+var (
+	errUnauthorized = errorf(http.StatusUnauthorized, "unauthorized", "valid Telegram init data is required (Authorization: tma <initData>)")
+	errNotFound     = errorf(http.StatusNotFound, "not_found", "not found")
+	errForbidden    = errorf(http.StatusForbidden, "forbidden", "not allowed")
+)
+
+// decode reads one JSON object of at most maxBody bytes into v, refusing
+// unknown fields and trailing data.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "request body is larger than %d bytes", maxBody)
+		case errors.As(err, &typeErr):
+			return &apiError{Status: http.StatusBadRequest, Code: "invalid_json", Field: typeErr.Field,
+				Message: fmt.Sprintf("%s must be a %s", typeErr.Field, typeErr.Type)}
+		case errors.Is(err, io.EOF):
+			return errorf(http.StatusBadRequest, "invalid_json", "request body must be a JSON object")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return errorf(http.StatusBadRequest, "invalid_json", "%s", strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return errorf(http.StatusBadRequest, "invalid_json", "malformed JSON")
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errorf(http.StatusBadRequest, "invalid_json", "request body must hold a single JSON object")
+	}
+	return nil
+}
+
+// drain discards a body the endpoint does not read, within the size limit.
+func drain(w http.ResponseWriter, r *http.Request) error {
+	_, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "request body is larger than %d bytes", maxBody)
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// fail is the one place where errors become HTTP responses. Domain errors
+// get their status; anything else is an outage of Redis or Centrifugo and
+// becomes 503, logged once here.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := s.classify(err)
+	if e.Status >= 500 {
+		s.log.Error("request failed", "route", routeOf(r), "err", err)
+	}
+	for k, v := range e.Header {
+		w.Header()[k] = v
+	}
+	s.metrics.errors.WithLabelValues(e.Code).Inc()
+	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
+}
+
+func (s *Server) classify(err error) *apiError {
+	var ae *apiError
+	var fe *matchmaker.FieldError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &fe):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_field", Message: fe.Message, Field: fe.Field}
+	case errors.Is(err, matchmaker.ErrNoProfile):
+		return errorf(http.StatusConflict, "no_profile", "create your profile first")
+	case errors.Is(err, matchmaker.ErrNotFound):
+		return errorf(http.StatusNotFound, "not_found", "room not found")
+	case errors.Is(err, matchmaker.ErrNotMember):
+		return errorf(http.StatusForbidden, "forbidden", "you are not a member of this room")
+	case errors.Is(err, matchmaker.ErrRoomClosed):
+		return errorf(http.StatusConflict, "room_closed", "the room is closed")
+	case errors.Is(err, matchmaker.ErrAlreadyMatched):
+		return errorf(http.StatusConflict, "already_matched", "you have already been matched; see GET /api/search")
+	}
+	return errorf(http.StatusServiceUnavailable, "unavailable", "a backend service did not answer; try again")
+}
+

@@ -1,0 +1,195 @@
+// Package centrifugo is Tet-a-Tet's side of the Centrifugo server: it mints
+// the connection and subscription JWTs and publishes through the server API.
+// config.json beside this file is the server's configuration; secrets and
+// ports come from CENTRIFUGO_* environment variables.
+//
+// It never puts a Telegram id, or anything else that identifies a user, into
+// a channel name, a token claim a partner can see, or a publication: the
+// token subject is an HMAC of the internal user id, and rooms speak of
+// per-room member ids only.
+package centrifugo
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/centrifugal/gocent/v3"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Channel namespaces, as configured in config.json.
+const (
+	PersonalNamespace = "personal"
+	RoomNamespace     = "room"
+)
+
+// RoomChannel is the channel of a room.
+func RoomChannel(roomID string) string { return RoomNamespace + ":" + roomID }
+
+// RoomID returns the room of a room channel, or "" for any other channel.
+func RoomID(channel string) string {
+	id, ok := strings.CutPrefix(channel, RoomNamespace+":")
+	if !ok || id == "" || strings.ContainsAny(id, ":#$") {
+		return ""
+	}
+	return id
+}
+
+// Tokens mints the JWTs Centrifugo checks with token_hmac_secret_key.
+type Tokens struct {
+	secret []byte
+	ttl    time.Duration
+}
+
+// NewTokens returns a minter; ttl is the life of every token.
+func NewTokens(secret string, ttl time.Duration) *Tokens {
+	return &Tokens{secret: []byte(secret), ttl: ttl}
+}
+
+var subjectEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// Subject is the user's Centrifugo identity: an HMAC of the internal id, so
+// it is stable across connections yet reveals nothing about the user.
+func (t *Tokens) Subject(userID string) string {
+	m := hmac.New(sha256.New, t.secret)
+	m.Write([]byte("centrifugo-subject\x00" + userID))
+	return subjectEncoding.EncodeToString(m.Sum(nil)[:15])
+}
+
+// PersonalChannel is where the API pushes a user's own events.
+func (t *Tokens) PersonalChannel(userID string) string {
+	return PersonalNamespace + ":" + t.Subject(userID)
+}
+
+type connectionClaims struct {
+	Channels []string `json:"channels"`
+	jwt.RegisteredClaims
+}
+
+// Connection mints a connection token that also subscribes the user,
+// server-side, to their personal channel.
+func (t *Tokens) Connection(userID string, now time.Time) (string, time.Time, error) {
+	exp := now.Add(t.ttl)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, connectionClaims{
+		Channels: []string{t.PersonalChannel(userID)},
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:   t.Subject(userID),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+		},
+	}).SignedString(t.secret)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("centrifugo: connection token: %w", err)
+	}
+	return tok, exp, nil
+}
+
+// SubscriptionInfo becomes chan_info in join/leave and presence: the only
+// thing a partner learns about a subscriber is the per-room member id.
+type SubscriptionInfo struct {
+	Member string `json:"member"`
+}
+
+type subscriptionClaims struct {
+	Channel string           `json:"channel"`
+	Info    SubscriptionInfo `json:"info"`
+	jwt.RegisteredClaims
+}
+
+// Subscription mints a token for one room channel.
+func (t *Tokens) Subscription(userID, channel, memberID string, now time.Time) (string, time.Time, error) {
+	exp := now.Add(t.ttl)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, subscriptionClaims{
+		Channel: channel,
+		Info:    SubscriptionInfo{Member: memberID},
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:   t.Subject(userID),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+		},
+	}).SignedString(t.secret)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("centrifugo: subscription token: %w", err)
+	}
+	return tok, exp, nil
+}
+
+// Position is a place in a channel's history stream.
+type Position struct {
+	Offset uint64 `json:"offset"`
+	Epoch  string `json:"epoch"`
+}
+
+// Publisher talks to Centrifugo's server API.
+type Publisher struct {
+	c *gocent.Client
+}
+
+// NewPublisher returns a publisher for apiURL (ending in /api). Every call
+// also honours its context's deadline.
+func NewPublisher(apiURL, apiKey string, timeout time.Duration) *Publisher {
+	return &Publisher{c: gocent.New(gocent.Config{
+		Addr:       apiURL,
+		Key:        apiKey,
+		HTTPClient: &http.Client{Timeout: timeout},
+	})}
+}
+
+// Publish sends data as JSON to a channel and keeps it in history.
+func (p *Publisher) Publish(ctx context.Context, channel string, data any) (Position, error) {
+	return p.publish(ctx, channel, data)
+}
+
+// PublishEphemeral sends data without keeping it in history (typing).
+func (p *Publisher) PublishEphemeral(ctx context.Context, channel string, data any) error {
+	_, err := p.publish(ctx, channel, data, gocent.WithSkipHistory(true))
+	return err
+}
+
+func (p *Publisher) publish(ctx context.Context, channel string, data any, opts ...gocent.PublishOption) (Position, error) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
+	}
+	res, err := p.c.Publish(ctx, channel, b, opts...)
+	if err != nil {
+		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
+	}
+	return Position{Offset: res.Offset, Epoch: res.Epoch}, nil
+}
+
+// Members returns the member ids (from chan_info) subscribed to a channel now.
+func (p *Publisher) Members(ctx context.Context, channel string) (map[string]bool, error) {
+	res, err := p.c.Presence(ctx, channel)
+	if err != nil {
+		return nil, fmt.Errorf("centrifugo: presence of %s: %w", channel, err)
+	}
+	out := map[string]bool{}
+	for _, ci := range res.Presence {
+		var info SubscriptionInfo
+		if json.Unmarshal(ci.ChanInfo, &info) == nil && info.Member != "" {
+			out[info.Member] = true
+		}
+	}
+	return out, nil
+}
+
+// Ping checks that the server API answers.
+func (p *Publisher) Ping(ctx context.Context) error {
+	res, err := p.c.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("centrifugo: info: %w", err)
+	}
+	if len(res.Nodes) == 0 {
+		return errors.New("centrifugo: info: no nodes")
+	}
+	return nil
+}

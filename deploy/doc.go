@@ -1,0 +1,7 @@
+// Package deploy holds the production deployment of Tet-a-Tet: the
+// Dockerfiles, the compose stacks (single host and scale-out) and the Caddy
+// proxy config. Its Go code is only the test that loads those files with
+// compose-go, the loader Docker Compose itself uses, and checks them against
+// the repository. Nothing may import this package, and no secret may ever be
+// written into its files: they read secrets from the environment only.
+package deploy

@@ -1,0 +1,36 @@
+package matchmaker
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+//go:embed ratelimit.lua
+var rateLimitLua string
+
+var rateLimitScript = redis.NewScript(rateLimitLua)
+
+// Rate is a limit: one event per Every on average, up to Burst at once.
+type Rate struct {
+	Every time.Duration
+	Burst int
+}
+
+// Allow counts one event of action for the user against rate. The count
+// lives in Redis, so the limit holds across every API replica. When the
+// event is refused it returns false and how long to wait.
+func (s *Store) Allow(ctx context.Context, action, userID string, rate Rate) (bool, time.Duration, error) {
+	res, err := rateLimitScript.Run(ctx, s.rdb, nil, s.key("rl:", action, ":", userID),
+		rate.Every.Milliseconds(), rate.Burst).Int64Slice()
+	if err != nil {
+		return false, 0, fmt.Errorf("matchmaker: rate limit %s: %w", action, err)
+	}
+	if res[0] == 1 {
+		return true, 0, nil
+	}
+	return false, time.Duration(res[1]) * time.Millisecond, nil
+}

@@ -1,0 +1,135 @@
+// Package redistest starts a real redis-server on a free loopback port for a
+// test and stops it when the test ends. It never falls back to a fake: when
+// redis-server is missing the test fails under CI=true and is skipped
+// elsewhere with the install command.
+package redistest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is a running redis-server.
+type Server struct {
+	Addr string // host:port
+	URL  string // redis://host:port/0
+	cmd  *exec.Cmd
+}
+
+// Require fails the test under CI=true, or skips it elsewhere, when the named
+// binary is not on PATH.
+func Require(t testing.TB, bin, install string) string {
+	t.Helper()
+	path, err := exec.LookPath(bin)
+	if err == nil {
+		return path
+	}
+	msg := fmt.Sprintf("%s not found; install it with: %s", bin, install)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Start runs a fresh, non-persistent redis-server and returns it once it
+// answers PING.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := Require(t, "redis-server", "apt-get install -y redis-server")
+	dir := t.TempDir()
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		port := FreePort(t)
+		cmd := exec.Command(bin,
+			"--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", dir,
+			"--daemonize", "no", "--loglevel", "warning")
+		logf, err := os.Create(filepath.Join(dir, fmt.Sprintf("redis-%d.log", port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start redis-server: %v", err)
+		}
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port), cmd: cmd}
+		if lastErr = s.waitReady(5 * time.Second); lastErr == nil {
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); logf.Close() })
+			return s
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		logf.Close()
+		lastErr = fmt.Errorf("%w; log: %s", lastErr, tail(logf.Name()))
+	}
+	t.Fatalf("redis-server did not start: %v", lastErr)
+	return nil
+}
+
+// Client returns a go-redis client for the server, closed at test end.
+func (s *Server) Client(t testing.TB) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, PoolSize: 64})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Stop kills the server before the test ends (to test failures).
+func (s *Server) Stop() { _ = s.cmd.Process.Kill() }
+
+func (s *Server) waitReady(d time.Duration) error {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr})
+	defer c.Close()
+	deadline := time.Now().Add(d)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func tail(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > 10 {
+			lines = lines[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}

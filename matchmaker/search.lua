@@ -1,0 +1,117 @@
+-- Search for a partner, atomically.
+-- ARGV: 1 prefix, 2 user id, 3 wanted gender (any|male|female), 4 age_from,
+-- 5 age_to, 6 search TTL (ms), 7 new room id, 8 my new member id,
+-- 9 partner's new member id, 10 room TTL (s).
+-- Replies: {'no_profile'} | {'bad_range'} | {'waiting', since_ms}
+--        | {'matched', room_id, 'existing'|'new'}
+--
+-- The queue is one sorted set per (pool, own gender, wanted gender); pool is
+-- 'a' (adults) or 'm' (minors), so minors and adults never share a set.
+-- Member: "age_from:age_to:age:user_id"; score: enqueue ms * 1000 + a
+-- sequence number, so lower is older. A search looks only at the sets whose
+-- users it could accept and who could accept it (at most four), and walks
+-- them merged by score: the first mutually compatible user found is the
+-- longest-waiting one.
+local P, uid, want = ARGV[1], ARGV[2], ARGV[3]
+local af, at = tonumber(ARGV[4]), tonumber(ARGV[5])
+local ttl = tonumber(ARGV[6])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local me = redis.call('HMGET', P .. 'u:' .. uid, 'gender', 'age', 'nick')
+if not me[1] then return {'no_profile'} end
+local mg, mage = me[1], tonumber(me[2])
+
+local skey = P .. 's:' .. uid
+local st = redis.call('HMGET', skey, 'state', 'room', 'since', 'q', 'qm')
+if st[1] == 'waiting' then
+  if tonumber(st[3]) + ttl > now then return {'waiting', st[3]} end
+  -- Expired, and the sweeper has not got to it yet: search afresh.
+  redis.call('ZREM', st[4], st[5])
+  redis.call('ZREM', P .. 'waiting', uid)
+  redis.call('HSET', skey, 'state', 'idle')
+elseif st[1] == 'matched' and redis.call('HGET', P .. 'r:' .. st[2], 'state') == 'active' then
+  return {'matched', st[2], 'existing'}
+end
+
+-- Minors meet only minors, adults only adults, whatever the filters say.
+local adult = mage >= 18
+if adult then
+  af, at = math.max(af, 18), math.min(at, 99)
+else
+  af, at = math.max(af, 16), math.min(at, 17)
+end
+if af > at then return {'bad_range'} end
+local pool = adult and 'a' or 'm'
+
+local wants = {want}
+if want == 'any' then wants = {'male', 'female'} end
+local buckets = {}
+for _, cg in ipairs(wants) do
+  for _, cw in ipairs({mg, 'any'}) do
+    buckets[#buckets + 1] = {key = P .. 'q:' .. pool .. ':' .. cg .. ':' .. cw, pos = 0, items = {}, i = 1, done = false}
+  end
+end
+
+local BATCH = 128
+local function head(b)
+  if b.i > #b.items then
+    if b.done then return nil end
+    local r = redis.call('ZRANGE', b.key, b.pos, b.pos + BATCH - 1, 'WITHSCORES')
+    b.pos = b.pos + BATCH
+    b.items, b.i = {}, 1
+    for k = 1, #r, 2 do b.items[#b.items + 1] = {r[k], tonumber(r[k + 1])} end
+    if #r < 2 * BATCH then b.done = true end
+    if #b.items == 0 then return nil end
+  end
+  return b.items[b.i]
+end
+
+local function pairkey(a, b)
+  if a < b then return a .. ':' .. b end
+  return b .. ':' .. a
+end
+
+local cutoff = (now - ttl) * 1000
+while true do
+  local best, bestb = nil, nil
+  for _, b in ipairs(buckets) do
+    local h = head(b)
+    if h and (best == nil or h[2] < best[2]) then best, bestb = h, b end
+  end
+  if best == nil then break end
+  bestb.i = bestb.i + 1
+
+  local caf, cat, cage, cuid = string.match(best[1], '^(%d+):(%d+):(%d+):(.+)$')
+  caf, cat, cage = tonumber(caf), tonumber(cat), tonumber(cage)
+  if cuid ~= uid and best[2] >= cutoff
+    and cage >= af and cage <= at and mage >= caf and mage <= cat
+    and (cage >= 18) == adult then
+    local pk = pairkey(uid, cuid)
+    if redis.call('EXISTS', P .. 'cd:' .. pk, P .. 'bl:' .. pk) == 0 then
+      redis.call('ZREM', bestb.key, best[1])
+      redis.call('ZREM', P .. 'waiting', cuid)
+      local c = redis.call('HMGET', P .. 'u:' .. cuid, 'gender', 'age', 'nick')
+      local rid = ARGV[7]
+      local rkey = P .. 'r:' .. rid
+      redis.call('HSET', rkey, 'state', 'active', 'created', string.format('%.0f', now),
+        'a', cuid, 'ma', ARGV[9], 'na', c[3] or '', 'ga', c[1] or '', 'aa', c[2] or '',
+        'b', uid, 'mb', ARGV[8], 'nb', me[3], 'gb', mg, 'ab', me[2])
+      redis.call('EXPIRE', rkey, ARGV[10])
+      redis.call('HSET', P .. 's:' .. cuid, 'state', 'matched', 'room', rid)
+      redis.call('HSET', skey, 'state', 'matched', 'room', rid)
+      redis.call('INCR', P .. 'stats:matches')
+      return {'matched', rid, 'new'}
+    end
+  end
+end
+
+local seq = redis.call('INCR', P .. 'seq') % 1000
+local score = string.format('%.0f', now * 1000 + seq)
+local member = af .. ':' .. at .. ':' .. mage .. ':' .. uid
+local qkey = P .. 'q:' .. pool .. ':' .. mg .. ':' .. want
+redis.call('ZADD', qkey, score, member)
+redis.call('ZADD', P .. 'waiting', string.format('%.0f', now), uid)
+local since = string.format('%.0f', now)
+redis.call('HSET', skey, 'state', 'waiting', 'since', since, 'q', qkey, 'qm', member, 'room', '')
+return {'waiting', since}

@@ -1,0 +1,406 @@
+package matchmaker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/redistest"
+)
+
+func newStore(t testing.TB, cfg matchmaker.Config) *matchmaker.Store {
+	t.Helper()
+	srv := redistest.Start(t)
+	return matchmaker.New(srv.Client(t), cfg)
+}
+
+var tgSeq int64 = 1000
+
+func mkUser(t *testing.T, s *matchmaker.Store, nick string, g matchmaker.Gender, age int) string {
+	t.Helper()
+	tgSeq++
+	u, err := s.PutProfile(context.Background(), tgSeq, "en", matchmaker.Profile{Nickname: nick, Gender: g, Age: age})
+	if err != nil {
+		t.Fatalf("put profile %s: %v", nick, err)
+	}
+	return u.ID
+}
+
+func anyAdult() matchmaker.Filter {
+	return matchmaker.Filter{Gender: matchmaker.GenderAny, AgeFrom: 18, AgeTo: 99}
+}
+
+func TestSearchMatchChatLeave(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{})
+	alice := mkUser(t, s, "Alice", matchmaker.Female, 25)
+	bob := mkUser(t, s, "Bob", matchmaker.Male, 30)
+
+	got, err := s.Search(ctx, alice, anyAdult())
+	if err != nil || got.State != matchmaker.Waiting {
+		t.Fatalf("alice search = %+v, %v; want waiting", got, err)
+	}
+	again, err := s.Search(ctx, alice, anyAdult())
+	if err != nil || again.State != matchmaker.Waiting || !again.Since.Equal(got.Since) {
+		t.Fatalf("alice searching again = %+v, %v; want the same waiting entry", again, err)
+	}
+
+	m, err := s.Search(ctx, bob, anyAdult())
+	if err != nil || m.State != matchmaker.Matched || !m.Fresh {
+		t.Fatalf("bob search = %+v, %v; want fresh match", m, err)
+	}
+	me, partner, err := m.Room.Side(bob)
+	if err != nil || partner.UserID != alice || partner.Nickname != "Alice" || me.MemberID == partner.MemberID {
+		t.Fatalf("room sides = %+v / %+v, %v", me, partner, err)
+	}
+	cur, err := s.CurrentSearch(ctx, alice)
+	if err != nil || cur.State != matchmaker.Matched || cur.Room.ID != m.Room.ID {
+		t.Fatalf("alice current = %+v, %v; want matched in %s", cur, err, m.Room.ID)
+	}
+	if err := s.CancelSearch(ctx, alice); !errors.Is(err, matchmaker.ErrAlreadyMatched) {
+		t.Fatalf("cancel after match = %v; want ErrAlreadyMatched", err)
+	}
+
+	msg, dup, _, err := s.AddMessage(ctx, bob, m.Room.ID, "  hi there ", "c1")
+	if err != nil || dup || msg.Text != "hi there" || msg.From != me.MemberID || msg.ID != "1" {
+		t.Fatalf("add message = %+v dup=%v, %v", msg, dup, err)
+	}
+	retry, dup, published, err := s.AddMessage(ctx, bob, m.Room.ID, "hi there", "c1")
+	if err != nil || !dup || published || retry != msg {
+		t.Fatalf("retry = %+v dup=%v published=%v, %v; want the same message, unpublished", retry, dup, published, err)
+	}
+	if err := s.MarkPublished(ctx, m.Room.ID, msg.ID, 1, "ep"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, published, _ := s.AddMessage(ctx, bob, m.Room.ID, "hi there", "c1"); !published {
+		t.Fatal("retry after publish: published = false")
+	}
+	if _, _, _, err := s.AddMessage(ctx, alice, m.Room.ID, "hello", "c1"); err != nil {
+		t.Fatalf("alice reusing bob's client id: %v", err)
+	}
+	eve := mkUser(t, s, "Eve", matchmaker.Female, 40)
+	if _, _, _, err := s.AddMessage(ctx, eve, m.Room.ID, "intrude", ""); !errors.Is(err, matchmaker.ErrNotMember) {
+		t.Fatalf("non-member message = %v; want ErrNotMember", err)
+	}
+	msgs, err := s.Messages(ctx, m.Room.ID, 50)
+	if err != nil || len(msgs) != 2 || msgs[0].ID != "1" || msgs[1].ID != "2" {
+		t.Fatalf("messages = %+v, %v", msgs, err)
+	}
+
+	member, closed, err := s.Leave(ctx, alice, m.Room.ID, "")
+	if err != nil || !closed || member != partner.MemberID {
+		t.Fatalf("leave = %q %v %v", member, closed, err)
+	}
+	if _, closed, err := s.Leave(ctx, alice, m.Room.ID, ""); err != nil || closed {
+		t.Fatalf("second leave = %v %v; want idempotent", closed, err)
+	}
+	if _, _, _, err := s.AddMessage(ctx, bob, m.Room.ID, "still there?", "c9"); !errors.Is(err, matchmaker.ErrRoomClosed) {
+		t.Fatalf("message after leave = %v; want ErrRoomClosed", err)
+	}
+	for _, u := range []string{alice, bob} {
+		if cur, _ := s.CurrentSearch(ctx, u); cur.State != matchmaker.Idle {
+			t.Fatalf("state after leave = %s; want idle", cur.State)
+		}
+	}
+	// The cooldown keeps the two apart even though both filters accept each other.
+	if got, _ := s.Search(ctx, alice, anyAdult()); got.State != matchmaker.Waiting {
+		t.Fatalf("alice = %s", got.State)
+	}
+	if got, _ := s.Search(ctx, bob, anyAdult()); got.State != matchmaker.Waiting {
+		t.Fatalf("bob rematched with alice during cooldown: %s", got.State)
+	}
+}
+
+func TestMatchingRules(t *testing.T) {
+	type person struct {
+		gender matchmaker.Gender
+		age    int
+		filter matchmaker.Filter
+	}
+	f := func(g matchmaker.Gender, from, to int) matchmaker.Filter {
+		return matchmaker.Filter{Gender: g, AgeFrom: from, AgeTo: to}
+	}
+	cases := []struct {
+		name          string
+		waiter, taker person
+		match         bool
+	}{
+		{"both any", person{"male", 20, f("any", 18, 99)}, person{"female", 30, f("any", 18, 99)}, true},
+		{"taker wants female, waiter male", person{"male", 20, f("any", 18, 99)}, person{"female", 30, f("female", 18, 99)}, false},
+		{"waiter wants female, taker male", person{"male", 20, f("female", 18, 99)}, person{"male", 30, f("any", 18, 99)}, false},
+		{"taker too old for waiter", person{"male", 20, f("any", 18, 25)}, person{"female", 30, f("any", 18, 99)}, false},
+		{"waiter too old for taker", person{"male", 40, f("any", 18, 99)}, person{"female", 30, f("any", 18, 35)}, false},
+		{"minor and adult never, whatever the filters", person{"male", 17, f("any", 16, 99)}, person{"female", 18, f("any", 16, 99)}, false},
+		{"two minors", person{"male", 16, f("any", 16, 99)}, person{"female", 17, f("any", 16, 99)}, true},
+		{"same gender, both want it", person{"female", 22, f("female", 18, 99)}, person{"female", 23, f("female", 18, 30)}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := newStore(t, matchmaker.Config{})
+			w := mkUser(t, s, "Waiter", tc.waiter.gender, tc.waiter.age)
+			k := mkUser(t, s, "Taker", tc.taker.gender, tc.taker.age)
+			if got, err := s.Search(ctx, w, tc.waiter.filter); err != nil || got.State != matchmaker.Waiting {
+				t.Fatalf("waiter: %+v %v", got, err)
+			}
+			got, err := s.Search(ctx, k, tc.taker.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got.State == matchmaker.Matched) != tc.match {
+				t.Fatalf("state = %s; want match=%v", got.State, tc.match)
+			}
+		})
+	}
+}
+
+func TestSearchValidation(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{})
+	adult := mkUser(t, s, "Adult", matchmaker.Male, 30)
+	minor := mkUser(t, s, "Minor", matchmaker.Male, 16)
+	cases := []struct {
+		name  string
+		user  string
+		f     matchmaker.Filter
+		field string
+	}{
+		{"unknown gender", adult, matchmaker.Filter{Gender: "robot", AgeFrom: 18, AgeTo: 30}, "gender"},
+		{"age_from low", adult, matchmaker.Filter{Gender: "any", AgeFrom: 15, AgeTo: 30}, "age_from"},
+		{"age_to high", adult, matchmaker.Filter{Gender: "any", AgeFrom: 18, AgeTo: 100}, "age_to"},
+		{"reversed", adult, matchmaker.Filter{Gender: "any", AgeFrom: 40, AgeTo: 30}, "age_to"},
+		{"adult asks for minors", adult, matchmaker.Filter{Gender: "any", AgeFrom: 16, AgeTo: 17}, "age_from"},
+		{"minor asks for adults", minor, matchmaker.Filter{Gender: "any", AgeFrom: 18, AgeTo: 40}, "age_from"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.Search(ctx, tc.user, tc.f)
+			var fe *matchmaker.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v; want field error on %s", err, tc.field)
+			}
+		})
+	}
+	if _, err := s.Search(ctx, "nobody", anyAdult()); !errors.Is(err, matchmaker.ErrNoProfile) {
+		t.Fatalf("search without profile = %v", err)
+	}
+}
+
+func TestLongestWaitingFirst(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{})
+	var waiters []string
+	for i := 0; i < 5; i++ {
+		id := mkUser(t, s, fmt.Sprintf("W%d", i), matchmaker.Female, 20+i)
+		wantMen := matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 18, AgeTo: 99}
+		if got, _ := s.Search(ctx, id, wantMen); got.State != matchmaker.Waiting {
+			t.Fatal("waiter matched early")
+		}
+		waiters = append(waiters, id)
+		time.Sleep(2 * time.Millisecond)
+	}
+	for i := 0; i < 5; i++ {
+		id := mkUser(t, s, fmt.Sprintf("T%d", i), matchmaker.Male, 30)
+		got, err := s.Search(ctx, id, anyAdult())
+		if err != nil || got.State != matchmaker.Matched {
+			t.Fatalf("taker %d: %+v %v", i, got, err)
+		}
+		if _, p, _ := got.Room.Side(id); p.UserID != waiters[i] {
+			t.Fatalf("taker %d matched %s; want the longest waiting %s", i, p.UserID, waiters[i])
+		}
+	}
+}
+
+func TestSearchExpires(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{SearchTTL: 200 * time.Millisecond})
+	a := mkUser(t, s, "Ann", matchmaker.Female, 30)
+	if got, _ := s.Search(ctx, a, anyAdult()); got.State != matchmaker.Waiting {
+		t.Fatal("not waiting")
+	}
+	time.Sleep(300 * time.Millisecond)
+	// An expired waiter is never matched, even before the sweep.
+	b := mkUser(t, s, "Ben", matchmaker.Male, 30)
+	if got, _ := s.Search(ctx, b, anyAdult()); got.State != matchmaker.Waiting {
+		t.Fatalf("matched an expired search: %s", got.State)
+	}
+	ids, err := s.ExpireSearches(ctx, 100)
+	if err != nil || len(ids) != 1 || ids[0] != a {
+		t.Fatalf("expired = %v, %v; want only %s (Ben just started)", ids, err, a)
+	}
+	if again, _ := s.ExpireSearches(ctx, 100); len(again) != 0 {
+		t.Fatalf("second sweep = %v; want nothing", again)
+	}
+	if cur, _ := s.CurrentSearch(ctx, a); cur.State != matchmaker.Expired {
+		t.Fatalf("state = %s; want expired", cur.State)
+	}
+}
+
+func TestProfileAndDelete(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{})
+	for _, bad := range []matchmaker.Profile{
+		{Nickname: "A", Gender: "male", Age: 20},
+		{Nickname: "Bad\x00nick", Gender: "male", Age: 20},
+		{Nickname: "Fine", Gender: "other", Age: 20},
+		{Nickname: "Fine", Gender: "male", Age: 15},
+		{Nickname: "Fine", Gender: "male", Age: 100},
+		{Nickname: "123456789012345678901234567890123", Gender: "male", Age: 20},
+	} {
+		if _, err := s.PutProfile(ctx, 1, "en", bad); !errors.Is(err, matchmaker.ErrInvalid) {
+			t.Errorf("PutProfile(%+v) = %v; want ErrInvalid", bad, err)
+		}
+	}
+	u, err := s.PutProfile(ctx, 7, "ru", matchmaker.Profile{Nickname: "  Кот  ", Gender: "male", Age: 20})
+	if err != nil || u.Nickname != "Кот" {
+		t.Fatalf("put = %+v, %v", u, err)
+	}
+	u2, err := s.PutProfile(ctx, 7, "", matchmaker.Profile{Nickname: "Кот2", Gender: "male", Age: 21})
+	if err != nil || u2.ID != u.ID {
+		t.Fatalf("update changed the id: %+v, %v", u2, err)
+	}
+	got, err := s.GetUser(ctx, 7)
+	if err != nil || got.Nickname != "Кот2" || got.Age != 21 || got.Lang != "ru" || got.TelegramID != 7 {
+		t.Fatalf("get = %+v, %v", got, err)
+	}
+
+	p := mkUser(t, s, "Partner", matchmaker.Female, 22)
+	s.Search(ctx, p, anyAdult())
+	m, _ := s.Search(ctx, u.ID, anyAdult())
+	if m.State != matchmaker.Matched {
+		t.Fatalf("not matched: %s", m.State)
+	}
+	d, err := s.DeleteUser(ctx, 7)
+	if err != nil || d.RoomID != m.Room.ID || d.UserID != u.ID {
+		t.Fatalf("delete = %+v, %v", d, err)
+	}
+	if _, err := s.GetUser(ctx, 7); !errors.Is(err, matchmaker.ErrNoProfile) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if cur, _ := s.CurrentSearch(ctx, p); cur.State != matchmaker.Idle {
+		t.Fatalf("partner state = %s; want idle", cur.State)
+	}
+	if _, err := s.DeleteUser(ctx, 7); !errors.Is(err, matchmaker.ErrNoProfile) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func TestProfileChangeCancelsWaitingSearch(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{})
+	u, _ := s.PutProfile(ctx, 42, "en", matchmaker.Profile{Nickname: "Kid", Gender: "male", Age: 17})
+	s.Search(ctx, u.ID, matchmaker.Filter{Gender: "any", AgeFrom: 16, AgeTo: 17})
+	if _, err := s.PutProfile(ctx, 42, "en", matchmaker.Profile{Nickname: "Kid", Gender: "male", Age: 30}); err != nil {
+		t.Fatal(err)
+	}
+	if cur, _ := s.CurrentSearch(ctx, u.ID); cur.State != matchmaker.Idle {
+		t.Fatalf("state after age change = %s; want idle", cur.State)
+	}
+	adult := mkUser(t, s, "Adult", matchmaker.Female, 30)
+	if got, _ := s.Search(ctx, adult, anyAdult()); got.State != matchmaker.Waiting {
+		t.Fatalf("adult matched the old minor queue entry: %s", got.State)
+	}
+}
+
+// TestConcurrentSearchInvariants: 1,000 users with random profiles and
+// filters search at once. Afterwards every user is in at most one room, every
+// room's members accept each other, no minor is with an adult, and no two
+// users still waiting would accept each other.
+func TestConcurrentSearchInvariants(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{})
+	rng := rand.New(rand.NewPCG(1, 2))
+	type user struct {
+		id string
+		p  matchmaker.Profile
+		f  matchmaker.Filter
+	}
+	genders := []matchmaker.Gender{matchmaker.Male, matchmaker.Female}
+	filters := []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}
+	users := make([]user, 1000)
+	for i := range users {
+		age := 16 + rng.IntN(50)
+		p := matchmaker.Profile{Nickname: fmt.Sprintf("u%d", i), Gender: genders[rng.IntN(2)], Age: age}
+		lo, hi := 18, 99
+		if age < 18 {
+			lo, hi = 16, 17
+		}
+		from := lo + rng.IntN(hi-lo+1)
+		to := from + rng.IntN(hi-from+1)
+		id := mkUser(t, s, p.Nickname, p.Gender, p.Age)
+		users[i] = user{id: id, p: p, f: matchmaker.Filter{Gender: filters[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
+	}
+	byID := map[string]user{}
+	for _, u := range users {
+		byID[u.id] = u
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(users))
+	for _, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Search(ctx, u.id, u.f); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	accepts := func(a, b user) bool {
+		return (a.f.Gender == matchmaker.GenderAny || a.f.Gender == b.p.Gender) &&
+			b.p.Age >= a.f.AgeFrom && b.p.Age <= a.f.AgeTo
+	}
+	roomOf := map[string]string{}
+	var waiting []user
+	rooms := 0
+	for _, u := range users {
+		cur, err := s.CurrentSearch(ctx, u.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch cur.State {
+		case matchmaker.Waiting:
+			waiting = append(waiting, u)
+		case matchmaker.Matched:
+			_, p, err := cur.Room.Side(u.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := byID[p.UserID]
+			if !accepts(u, other) || !accepts(other, u) {
+				t.Fatalf("room %s: %+v and %+v do not accept each other", cur.Room.ID, u, other)
+			}
+			if (u.p.Age < 18) != (other.p.Age < 18) {
+				t.Fatalf("room %s puts a minor with an adult", cur.Room.ID)
+			}
+			if prev, ok := roomOf[p.UserID]; ok && prev != cur.Room.ID {
+				t.Fatalf("user %s is in two rooms", p.UserID)
+			}
+			roomOf[u.id] = cur.Room.ID
+			rooms++
+		default:
+			t.Fatalf("user %s ended %s", u.id, cur.State)
+		}
+	}
+	for i, a := range waiting {
+		for _, b := range waiting[i+1:] {
+			if accepts(a, b) && accepts(b, a) && (a.p.Age < 18) == (b.p.Age < 18) {
+				t.Fatalf("two compatible users are both still waiting: %+v and %+v", a, b)
+			}
+		}
+	}
+	t.Logf("1000 users: %d in rooms, %d waiting", rooms, len(waiting))
+	if rooms == 0 {
+		t.Fatal("no room formed")
+	}
+}
