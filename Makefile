@@ -4,7 +4,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
 .PHONY: test deps vet centrifugo miniapp miniapp-test go-test fuzz bench run build
 
-test: deps vet centrifugo go-test fuzz
+test: deps vet centrifugo miniapp miniapp-test go-test fuzz
 
 deps:
 	bash .ci/deps.sh

@@ -28,6 +28,7 @@ type Config struct {
 	SearchTTL          time.Duration `envconfig:"SEARCH_TTL" default:"10m"`
 	RematchCooldown    time.Duration `envconfig:"REMATCH_COOLDOWN" default:"10m"`
 	RoomTTL            time.Duration `envconfig:"ROOM_TTL" default:"24h"`
+	NotifyCooldown     time.Duration `envconfig:"NOTIFY_COOLDOWN" default:"5m"`
 	MiniAppDir         string        `envconfig:"MINIAPP_DIR" default:"miniapp/dist"`
 	RichAdsPubID       string        `envconfig:"RICHADS_PUB_ID"`
 	RichAdsAppID       string        `envconfig:"RICHADS_APP_ID"`
@@ -70,7 +71,7 @@ func (c Config) Validate() error {
 	}
 	for name, d := range map[string]time.Duration{
 		"INITDATA_MAX_AGE": c.InitDataMaxAge, "SEARCH_TTL": c.SearchTTL, "ROOM_TTL": c.RoomTTL,
-		"CENTRIFUGO_TOKEN_TTL": c.CentrifugoTokenTTL, "CENTRIFUGO_API_TIMEOUT": c.CentrifugoAPITimeout,
+		"CENTRIFUGO_TOKEN_TTL": c.CentrifugoTokenTTL, "NOTIFY_COOLDOWN": c.NotifyCooldown, "CENTRIFUGO_API_TIMEOUT": c.CentrifugoAPITimeout,
 	} {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive", name)

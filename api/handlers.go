@@ -176,6 +176,7 @@ func (s *Server) tellMatched(ctx context.Context, room matchmaker.Room, userID s
 	if _, err := s.pub.Publish(ctx, s.tokens.PersonalChannel(partner.UserID), ev); err != nil {
 		s.log.Warn("push match to partner", "room", room.ID, "err", err)
 	}
+	go s.notifyMatchedIfAway(room.ID, partner.UserID)
 }
 
 func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) {
@@ -313,6 +314,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		}
 		if !dup {
 			s.metrics.messages.Inc()
+			go s.notifyIfAway(rid, uid)
 		}
 	}
 	writeJSON(w, http.StatusCreated, messageResponse{ID: msg.ID, TS: msg.TS})
@@ -359,7 +361,7 @@ func (s *Server) postLeave(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	member, closed, err := s.store.Leave(r.Context(), uid, rid, "")
+	member, closed, err := s.store.Leave(r.Context(), uid, rid, matchmaker.LeaveOptions{})
 	if err != nil {
 		s.fail(w, r, err)
 		return

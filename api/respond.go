@@ -125,4 +125,3 @@ func (s *Server) classify(err error) *apiError {
 	}
 	return errorf(http.StatusServiceUnavailable, "unavailable", "a backend service did not answer; try again")
 }
-

@@ -25,6 +25,10 @@ import (
 type Publisher interface {
 	Publish(ctx context.Context, channel string, data any) (centrifugo.Position, error)
 	PublishEphemeral(ctx context.Context, channel string, data any) error
+	Members(ctx context.Context, channel string) (map[string]bool, error)
+	Online(ctx context.Context, channel string) (bool, error)
+	Top(ctx context.Context, channel string) (centrifugo.Position, error)
+	RemoveHistory(ctx context.Context, channel string) error
 	Ping(ctx context.Context) error
 }
 
@@ -103,6 +107,9 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.limit("token")).Post("/centrifugo/connection-token", s.connectionToken)
 			r.With(s.limit("token")).Post("/centrifugo/subscription-token", s.subscriptionToken)
 			r.Route("/rooms/{id}", func(r chi.Router) {
+				r.With(s.limit("readonly")).Get("/", s.getRoom)
+				r.With(s.limit("room")).Delete("/", s.deleteRoom)
+				r.With(s.limit("readonly")).Get("/messages", s.getMessages)
 				r.With(s.limit("message")).Post("/messages", s.postMessage)
 				r.With(s.limit("typing")).Post("/typing", s.postTyping)
 				r.With(s.limit("room")).Post("/leave", s.postLeave)

@@ -182,6 +182,47 @@ func (p *Publisher) Members(ctx context.Context, channel string) (map[string]boo
 	return out, nil
 }
 
+// Online reports whether anyone is subscribed to a channel now (a user's
+// personal channel: is their Mini App open?).
+func (p *Publisher) Online(ctx context.Context, channel string) (bool, error) {
+	res, err := p.c.PresenceStats(ctx, channel)
+	if err != nil {
+		return false, fmt.Errorf("centrifugo: presence stats of %s: %w", channel, err)
+	}
+	return res.NumClients > 0, nil
+}
+
+// Top returns the channel's current stream position: a client that
+// subscribes from it receives exactly what is published afterwards.
+func (p *Publisher) Top(ctx context.Context, channel string) (Position, error) {
+	res, err := p.c.History(ctx, channel, gocent.WithLimit(0))
+	if err != nil {
+		return Position{}, fmt.Errorf("centrifugo: history of %s: %w", channel, err)
+	}
+	return Position{Offset: res.Offset, Epoch: res.Epoch}, nil
+}
+
+// RemoveHistory deletes the channel's history stream.
+func (p *Publisher) RemoveHistory(ctx context.Context, channel string) error {
+	if err := p.c.HistoryRemove(ctx, channel); err != nil {
+		return fmt.Errorf("centrifugo: remove history of %s: %w", channel, err)
+	}
+	return nil
+}
+
+// History returns the channel's kept publications (tests and operators).
+func (p *Publisher) History(ctx context.Context, channel string) ([]json.RawMessage, error) {
+	res, err := p.c.History(ctx, channel, gocent.WithLimit(-1))
+	if err != nil {
+		return nil, fmt.Errorf("centrifugo: history of %s: %w", channel, err)
+	}
+	out := make([]json.RawMessage, len(res.Publications))
+	for i, pub := range res.Publications {
+		out[i] = json.RawMessage(pub.Data)
+	}
+	return out, nil
+}
+
 // Ping checks that the server API answers.
 func (p *Publisher) Ping(ctx context.Context) error {
 	res, err := p.c.Info(ctx)

@@ -1,5 +1,6 @@
 -- Close a room. ARGV: prefix, user id, room id, rematch cooldown (s),
--- room TTL (s), who closed it ('' = the user).
+-- room TTL (s), who closed it ('' = the user), block ('1' = never match
+-- these two again; also works on a room that is already closed).
 -- Replies: {'not_found'} | {'forbidden'} | {'already', member} | {'closed', member}
 local P, uid, rid = ARGV[1], ARGV[2], ARGV[3]
 local rkey = P .. 'r:' .. rid
@@ -7,6 +8,9 @@ local r = redis.call('HMGET', rkey, 'state', 'a', 'b', 'ma', 'mb')
 if not r[1] then return {'not_found'} end
 local mine
 if r[2] == uid then mine = r[4] elseif r[3] == uid then mine = r[5] else return {'forbidden'} end
+local a, b = r[2], r[3]
+if b < a then a, b = b, a end
+if ARGV[7] == '1' then redis.call('SET', P .. 'bl:' .. a .. ':' .. b, '1') end
 if r[1] ~= 'active' then return {'already', mine} end
 
 local t = redis.call('TIME')
@@ -20,8 +24,6 @@ for _, m in ipairs({r[2], r[3]}) do
     redis.call('HSET', sk, 'state', 'idle', 'room', '')
   end
 end
-local a, b = r[2], r[3]
-if b < a then a, b = b, a end
 if tonumber(ARGV[4]) > 0 then
   redis.call('SET', P .. 'cd:' .. a .. ':' .. b, '1', 'EX', ARGV[4])
 end

@@ -97,12 +97,23 @@ func (s *Store) MemberRoom(ctx context.Context, userID, roomID string) (Room, er
 	return room, nil
 }
 
-// Leave closes the room for both members. It is idempotent: Closed reports
+// LeaveOptions say how a room ends.
+type LeaveOptions struct {
+	// By is "" (the user left) or "system".
+	By string
+	// Block keeps the two users apart for good.
+	Block bool
+}
+
+// Leave closes the room for both members. It is idempotent: closed reports
 // whether this call closed it, so the caller tells the partner only once.
-// by is "" (the user left) or "system".
-func (s *Store) Leave(ctx context.Context, userID, roomID, by string) (member string, closed bool, err error) {
+func (s *Store) Leave(ctx context.Context, userID, roomID string, o LeaveOptions) (member string, closed bool, err error) {
+	block := ""
+	if o.Block {
+		block = "1"
+	}
 	status, out, err := scriptResult(s.scripts.leave.Run(ctx, s.rdb, nil, s.cfg.Prefix, userID, roomID,
-		int64(s.cfg.RematchCooldown/time.Second), seconds(s.cfg.RoomTTL), by).Result())
+		int64(s.cfg.RematchCooldown/time.Second), seconds(s.cfg.RoomTTL), o.By, block).Result())
 	if err != nil {
 		return "", false, fmt.Errorf("matchmaker: leave room %s: %w", roomID, err)
 	}

@@ -27,6 +27,10 @@ var (
 	messageLua string
 	//go:embed deleteuser.lua
 	deleteUserLua string
+	//go:embed history.lua
+	historyLua string
+	//go:embed clear.lua
+	clearLua string
 )
 
 // Store is the Redis-backed state of the product. It is safe for concurrent
@@ -36,7 +40,7 @@ type Store struct {
 	rdb     redis.UniversalClient
 	cfg     Config
 	scripts struct {
-		putProfile, search, cancel, sweep, leave, message, deleteUser *redis.Script
+		putProfile, search, cancel, sweep, leave, message, deleteUser, history, clear *redis.Script
 	}
 }
 
@@ -50,6 +54,8 @@ func New(rdb redis.UniversalClient, cfg Config) *Store {
 	s.scripts.leave = redis.NewScript(leaveLua)
 	s.scripts.message = redis.NewScript(messageLua)
 	s.scripts.deleteUser = redis.NewScript(deleteUserLua)
+	s.scripts.history = redis.NewScript(historyLua)
+	s.scripts.clear = redis.NewScript(clearLua)
 	return s
 }
 

@@ -92,11 +92,11 @@ func TestSearchMatchChatLeave(t *testing.T) {
 		t.Fatalf("messages = %+v, %v", msgs, err)
 	}
 
-	member, closed, err := s.Leave(ctx, alice, m.Room.ID, "")
+	member, closed, err := s.Leave(ctx, alice, m.Room.ID, matchmaker.LeaveOptions{})
 	if err != nil || !closed || member != partner.MemberID {
 		t.Fatalf("leave = %q %v %v", member, closed, err)
 	}
-	if _, closed, err := s.Leave(ctx, alice, m.Room.ID, ""); err != nil || closed {
+	if _, closed, err := s.Leave(ctx, alice, m.Room.ID, matchmaker.LeaveOptions{}); err != nil || closed {
 		t.Fatalf("second leave = %v %v; want idempotent", closed, err)
 	}
 	if _, _, _, err := s.AddMessage(ctx, bob, m.Room.ID, "still there?", "c9"); !errors.Is(err, matchmaker.ErrRoomClosed) {

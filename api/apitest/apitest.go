@@ -71,6 +71,7 @@ func Start(t testing.TB, o Options) *Stack {
 		SearchTTL:             10 * time.Minute,
 		RematchCooldown:       10 * time.Minute,
 		RoomTTL:               24 * time.Hour,
+		NotifyCooldown:        5 * time.Minute,
 	}
 	if o.Proxy {
 		cfg.CentrifugoProxyURL = st.Centrifugo.PublicURL

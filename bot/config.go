@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+	"github.com/redis/go-redis/v9"
+)
+
+// Config is the bot process's configuration, read from the environment.
+type Config struct {
+	Token    string `envconfig:"TELEGRAM_BOT_TOKEN" required:"true"`
+	APIURL   string `envconfig:"TELEGRAM_API_URL" default:"https://api.telegram.org"`
+	FrontURL string `envconfig:"FRONT_URL" required:"true"`
+	RedisURL string `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0"`
+
+	WebhookURL    string `envconfig:"BOT_WEBHOOK_URL"`
+	WebhookSecret string `envconfig:"BOT_WEBHOOK_SECRET"`
+	WebhookAddr   string `envconfig:"BOT_WEBHOOK_ADDR" default:":8081"`
+
+	// PollTimeout is the long-polling timeout of getUpdates.
+	PollTimeout time.Duration `envconfig:"BOT_POLL_TIMEOUT" default:"50s"`
+
+	CentrifugoAPIURL string `envconfig:"CENTRIFUGO_API_URL"`
+	CentrifugoAPIKey string `envconfig:"CENTRIFUGO_API_KEY"`
+
+	LogLevel string `envconfig:"LOG_LEVEL" default:"info"`
+}
+
+// LoadConfig reads the configuration from the environment and validates it.
+func LoadConfig() (Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		return Config{}, fmt.Errorf("bot config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+var webhookSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// Validate fails on the first unusable setting and names its variable. It
+// never echoes a secret.
+func (c Config) Validate() error {
+	fail := func(name, format string, args ...any) error {
+		return fmt.Errorf("bot config: %s %s", name, fmt.Sprintf(format, args...))
+	}
+	if id, secret, ok := strings.Cut(c.Token, ":"); !ok || id == "" || secret == "" || strings.ContainsAny(c.Token, " /\t\r\n") {
+		return fail("TELEGRAM_BOT_TOKEN", "must look like 123456:ABC-DEF… (as BotFather gives it)")
+	}
+	if err := checkURL(c.APIURL, false); err != nil {
+		return fail("TELEGRAM_API_URL", "%v", err)
+	}
+	if err := checkURL(c.FrontURL, true); err != nil {
+		return fail("FRONT_URL", "%v", err)
+	}
+	if _, err := redis.ParseURL(c.RedisURL); err != nil {
+		return fail("REDIS_URL", "is not a redis:// URL")
+	}
+	if c.WebhookURL != "" {
+		if err := checkURL(c.WebhookURL, true); err != nil {
+			return fail("BOT_WEBHOOK_URL", "%v", err)
+		}
+		if !webhookSecretRe.MatchString(c.WebhookSecret) {
+			return fail("BOT_WEBHOOK_SECRET", "is required with BOT_WEBHOOK_URL: 1–256 characters A-Z a-z 0-9 _ -")
+		}
+		if _, _, err := net.SplitHostPort(c.WebhookAddr); err != nil {
+			return fail("BOT_WEBHOOK_ADDR", "must be host:port or :port")
+		}
+	}
+	if c.PollTimeout < 2*time.Second || c.PollTimeout > 10*time.Minute {
+		return fail("BOT_POLL_TIMEOUT", "must be between 2s and 10m")
+	}
+	if c.CentrifugoAPIURL != "" {
+		if err := checkURL(c.CentrifugoAPIURL, false); err != nil {
+			return fail("CENTRIFUGO_API_URL", "%v", err)
+		}
+		if c.CentrifugoAPIKey == "" {
+			return fail("CENTRIFUGO_API_KEY", "is required with CENTRIFUGO_API_URL")
+		}
+	}
+	if _, err := c.Level(); err != nil {
+		return fail("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	return nil
+}
+
+// Webhook reports whether the bot receives updates by webhook instead of
+// long polling.
+func (c Config) Webhook() bool { return c.WebhookURL != "" }
+
+// Level is LOG_LEVEL as a slog level.
+func (c Config) Level() (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(c.LogLevel))
+	return l, err
+}
+
+// checkURL accepts an absolute http(s) URL with a host. With httpsOnly, plain
+// http is allowed only for a loopback host (local runs and tests).
+func checkURL(raw string, httpsOnly bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil {
+		return errors.New("must be an absolute http(s) URL without credentials")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if !httpsOnly || isLoopback(u.Hostname()) {
+			return nil
+		}
+		return errors.New("must use https (http only for localhost)")
+	}
+	return errors.New("must be an http(s) URL")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

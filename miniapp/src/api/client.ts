@@ -1,0 +1,91 @@
+import { ApiError, errorFromBody } from './errors';
+import type {
+  AppConfig,
+  Me,
+  Profile,
+  SearchFilters,
+  SearchStatus,
+  SendMessageRequest,
+  SentMessage,
+  StartSearchResult,
+  Token,
+} from './types';
+
+/** ApiClient is the whole HTTP contract of the README, one method per endpoint. */
+export interface ApiClient {
+  getConfig(): Promise<AppConfig>;
+  getMe(): Promise<Me>;
+  putMe(profile: Profile): Promise<Me>;
+  startSearch(filters: SearchFilters): Promise<StartSearchResult>;
+  getSearch(): Promise<SearchStatus>;
+  /** Resolves on 204; rejects with ApiError code 'already_matched' when the match already happened. */
+  cancelSearch(): Promise<void>;
+  connectionToken(): Promise<Token>;
+  subscriptionToken(channel: string): Promise<Token>;
+  sendMessage(roomId: string, msg: SendMessageRequest): Promise<SentMessage>;
+  sendTyping(roomId: string): Promise<void>;
+  leaveRoom(roomId: string): Promise<void>;
+}
+
+export interface ApiClientOptions {
+  /** Raw Telegram init data, sent as `Authorization: tma <initData>`. */
+  initData: string;
+  /** Origin of the API; empty means the page's own origin. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export function createApiClient(opts: ApiClientOptions): ApiClient {
+  const base = opts.baseUrl ?? '';
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+
+  async function call<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (auth) headers.Authorization = `tma ${opts.initData}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+
+    let res: Response;
+    try {
+      res = await doFetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+    }
+
+    if (res.status === 204) return undefined as T;
+    const text = await res.text().catch(() => '');
+    let parsed: unknown = undefined;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (!res.ok) throw errorFromBody(res.status, parsed, res.headers.get('Retry-After'));
+    if (parsed === undefined) throw new ApiError(res.status, 'bad_response', `${method} ${path}: no JSON body`);
+    return parsed as T;
+  }
+
+  const room = (id: string) => `/api/rooms/${encodeURIComponent(id)}`;
+
+  return {
+    getConfig: () => call<AppConfig>('GET', '/api/config', undefined, false),
+    getMe: () => call<Me>('GET', '/api/me'),
+    putMe: (profile) => call<Me>('PUT', '/api/me', profile),
+    startSearch: (filters) => call<StartSearchResult>('POST', '/api/search', filters),
+    getSearch: () => call<SearchStatus>('GET', '/api/search'),
+    cancelSearch: () => call<void>('DELETE', '/api/search'),
+    connectionToken: () => call<Token>('POST', '/api/centrifugo/connection-token'),
+    subscriptionToken: (channel) => call<Token>('POST', '/api/centrifugo/subscription-token', { channel }),
+    sendMessage: (roomId, msg) => call<SentMessage>('POST', `${room(roomId)}/messages`, msg),
+    sendTyping: (roomId) => call<void>('POST', `${room(roomId)}/typing`),
+    leaveRoom: (roomId) => call<void>('POST', `${room(roomId)}/leave`),
+  };
+}

@@ -1,0 +1,65 @@
+import type { ErrorCode } from './types';
+
+/** Codes the client adds for failures that never reached a JSON error body. */
+export type ClientErrorCode = 'network' | 'bad_response';
+
+/** ApiError is every failed API call: an HTTP error body, a network failure or an unreadable answer. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode | ClientErrorCode;
+  readonly field: string | undefined;
+  /** Seconds from the Retry-After header of a 429, when present. */
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    status: number,
+    code: ErrorCode | ClientErrorCode,
+    message: string,
+    opts: { field?: string; retryAfter?: number } = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = opts.field;
+    this.retryAfter = opts.retryAfter;
+  }
+}
+
+export function isApiError(err: unknown, code?: ApiError['code']): err is ApiError {
+  return err instanceof ApiError && (code === undefined || err.code === code);
+}
+
+const knownCodes: ReadonlySet<string> = new Set<ErrorCode>([
+  'invalid_json',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'no_profile',
+  'room_closed',
+  'already_matched',
+  'body_too_large',
+  'invalid_field',
+  'rate_limited',
+  'unavailable',
+]);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** errorFromBody turns a non-2xx answer into an ApiError, tolerating bodies that are not the contract's shape. */
+export function errorFromBody(status: number, body: unknown, retryAfterHeader: string | null): ApiError {
+  const retry = retryAfterHeader === null ? NaN : Number(retryAfterHeader);
+  const retryAfter = Number.isFinite(retry) ? retry : undefined;
+  if (isRecord(body) && isRecord(body.error)) {
+    const { code, message, field } = body.error;
+    if (typeof code === 'string' && knownCodes.has(code)) {
+      return new ApiError(status, code as ErrorCode, typeof message === 'string' ? message : code, {
+        field: typeof field === 'string' ? field : undefined,
+        retryAfter,
+      });
+    }
+  }
+  return new ApiError(status, 'bad_response', `HTTP ${status}`, { retryAfter });
+}

@@ -1,0 +1,207 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../api/errors';
+import type { StartSearchResult } from '../api/types';
+import { deferred, fakeApi, FakeRealtime, flush, testRoom, type FakeApi } from '../testing/fakes';
+import { ageBounds, defaultFilters, filtersValid, formatElapsed, useSearch } from './useSearch';
+
+const filters = { gender: 'any' as const, age_from: 18, age_to: 99 };
+
+describe('search helpers', () => {
+  it.each([
+    [16, { gender: 'any', age_from: 16, age_to: 17 }],
+    [17, { gender: 'any', age_from: 16, age_to: 17 }],
+    [18, { gender: 'any', age_from: 18, age_to: 99 }],
+    [45, { gender: 'any', age_from: 18, age_to: 99 }],
+  ])('default filters for age %i', (age, want) => {
+    expect(defaultFilters(age)).toEqual(want);
+  });
+
+  it.each([
+    [25, 18, 99, true],
+    [25, 30, 20, false],
+    [25, 16, 30, false],
+    [16, 16, 17, true],
+    [16, 16, 18, false],
+    [25, 18.5, 30, false],
+  ])('filtersValid(own %i, %i–%i) = %s', (own, from, to, want) => {
+    expect(filtersValid({ gender: 'any', age_from: from, age_to: to }, own)).toBe(want);
+  });
+
+  it('ageBounds splits at 18', () => {
+    expect(ageBounds(17)).toEqual({ min: 16, max: 17 });
+    expect(ageBounds(18)).toEqual({ min: 18, max: 99 });
+  });
+
+  it.each([
+    [0, '00:00'],
+    [9, '00:09'],
+    [75, '01:15'],
+    [3600, '60:00'],
+  ])('formatElapsed(%i) = %s', (s, want) => expect(formatElapsed(s)).toBe(want));
+});
+
+describe('useSearch', () => {
+  let api: FakeApi;
+  let rt: FakeRealtime;
+  beforeEach(() => {
+    api = fakeApi();
+    rt = new FakeRealtime();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('waits, then takes the match from the personal channel push', async () => {
+    const onMatched = vi.fn();
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    const s = useSearch(api, rt, { onMatched });
+    await s.start(filters);
+    expect(api.startSearch).toHaveBeenCalledWith(filters);
+    expect(s.phase.value).toBe('waiting');
+    expect(api.getSearch).not.toHaveBeenCalled(); // no polling
+
+    rt.push({ type: 'matched', room: testRoom });
+    expect(s.phase.value).toBe('matched');
+    expect(s.room.value).toEqual(testRoom);
+    expect(onMatched).toHaveBeenCalledOnce();
+  });
+
+  it('goes straight to matched when POST answers matched', async () => {
+    api.startSearch.mockResolvedValue({ state: 'matched', room: testRoom });
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    expect(s.phase.value).toBe('matched');
+    expect(s.room.value?.id).toBe('r1');
+  });
+
+  it('keeps a pushed match even if the POST answer (waiting) arrives later', async () => {
+    const post = deferred<StartSearchResult>();
+    api.startSearch.mockReturnValue(post.promise);
+    const s = useSearch(api, rt);
+    const started = s.start(filters);
+    expect(s.phase.value).toBe('starting');
+    rt.push({ type: 'matched', room: testRoom });
+    post.resolve({ state: 'waiting' });
+    await started;
+    expect(s.phase.value).toBe('matched');
+  });
+
+  it('cancel: 204 returns to idle', async () => {
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    api.cancelSearch.mockResolvedValue(undefined);
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    await s.cancel();
+    expect(s.phase.value).toBe('idle');
+    expect(s.filters.value).toEqual(filters);
+  });
+
+  it('cancel: 409 already_matched fetches the room and goes to the chat', async () => {
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    api.cancelSearch.mockRejectedValue(new ApiError(409, 'already_matched', 'too late'));
+    api.getSearch.mockResolvedValue({ state: 'matched', room: testRoom });
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    await s.cancel();
+    expect(api.getSearch).toHaveBeenCalledOnce();
+    expect(s.phase.value).toBe('matched');
+    expect(s.room.value).toEqual(testRoom);
+  });
+
+  it('cancel: 409 with the push arriving first needs no GET', async () => {
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    const del = deferred<void>();
+    api.cancelSearch.mockReturnValue(del.promise);
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    const cancelling = s.cancel();
+    expect(s.phase.value).toBe('cancelling');
+    rt.push({ type: 'matched', room: testRoom });
+    del.reject(new ApiError(409, 'already_matched', 'too late'));
+    await cancelling;
+    expect(s.phase.value).toBe('matched');
+    expect(api.getSearch).not.toHaveBeenCalled();
+  });
+
+  it('cancel: a network failure keeps searching and reports the error', async () => {
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    api.cancelSearch.mockRejectedValue(new ApiError(0, 'network', 'offline'));
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    await s.cancel();
+    expect(s.phase.value).toBe('waiting');
+    expect(s.error.value?.code).toBe('network');
+  });
+
+  it('cancel while POST is in flight waits for it first', async () => {
+    const post = deferred<StartSearchResult>();
+    api.startSearch.mockReturnValue(post.promise);
+    api.cancelSearch.mockResolvedValue(undefined);
+    const s = useSearch(api, rt);
+    void s.start(filters);
+    const cancelling = s.cancel();
+    await flush();
+    expect(api.cancelSearch).not.toHaveBeenCalled();
+    post.resolve({ state: 'waiting' });
+    await cancelling;
+    expect(api.cancelSearch).toHaveBeenCalledOnce();
+    expect(s.phase.value).toBe('idle');
+  });
+
+  it('search_expired returns to idle with a notice', async () => {
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    rt.push({ type: 'search_expired' });
+    expect(s.phase.value).toBe('idle');
+    expect(s.notice.value).toBe('expired');
+  });
+
+  it('ignores pushes when not searching', () => {
+    const s = useSearch(api, rt);
+    rt.push({ type: 'matched', room: testRoom });
+    rt.push({ type: 'search_expired' });
+    expect(s.phase.value).toBe('idle');
+    expect(s.notice.value).toBeNull();
+  });
+
+  it('asks GET /api/search once after a reconnect while waiting', async () => {
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    api.getSearch.mockResolvedValue({ state: 'matched', room: testRoom });
+    const s = useSearch(api, rt);
+    rt.setState('connected'); // idle: nothing to ask
+    expect(api.getSearch).not.toHaveBeenCalled();
+    await s.start(filters);
+    rt.setState('connecting');
+    rt.setState('connected');
+    await flush();
+    expect(api.getSearch).toHaveBeenCalledOnce();
+    expect(s.phase.value).toBe('matched');
+  });
+
+  it('a POST failure returns to idle with the error', async () => {
+    api.startSearch.mockRejectedValue(new ApiError(429, 'rate_limited', 'slow down', { retryAfter: 2 }));
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    expect(s.phase.value).toBe('idle');
+    expect(s.error.value).toMatchObject({ code: 'rate_limited', retryAfter: 2 });
+  });
+
+  it('counts elapsed seconds while searching', async () => {
+    vi.useFakeTimers();
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    vi.advanceTimersByTime(65_000);
+    expect(s.elapsed.value).toBe(65);
+    rt.push({ type: 'matched', room: testRoom });
+    expect(s.elapsed.value).toBe(0);
+  });
+
+  it('refresh(quiet) at start-up does not show an old expiry', async () => {
+    api.getSearch.mockResolvedValue({ state: 'expired' });
+    const s = useSearch(api, rt);
+    await s.refresh(true);
+    expect(s.notice.value).toBeNull();
+    await s.refresh();
+    expect(s.notice.value).toBe('expired');
+  });
+});

@@ -1,0 +1,185 @@
+import { computed, ref, shallowRef } from 'vue';
+import type { ApiClient } from '../api/client';
+import { ApiError, isApiError } from '../api/errors';
+import type { Room, SearchFilters, SearchStatus } from '../api/types';
+import type { Realtime } from '../realtime/types';
+
+export const ADULT_AGE = 18;
+
+/** ageBounds is the partner age range a user may ask for: minors only meet minors, adults only adults. */
+export function ageBounds(ownAge: number): { min: number; max: number } {
+  return ownAge < ADULT_AGE ? { min: 16, max: 17 } : { min: 18, max: 99 };
+}
+
+export function defaultFilters(ownAge: number): SearchFilters {
+  const { min, max } = ageBounds(ownAge);
+  return { gender: 'any', age_from: min, age_to: max };
+}
+
+export function filtersValid(f: SearchFilters, ownAge: number): boolean {
+  const { min, max } = ageBounds(ownAge);
+  const ok = (n: number) => Number.isInteger(n) && n >= min && n <= max;
+  return ok(f.age_from) && ok(f.age_to) && f.age_from <= f.age_to;
+}
+
+/** formatElapsed renders seconds as mm:ss (minutes keep growing past 59). */
+export function formatElapsed(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * idle ──start──► starting ──POST waiting──► waiting ──push matched──► matched
+ *                    │ POST matched ──────────────────────────────────►  ▲
+ * waiting ──cancel──► cancelling ──204──► idle;  409 already_matched ────┘
+ * waiting ──push search_expired──► idle (notice 'expired')
+ */
+export type SearchPhase = 'idle' | 'starting' | 'waiting' | 'cancelling' | 'matched';
+export type SearchNotice = 'expired' | null;
+
+type SearchApi = Pick<ApiClient, 'startSearch' | 'getSearch' | 'cancelSearch'>;
+type SearchRealtime = Pick<Realtime, 'onPersonal' | 'onConnected'>;
+
+export interface SearchOptions {
+  onMatched?: (room: Room) => void;
+  now?: () => number;
+}
+
+/** useSearch is the search state machine; the match itself arrives by push, GET is only a fallback. */
+export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: SearchOptions = {}) {
+  const now = opts.now ?? Date.now;
+  const phase = ref<SearchPhase>('idle');
+  const room = shallowRef<Room | null>(null);
+  const notice = ref<SearchNotice>(null);
+  const error = shallowRef<ApiError | null>(null);
+  const filters = ref<SearchFilters | null>(null);
+  const startedAt = ref<number | null>(null);
+  const clock = ref(now());
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  let pendingStart: Promise<void> | null = null;
+
+  const elapsed = computed(() => (startedAt.value === null ? 0 : Math.floor((clock.value - startedAt.value) / 1000)));
+  const searching = computed(() => phase.value === 'starting' || phase.value === 'waiting' || phase.value === 'cancelling');
+
+  // A function, not a comparison, so TypeScript does not narrow the phase across awaits.
+  const is = (p: SearchPhase) => phase.value === p;
+
+  function setPhase(next: SearchPhase) {
+    phase.value = next;
+    const counting = next === 'starting' || next === 'waiting' || next === 'cancelling';
+    if (counting && ticker === undefined) {
+      startedAt.value ??= now();
+      clock.value = now();
+      ticker = setInterval(() => (clock.value = now()), 1000);
+    } else if (!counting) {
+      clearInterval(ticker);
+      ticker = undefined;
+      startedAt.value = null;
+    }
+  }
+
+  function matched(r: Room) {
+    if (phase.value === 'matched') return;
+    room.value = r;
+    setPhase('matched');
+    opts.onMatched?.(r);
+  }
+
+  function toIdle(n: SearchNotice = null) {
+    room.value = null;
+    notice.value = n;
+    setPhase('idle');
+  }
+
+  function apply(status: SearchStatus) {
+    if (status.state === 'matched') matched(status.room);
+    else if (status.state === 'waiting') setPhase('waiting');
+    else toIdle(status.state === 'expired' ? 'expired' : null);
+  }
+
+  async function run(f: SearchFilters): Promise<void> {
+    try {
+      const res = await api.startSearch(f);
+      if (!is('starting')) return; // a push got here first
+      if (res.state === 'matched') matched(res.room);
+      else setPhase('waiting');
+    } catch (err) {
+      if (!is('starting')) return;
+      error.value = toApiError(err);
+      toIdle();
+    }
+  }
+
+  async function start(f: SearchFilters): Promise<void> {
+    if (!is('idle')) return;
+    filters.value = { ...f };
+    notice.value = null;
+    error.value = null;
+    startedAt.value = null;
+    setPhase('starting');
+    pendingStart = run(f);
+    await pendingStart;
+    pendingStart = null;
+  }
+
+  async function cancel(): Promise<void> {
+    if (is('starting') && pendingStart) await pendingStart;
+    if (!is('waiting')) return;
+    setPhase('cancelling');
+    try {
+      await api.cancelSearch();
+      if (is('cancelling')) toIdle();
+    } catch (err) {
+      if (!is('cancelling')) return;
+      if (isApiError(err, 'already_matched')) {
+        await refresh(); // the push may still be on its way: take the room from GET
+        if (is('cancelling')) setPhase('waiting');
+        return;
+      }
+      error.value = toApiError(err);
+      setPhase('waiting');
+    }
+  }
+
+  /** refresh asks the server for the search state: after a reconnect, or when the app opens (quiet: no notice). */
+  async function refresh(quiet = false): Promise<void> {
+    try {
+      const status = await api.getSearch();
+      if (quiet && status.state === 'expired') toIdle();
+      else apply(status);
+    } catch (err) {
+      error.value = toApiError(err);
+    }
+  }
+
+  /** reset forgets the finished match so the next search can start. */
+  function reset() {
+    error.value = null;
+    toIdle();
+  }
+
+  const offPersonal = realtime.onPersonal((event) => {
+    if (event.type === 'matched' && searching.value) matched(event.room);
+    else if (event.type === 'search_expired' && (phase.value === 'waiting' || phase.value === 'cancelling')) {
+      toIdle('expired');
+    }
+  });
+  // A push may have been missed while the socket was down: ask once, after each connect.
+  const offConnected = realtime.onConnected(() => {
+    if (phase.value === 'waiting') void refresh();
+  });
+
+  function dispose() {
+    offPersonal();
+    offConnected();
+    clearInterval(ticker);
+  }
+
+  return { phase, room, notice, error, filters, elapsed, searching, start, cancel, refresh, reset, dispose };
+}
+
+export type UseSearch = ReturnType<typeof useSearch>;
+
+export function toApiError(err: unknown): ApiError {
+  return isApiError(err) ? err : new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+}

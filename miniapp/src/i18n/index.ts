@@ -1,0 +1,34 @@
+// Package i18n: Russian for Telegram users whose language is Russian, English for everyone else.
+import { inject, type InjectionKey } from 'vue';
+import { en, ru, type MessageKey } from './messages';
+
+export type { MessageKey } from './messages';
+export type Locale = 'en' | 'ru';
+export type Params = Record<string, string | number>;
+export type Translate = (key: MessageKey, params?: Params) => string;
+
+export interface I18n {
+  locale: Locale;
+  t: Translate;
+}
+
+/** pickLocale chooses the UI language from Telegram's user.language_code ("ru", "ru-RU", …). */
+export function pickLocale(languageCode: string | undefined): Locale {
+  return languageCode?.toLowerCase().split(/[-_]/)[0] === 'ru' ? 'ru' : 'en';
+}
+
+export function createI18n(locale: Locale): I18n {
+  const table: Record<MessageKey, string> = locale === 'ru' ? ru : en;
+  const t: Translate = (key, params) =>
+    table[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+      params && name in params ? String(params[name]) : whole,
+    );
+  return { locale, t };
+}
+
+export const i18nKey: InjectionKey<I18n> = Symbol('i18n');
+
+/** useI18n gives components the translator provided by the app root (English if none). */
+export function useI18n(): I18n {
+  return inject(i18nKey, () => createI18n('en'), true);
+}

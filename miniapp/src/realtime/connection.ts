@@ -1,0 +1,109 @@
+import { Centrifuge, UnauthorizedError, type Subscription } from 'centrifuge';
+import { isApiError } from '../api/errors';
+import type { PersonalEvent, Token } from '../api/types';
+import { memberOf, parsePersonalEvent, parseRoomEvent } from './events';
+import type { ConnectionState, Realtime, RoomHandlers, RoomSubscription } from './types';
+
+/** TokenSource is the slice of the API client the connection needs. */
+export interface TokenSource {
+  connectionToken(): Promise<Token>;
+  subscriptionToken(channel: string): Promise<Token>;
+}
+
+type Listener<T> = (value: T) => void;
+
+class Emitter<T> {
+  private listeners = new Set<Listener<T>>();
+  on(cb: Listener<T>): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+  emit(value: T): void {
+    for (const cb of [...this.listeners]) cb(value);
+  }
+}
+
+/** A 401/403 from the token endpoint means retrying cannot help: tell centrifuge-js to stop. */
+async function tokenOrStop(get: () => Promise<Token>): Promise<string> {
+  try {
+    return (await get()).token;
+  } catch (err) {
+    if (isApiError(err) && (err.status === 401 || err.status === 403)) throw new UnauthorizedError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * createRealtime wraps one Centrifuge client for the app's lifetime. Room
+ * subscriptions are kept as the same Subscription objects across reconnects,
+ * which is what lets Centrifugo recover missed room messages.
+ */
+export function createRealtime(wsUrl: string, tokens: TokenSource): Realtime {
+  const client = new Centrifuge(wsUrl, { getToken: () => tokenOrStop(() => tokens.connectionToken()) });
+  const stateEvents = new Emitter<ConnectionState>();
+  const connectedEvents = new Emitter<{ reconnect: boolean }>();
+  const personalEvents = new Emitter<PersonalEvent>();
+  let state: ConnectionState = 'disconnected';
+  let connectedBefore = false;
+
+  client.on('state', (ctx) => {
+    state = ctx.newState as ConnectionState;
+    stateEvents.emit(state);
+  });
+  client.on('connected', () => {
+    connectedEvents.emit({ reconnect: connectedBefore });
+    connectedBefore = true;
+  });
+  client.on('publication', (ctx) => {
+    const event = parsePersonalEvent(ctx.data);
+    if (event) personalEvents.emit(event);
+  });
+
+  function subscribeRoom(channel: string, handlers: RoomHandlers): RoomSubscription {
+    const old = client.getSubscription(channel);
+    if (old) {
+      old.removeAllListeners();
+      old.unsubscribe();
+      client.removeSubscription(old);
+    }
+    const sub: Subscription = client.newSubscription(channel, {
+      getToken: () => tokenOrStop(() => tokens.subscriptionToken(channel)),
+    });
+    sub.on('publication', (ctx) => {
+      const event = parseRoomEvent(ctx.data);
+      if (event) handlers.onEvent(event);
+    });
+    sub.on('join', (ctx) => {
+      const member = memberOf(ctx.info.chanInfo);
+      if (member) handlers.onJoin(member, ctx.info.client);
+    });
+    sub.on('leave', (ctx) => {
+      const member = memberOf(ctx.info.chanInfo);
+      if (member) handlers.onLeave(member, ctx.info.client);
+    });
+    sub.on('subscribed', (ctx) => handlers.onSubscribed({ lostHistory: ctx.wasRecovering && !ctx.recovered }));
+    sub.subscribe();
+
+    let closed = false;
+    return {
+      close() {
+        if (closed) return;
+        closed = true;
+        sub.removeAllListeners();
+        sub.unsubscribe();
+        client.removeSubscription(sub);
+      },
+    };
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    connect: () => client.connect(),
+    onState: (cb) => stateEvents.on(cb),
+    onConnected: (cb) => connectedEvents.on(cb),
+    onPersonal: (cb) => personalEvents.on(cb),
+    subscribeRoom,
+  };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { testRoom } from '../testing/fakes';
+import { memberOf, parsePersonalEvent, parseRoomEvent } from './events';
+import { resolveWsUrl } from './url';
+
+describe('publication parsing', () => {
+  it.each([
+    [{ type: 'matched', room: testRoom }, { type: 'matched', room: testRoom }],
+    [{ type: 'search_expired' }, { type: 'search_expired' }],
+    [{ type: 'matched', room: { ...testRoom, me: 5 } }, null],
+    [{ type: 'matched' }, null],
+    [{ type: 'other' }, null],
+    ['matched', null],
+    [null, null],
+  ])('personal %j', (data, want) => {
+    expect(parsePersonalEvent(data)).toEqual(want);
+  });
+
+  it.each([
+    [
+      { type: 'message', id: '1', from: 'm', text: '<b>x</b>', ts: 5, extra: true },
+      { type: 'message', id: '1', from: 'm', text: '<b>x</b>', ts: 5 },
+    ],
+    [{ type: 'typing', from: 'm' }, { type: 'typing', from: 'm' }],
+    [{ type: 'left', from: 'm' }, { type: 'left', from: 'm' }],
+    [{ type: 'message', id: 1, from: 'm', text: 'x', ts: 5 }, null],
+    [{ type: 'typing' }, null],
+    [[], null],
+  ])('room %j', (data, want) => {
+    expect(parseRoomEvent(data)).toEqual(want);
+  });
+
+  it('reads the member id from chan_info', () => {
+    expect(memberOf({ member: 'abc' })).toBe('abc');
+    expect(memberOf(undefined)).toBeNull();
+    expect(memberOf({ member: 7 })).toBeNull();
+  });
+});
+
+describe('resolveWsUrl', () => {
+  it.each([
+    ['/connection/websocket', 'https:', 'app.example', 'wss://app.example/connection/websocket'],
+    ['/connection/websocket', 'http:', '127.0.0.1:8080', 'ws://127.0.0.1:8080/connection/websocket'],
+    ['wss://rt.example/connection/websocket', 'http:', 'x', 'wss://rt.example/connection/websocket'],
+  ])('%s on %s//%s', (configured, protocol, host, want) => {
+    expect(resolveWsUrl(configured, { protocol, host })).toBe(want);
+  });
+});

@@ -1,0 +1,35 @@
+import type { PersonalEvent, RoomEvent } from '../api/types';
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
+
+export interface RoomHandlers {
+  onEvent(event: RoomEvent): void;
+  /**
+   * A connection subscribed: `member` is its member id (own joins are reported
+   * too), `client` the connection id. A member may briefly have two connections
+   * while it reconnects, so presence is tracked per client.
+   */
+  onJoin(member: string, client: string): void;
+  onLeave(member: string, client: string): void;
+  /** After each (re)subscribe; `lostHistory` means recovery was attempted and failed. */
+  onSubscribed(info: { lostHistory: boolean }): void;
+}
+
+export interface RoomSubscription {
+  /** Stops delivery and unsubscribes from the room channel. */
+  close(): void;
+}
+
+/**
+ * Realtime is what the composables need from the Centrifugo connection; tests
+ * substitute it. One connection lives for the whole app so recovery keeps working.
+ */
+export interface Realtime {
+  readonly state: ConnectionState;
+  connect(): void;
+  onState(cb: (state: ConnectionState) => void): () => void;
+  /** Called on every transition to connected, including the first. */
+  onConnected(cb: (info: { reconnect: boolean }) => void): () => void;
+  onPersonal(cb: (event: PersonalEvent) => void): () => void;
+  subscribeRoom(channel: string, handlers: RoomHandlers): RoomSubscription;
+}

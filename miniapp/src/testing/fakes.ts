@@ -1,0 +1,105 @@
+// Test doubles for the API client and the real-time layer, built on their TypeScript interfaces.
+import { vi, type Mock } from 'vitest';
+import type { ApiClient } from '../api/client';
+import type { PersonalEvent, Room } from '../api/types';
+import type { ConnectionState, Realtime, RoomHandlers } from '../realtime/types';
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** flush lets every already-settled promise callback run. */
+export const flush = () => new Promise<void>((r) => setTimeout(r, 0));
+
+export type FakeApi = { [K in keyof ApiClient]: Mock<ApiClient[K]> };
+
+const methods: (keyof ApiClient)[] = [
+  'getConfig',
+  'getMe',
+  'putMe',
+  'startSearch',
+  'getSearch',
+  'cancelSearch',
+  'connectionToken',
+  'subscriptionToken',
+  'sendMessage',
+  'sendTyping',
+  'leaveRoom',
+];
+
+/** fakeApi answers every call with a rejection until a test sets a result; typing and leave succeed. */
+export function fakeApi(): FakeApi {
+  const api = {} as Record<keyof ApiClient, Mock>;
+  for (const m of methods) api[m] = vi.fn(() => Promise.reject(new Error(`unexpected call ${m}`)));
+  api.sendTyping.mockResolvedValue(undefined);
+  api.leaveRoom.mockResolvedValue(undefined);
+  return api as FakeApi;
+}
+
+/** FakeRealtime records subscriptions and lets a test push events as the server would. */
+export class FakeRealtime implements Realtime {
+  state: ConnectionState = 'disconnected';
+  rooms = new Map<string, RoomHandlers>();
+  closed: string[] = [];
+  private personal = new Set<(e: PersonalEvent) => void>();
+  private connected = new Set<(i: { reconnect: boolean }) => void>();
+  private states = new Set<(s: ConnectionState) => void>();
+  private everConnected = false;
+
+  connect() {
+    this.setState('connecting');
+    this.setState('connected');
+  }
+  onState(cb: (s: ConnectionState) => void) {
+    this.states.add(cb);
+    return () => this.states.delete(cb);
+  }
+  onConnected(cb: (i: { reconnect: boolean }) => void) {
+    this.connected.add(cb);
+    return () => this.connected.delete(cb);
+  }
+  onPersonal(cb: (e: PersonalEvent) => void) {
+    this.personal.add(cb);
+    return () => this.personal.delete(cb);
+  }
+  subscribeRoom(channel: string, handlers: RoomHandlers) {
+    this.rooms.set(channel, handlers);
+    return { close: () => this.closed.push(channel) };
+  }
+
+  setState(s: ConnectionState) {
+    this.state = s;
+    for (const cb of this.states) cb(s);
+    if (s === 'connected') {
+      for (const cb of this.connected) cb({ reconnect: this.everConnected });
+      this.everConnected = true;
+    }
+  }
+  push(e: PersonalEvent) {
+    for (const cb of this.personal) cb(e);
+  }
+  room(channel: string): RoomHandlers {
+    const h = this.rooms.get(channel);
+    if (!h) throw new Error(`not subscribed to ${channel}`);
+    return h;
+  }
+}
+
+export const testRoom: Room = {
+  id: 'r1',
+  channel: 'room:r1',
+  me: 'm-me',
+  partner: { nickname: 'Bob', gender: 'male', age: 27 },
+};
