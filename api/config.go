@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 // Config is every setting of the API process, read from the environment
@@ -29,10 +31,24 @@ type Config struct {
 	RematchCooldown    time.Duration `envconfig:"REMATCH_COOLDOWN" default:"10m"`
 	RoomTTL            time.Duration `envconfig:"ROOM_TTL" default:"24h"`
 	NotifyCooldown     time.Duration `envconfig:"NOTIFY_COOLDOWN" default:"5m"`
+	ReportsToSuspend   int           `envconfig:"REPORTS_TO_SUSPEND" default:"3"`
+	SuspendFor         time.Duration `envconfig:"SUSPEND_FOR" default:"24h"`
+	LinksAfterMessages int           `envconfig:"LINKS_AFTER_MESSAGES" default:"3"`
+	PrivacyPolicyURL   string        `envconfig:"PRIVACY_POLICY_URL"`
 	MiniAppDir         string        `envconfig:"MINIAPP_DIR" default:"miniapp/dist"`
 	RichAdsPubID       string        `envconfig:"RICHADS_PUB_ID"`
 	RichAdsAppID       string        `envconfig:"RICHADS_APP_ID"`
 	LogLevel           string        `envconfig:"LOG_LEVEL" default:"info"`
+}
+
+// StoreConfig is the matchmaker configuration these settings imply.
+func (c Config) StoreConfig() matchmaker.Config {
+	cooldown := c.RematchCooldown
+	if cooldown == 0 {
+		cooldown = -1 // REMATCH_COOLDOWN=0 turns the cooldown off
+	}
+	return matchmaker.Config{SearchTTL: c.SearchTTL, RematchCooldown: cooldown, RoomTTL: c.RoomTTL,
+		LinksAfter: c.LinksAfterMessages}
 }
 
 // LoadConfig reads and validates the environment.
@@ -75,6 +91,20 @@ func (c Config) Validate() error {
 	} {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive", name)
+		}
+	}
+	if c.ReportsToSuspend < 1 {
+		return fmt.Errorf("REPORTS_TO_SUSPEND: must be at least 1")
+	}
+	if c.SuspendFor <= 0 {
+		return fmt.Errorf("SUSPEND_FOR: must be positive")
+	}
+	if c.LinksAfterMessages < 0 {
+		return fmt.Errorf("LINKS_AFTER_MESSAGES: must not be negative (0 turns the rule off)")
+	}
+	if c.PrivacyPolicyURL != "" {
+		if u, err := url.Parse(c.PrivacyPolicyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+			return fmt.Errorf("PRIVACY_POLICY_URL: want an http(s) URL, got %q", c.PrivacyPolicyURL)
 		}
 	}
 	if c.RematchCooldown < 0 {

@@ -18,15 +18,22 @@ import (
 
 type configResponse struct {
 	CentrifugoWSURL string `json:"centrifugo_ws_url"`
+	PrivacyURL      string `json:"privacy_url"`
 	RichAdsPubID    string `json:"richads_pub_id,omitempty"`
 	RichAdsAppID    string `json:"richads_app_id,omitempty"`
 }
 
 type meResponse struct {
-	Onboarded bool   `json:"onboarded"`
-	Nickname  string `json:"nickname,omitempty"`
-	Gender    string `json:"gender,omitempty"`
-	Age       int    `json:"age,omitempty"`
+	Onboarded   bool         `json:"onboarded"`
+	Nickname    string       `json:"nickname,omitempty"`
+	Gender      string       `json:"gender,omitempty"`
+	Age         int          `json:"age,omitempty"`
+	Restriction *restriction `json:"restriction,omitempty"`
+}
+
+type restriction struct {
+	Code  string `json:"code"`
+	Until int64  `json:"until,omitempty"`
 }
 
 type profileRequest struct {
@@ -102,7 +109,11 @@ func viewSearch(sr matchmaker.Search, userID string) searchResponse {
 }
 
 func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, configResponse{CentrifugoWSURL: s.cfg.CentrifugoWSURL,
+	privacyURL := s.cfg.PrivacyPolicyURL
+	if privacyURL == "" {
+		privacyURL = "/privacy"
+	}
+	writeJSON(w, http.StatusOK, configResponse{CentrifugoWSURL: s.cfg.CentrifugoWSURL, PrivacyURL: privacyURL,
 		RichAdsPubID: s.cfg.RichAdsPubID, RichAdsAppID: s.cfg.RichAdsAppID})
 }
 
@@ -116,7 +127,19 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age})
+	resp := meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age}
+	re, err := s.store.Restriction(r.Context(), u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if re != nil {
+		resp.Restriction = &restriction{Code: re.Code}
+		if !re.Until.IsZero() {
+			resp.Restriction.Until = re.Until.UnixMilli()
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) putMe(w http.ResponseWriter, r *http.Request) {
@@ -349,29 +372,29 @@ func (s *Server) postTyping(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) postLeave(w http.ResponseWriter, r *http.Request) {
 	rid, err := roomID(r)
-	if err == nil {
-		err = drain(w, r)
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	var req leaveRequest
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	uid, err := s.userID(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	member, closed, err := s.store.Leave(r.Context(), uid, rid, matchmaker.LeaveOptions{})
+	member, closed, err := s.store.Leave(r.Context(), uid, rid, matchmaker.LeaveOptions{Block: req.Block})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if closed {
-		if _, err := s.pub.Publish(r.Context(), centrifugo.RoomChannel(rid), centrifugo.Left(member)); err != nil {
-			// The room is closed in Redis either way; the partner learns it
-			// from the 409 on their next message.
-			s.log.Warn("publish left", "room", rid, "err", err)
-		}
+		s.publishLeft(r.Context(), rid, member)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 // metrics live in a registry per server, so tests can run several servers
@@ -22,9 +25,11 @@ type metrics struct {
 	rateLimited *prometheus.CounterVec
 	matches     prometheus.Counter
 	messages    prometheus.Counter
+	reports     *prometheus.CounterVec
+	suspensions prometheus.Counter
 }
 
-func newMetrics() *metrics {
+func newMetrics(store *matchmaker.Store) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -42,6 +47,26 @@ func newMetrics() *metrics {
 		}, []string{"action"}),
 		matches:  prometheus.NewCounter(prometheus.CounterOpts{Name: "tetatet_matches_total", Help: "Rooms created by matching."}),
 		messages: prometheus.NewCounter(prometheus.CounterOpts{Name: "tetatet_messages_total", Help: "Chat messages accepted."}),
+		reports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tetatet_reports_total", Help: "Reports filed, by reason.",
+		}, []string{"reason"}),
+		suspensions: prometheus.NewCounter(prometheus.CounterOpts{Name: "tetatet_suspensions_total", Help: "Users suspended automatically by reports."}),
+	}
+	for reason := range matchmaker.ReportReasons {
+		m.reports.WithLabelValues(reason)
+	}
+	m.reg.MustRegister(m.reports, m.suspensions)
+	if store != nil {
+		// Operators ban in the bot; the count lives in Redis, so every API
+		// replica reports the same global value (take max, not sum).
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tetatet_bans_total", Help: "Bans by operators, all processes (global; read from Redis).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			n, _ := store.Counter(ctx, "banned")
+			return float64(n)
+		}))
 	}
 	m.reg.MustRegister(m.requests, m.duration, m.errors, m.rateLimited, m.matches, m.messages,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

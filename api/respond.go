@@ -20,6 +20,7 @@ type apiError struct {
 	Code    string
 	Message string
 	Field   string
+	Until   int64 // Unix ms, for suspended/banned
 	Header  http.Header
 }
 
@@ -87,6 +88,7 @@ type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	Until   int64  `json:"until,omitempty"`
 }
 
 // fail is the one place where errors become HTTP responses. Domain errors
@@ -101,15 +103,27 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header()[k] = v
 	}
 	s.metrics.errors.WithLabelValues(e.Code).Inc()
-	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
+	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Until: e.Until}})
 }
 
 func (s *Server) classify(err error) *apiError {
 	var ae *apiError
 	var fe *matchmaker.FieldError
+	var re *matchmaker.RestrictedError
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &re):
+		e := errorf(http.StatusForbidden, re.Code, "your account is banned")
+		if re.Code == matchmaker.Suspended {
+			e.Message = "you are suspended from search for a while"
+		}
+		if !re.Until.IsZero() {
+			e.Until = re.Until.UnixMilli()
+		}
+		return e
+	case errors.Is(err, matchmaker.ErrLinkNotAllowed):
+		return errorf(http.StatusUnprocessableEntity, "link_not_allowed_yet", "links and @usernames are allowed once you have both written a few messages")
 	case errors.As(err, &fe):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_field", Message: fe.Message, Field: fe.Field}
 	case errors.Is(err, matchmaker.ErrNoProfile):

@@ -63,6 +63,7 @@ var DefaultLimits = map[string]matchmaker.Rate{
 	"profile":  {Every: 3 * time.Second, Burst: 10},
 	"room":     {Every: 500 * time.Millisecond, Burst: 20},
 	"readonly": {Every: 100 * time.Millisecond, Burst: 50},
+	"report":   {Every: 144 * time.Minute, Burst: 10}, // 10/day
 }
 
 // New builds a server.
@@ -74,7 +75,7 @@ func New(cfg Config, d Deps) *Server {
 		d.Static = http.NotFoundHandler()
 	}
 	return &Server{cfg: cfg, store: d.Store, pub: d.Publisher, tokens: d.Tokens, log: d.Logger,
-		metrics: newMetrics(), static: d.Static, limits: DefaultLimits}
+		metrics: newMetrics(d.Store), static: d.Static, limits: DefaultLimits}
 }
 
 // Handler is the whole HTTP surface.
@@ -89,6 +90,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", s.metrics.handler())
+	r.Get("/privacy", s.privacyPage)
 	if s.cfg.CentrifugoProxyURL != "" {
 		target, _ := url.Parse(s.cfg.CentrifugoProxyURL)
 		// No request timeout on this route: it would kill the WebSocket.
@@ -113,6 +115,7 @@ func (s *Server) Handler() http.Handler {
 				r.With(s.limit("message")).Post("/messages", s.postMessage)
 				r.With(s.limit("typing")).Post("/typing", s.postTyping)
 				r.With(s.limit("room")).Post("/leave", s.postLeave)
+				r.With(s.limit("report")).Post("/report", s.postReport)
 			})
 		})
 	})

@@ -1,5 +1,7 @@
--- Delete a user and their search and room state. ARGV: prefix, telegram id,
--- room TTL (s). Replies: {'none'} | {'deleted', user_id, room_id, member}
+-- Delete a user's profile and their search and room state. ARGV: prefix,
+-- telegram id, room TTL (s). The Telegram id -> internal id mapping stays
+-- (it holds nothing else), so blocks and bans outlive a deletion and a
+-- blocked person cannot come back by re-registering. Replies: {'none'} | {'deleted', user_id, room_id, member}
 -- (room_id and member are '' unless an active room was closed).
 local P, tg = ARGV[1], ARGV[2]
 local uid = redis.call('GET', P .. 'tg:' .. tg)
@@ -17,6 +19,7 @@ elseif st[1] == 'matched' then
     local t = redis.call('TIME')
     local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
     redis.call('HSET', rkey, 'state', 'closed', 'closed_at', string.format('%.0f', now), 'closed_by', uid)
+    redis.call('SREM', P .. 'active', st[2])
     local other = r[2]
     mine = r[5]
     if r[2] == uid then other, mine = r[3], r[4] end
@@ -25,5 +28,6 @@ elseif st[1] == 'matched' then
     rid = st[2]
   end
 end
-redis.call('DEL', P .. 'u:' .. uid, skey, P .. 'tg:' .. tg)
+if redis.call('EXISTS', P .. 'u:' .. uid) == 0 then return {'none'} end
+redis.call('DEL', P .. 'u:' .. uid, skey, P .. 'onb:' .. tg)
 return {'deleted', uid, rid, mine}

@@ -25,6 +25,7 @@ var (
 	ErrRoomClosed     = errors.New("matchmaker: room is closed")
 	ErrAlreadyMatched = errors.New("matchmaker: already matched")
 	ErrInvalid        = errors.New("matchmaker: invalid input")
+	ErrLinkNotAllowed = errors.New("matchmaker: links are not allowed yet")
 )
 
 // FieldError says which input field is wrong; errors.Is(err, ErrInvalid) holds.
@@ -44,9 +45,12 @@ func invalid(field, format string, args ...any) error {
 type Config struct {
 	Prefix          string        // key prefix, default "tt:"
 	SearchTTL       time.Duration // a waiting search expires after this, default 10m
-	RematchCooldown time.Duration // no rematch with the partner just left, default 10m
+	RematchCooldown time.Duration // no rematch with the partner just left, default 10m; negative = off
 	RoomTTL         time.Duration // an idle room and its messages expire after this, default 24h
 	MaxMessages     int           // messages kept per room, default 1000
+	// LinksAfter is how many messages each side must have sent before a
+	// message may carry a link or an @username; 0 turns the rule off.
+	LinksAfter int
 }
 
 func (c Config) withDefaults() Config {

@@ -1,6 +1,7 @@
 -- Append a message to a room. ARGV: prefix, user id, room id, text,
--- client message id ('' = none), messages kept, room TTL (s).
--- Replies: {'not_found'} | {'forbidden'} | {'room_closed'}
+-- client message id ('' = none), messages kept, room TTL (s), has a link
+-- ('1'|''), messages each side must have sent before links (0 = off).
+-- Replies: {'not_found'} | {'forbidden'} | {'room_closed'} | {'link_not_allowed'}
 --        | {'new', message_json} | {'dup', message_json, published}
 -- A retry with the same client message id returns the stored message (even
 -- after the room closed: it was accepted), so no message is lost or doubled.
@@ -19,10 +20,16 @@ if cmid ~= '' then
   end
 end
 if r[1] ~= 'active' then return {'room_closed'} end
+local need = tonumber(ARGV[9])
+if ARGV[8] == '1' and need > 0 then
+  local n = redis.call('HMGET', rkey, 'n:' .. r[4], 'n:' .. r[5])
+  if math.min(tonumber(n[1] or '0'), tonumber(n[2] or '0')) < need then return {'link_not_allowed'} end
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = redis.call('HINCRBY', rkey, 'seq', 1)
+redis.call('HINCRBY', rkey, 'n:' .. mine, 1)
 local msg = cjson.encode({id = tostring(id), from = mine, text = text, ts = now})
 local mkey = rkey .. ':m'
 redis.call('RPUSH', mkey, msg)
@@ -31,5 +38,7 @@ if cmid ~= '' then redis.call('HSET', ckey, mine .. ':' .. cmid, msg) end
 for _, k in ipairs({rkey, mkey, ckey}) do
   redis.call('EXPIRE', k, ARGV[7])
 end
-redis.call('INCR', P .. 'stats:messages')
+local day = P .. 'stats:messages:' .. math.floor(tonumber(t[1]) / 86400)
+redis.call('INCR', day)
+redis.call('EXPIRE', day, 3 * 86400)
 return {'new', msg}

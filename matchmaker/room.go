@@ -113,7 +113,7 @@ func (s *Store) Leave(ctx context.Context, userID, roomID string, o LeaveOptions
 		block = "1"
 	}
 	status, out, err := scriptResult(s.scripts.leave.Run(ctx, s.rdb, nil, s.cfg.Prefix, userID, roomID,
-		int64(s.cfg.RematchCooldown/time.Second), seconds(s.cfg.RoomTTL), o.By, block).Result())
+		max(int64(s.cfg.RematchCooldown/time.Second), 0), seconds(s.cfg.RoomTTL), o.By, block).Result())
 	if err != nil {
 		return "", false, fmt.Errorf("matchmaker: leave room %s: %w", roomID, err)
 	}
@@ -157,8 +157,12 @@ func (s *Store) AddMessage(ctx context.Context, userID, roomID, text, clientMsgI
 	if n := utf8.RuneCountInString(clientMsgID); n > 64 || !utf8.ValidString(clientMsgID) {
 		return Message{}, false, false, invalid("client_msg_id", "client_msg_id must be at most 64 characters")
 	}
+	link := ""
+	if s.cfg.LinksAfter > 0 && HasLink(text) {
+		link = "1"
+	}
 	status, out, err := scriptResult(s.scripts.message.Run(ctx, s.rdb, nil, s.cfg.Prefix, userID, roomID,
-		text, clientMsgID, s.cfg.MaxMessages, seconds(s.cfg.RoomTTL)).Result())
+		text, clientMsgID, s.cfg.MaxMessages, seconds(s.cfg.RoomTTL), link, s.cfg.LinksAfter).Result())
 	if err != nil {
 		return Message{}, false, false, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)
 	}
@@ -169,6 +173,8 @@ func (s *Store) AddMessage(ctx context.Context, userID, roomID, text, clientMsgI
 		return Message{}, false, false, ErrNotMember
 	case "room_closed":
 		return Message{}, false, false, ErrRoomClosed
+	case "link_not_allowed":
+		return Message{}, false, false, ErrLinkNotAllowed
 	case "new", "dup":
 		if err := json.Unmarshal([]byte(out[0]), &m); err != nil {
 			return Message{}, false, false, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)

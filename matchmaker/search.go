@@ -82,6 +82,8 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 	switch status {
 	case "no_profile":
 		return Search{}, ErrNoProfile
+	case "restricted":
+		return Search{}, &RestrictedError{Code: out[0], Until: millisTime(out[1])}
 	case "bad_range":
 		return Search{}, invalid("age_from", "the age range must stay on your side of %d", AdultAge)
 	case "waiting":

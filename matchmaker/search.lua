@@ -3,6 +3,7 @@
 -- 5 age_to, 6 search TTL (ms), 7 new room id, 8 my new member id,
 -- 9 partner's new member id, 10 room TTL (s).
 -- Replies: {'no_profile'} | {'bad_range'} | {'waiting', since_ms}
+--        | {'restricted', 'banned'|'suspended', until_ms ('0' = for good)}
 --        | {'matched', room_id, 'existing'|'new'}
 --
 -- The queue is one sorted set per (pool, own gender, wanted gender); pool is
@@ -21,6 +22,11 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local me = redis.call('HMGET', P .. 'u:' .. uid, 'gender', 'age', 'nick')
 if not me[1] then return {'no_profile'} end
 local mg, mage = me[1], tonumber(me[2])
+
+local ban = redis.call('GET', P .. 'ban:' .. uid)
+if ban then return {'restricted', 'banned', ban} end
+local susp = redis.call('GET', P .. 'susp:' .. uid)
+if susp then return {'restricted', 'suspended', susp} end
 
 local skey = P .. 's:' .. uid
 local st = redis.call('HMGET', skey, 'state', 'room', 'since', 'q', 'qm')
@@ -98,6 +104,7 @@ while true do
         'a', cuid, 'ma', ARGV[9], 'na', c[3] or '', 'ga', c[1] or '', 'aa', c[2] or '',
         'b', uid, 'mb', ARGV[8], 'nb', me[3], 'gb', mg, 'ab', me[2])
       redis.call('EXPIRE', rkey, ARGV[10])
+      redis.call('SADD', P .. 'active', rid)
       redis.call('HSET', P .. 's:' .. cuid, 'state', 'matched', 'room', rid)
       redis.call('HSET', skey, 'state', 'matched', 'room', rid)
       redis.call('INCR', P .. 'stats:matches')

@@ -72,6 +72,9 @@ func Start(t testing.TB, o Options) *Stack {
 		RematchCooldown:       10 * time.Minute,
 		RoomTTL:               24 * time.Hour,
 		NotifyCooldown:        5 * time.Minute,
+		ReportsToSuspend:      3,
+		SuspendFor:            24 * time.Hour,
+		LinksAfterMessages:    3,
 	}
 	if o.Proxy {
 		cfg.CentrifugoProxyURL = st.Centrifugo.PublicURL
@@ -88,7 +91,7 @@ func Start(t testing.TB, o Options) *Stack {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	st.Store = matchmaker.New(st.RDB, matchmaker.Config{SearchTTL: cfg.SearchTTL, RematchCooldown: cfg.RematchCooldown, RoomTTL: cfg.RoomTTL})
+	st.Store = matchmaker.New(st.RDB, cfg.StoreConfig())
 	st.Server = api.New(cfg, api.Deps{
 		Store:     st.Store,
 		Publisher: centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout),

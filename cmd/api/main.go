@@ -47,7 +47,7 @@ func run() error {
 	defer rdb.Close()
 
 	srv := api.New(cfg, api.Deps{
-		Store:     matchmaker.New(rdb, matchmaker.Config{SearchTTL: cfg.SearchTTL, RematchCooldown: cfg.RematchCooldown, RoomTTL: cfg.RoomTTL}),
+		Store:     matchmaker.New(rdb, cfg.StoreConfig()),
 		Publisher: centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout),
 		Tokens:    centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL),
 		Logger:    logger,

@@ -1,0 +1,134 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/tetatet/tetatet/bot/privacy"
+	"github.com/tetatet/tetatet/centrifugo"
+	"github.com/tetatet/tetatet/matchmaker"
+)
+
+type reportRequest struct {
+	Reason  string `json:"reason"`
+	Comment string `json:"comment"`
+}
+
+type leaveRequest struct {
+	Block bool `json:"block"`
+}
+
+func (s *Server) moderation() matchmaker.ModerationConfig {
+	return matchmaker.ModerationConfig{ReportsToSuspend: s.cfg.ReportsToSuspend, SuspendFor: s.cfg.SuspendFor}
+}
+
+// postReport closes the room like leave (the partner sees only "left"),
+// blocks the pair for good and files the report for operators.
+func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
+	rid, err := roomID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req reportRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := matchmaker.ValidateReport(req.Reason, req.Comment); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid, err := s.userID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.store.Report(r.Context(), uid, rid, req.Reason, req.Comment, s.moderation())
+	if err != nil && !errors.Is(err, matchmaker.ErrDuplicate) {
+		s.fail(w, r, err)
+		return
+	}
+	if res.Closed {
+		s.publishLeft(r.Context(), rid, res.Member)
+	}
+	if err == nil {
+		s.metrics.reports.WithLabelValues(req.Reason).Inc()
+	}
+	if !res.SuspendedUntil.IsZero() {
+		s.metrics.suspensions.Inc()
+		if err := s.Restrict(r.Context(), res.ReportedID, matchmaker.Suspended, res.SuspendedUntil); err != nil {
+			s.log.Warn("suspend", "err", err)
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Restrict suspends or bans a user and tells everyone concerned: the
+// partner of an open room gets the usual "left", the user's app gets
+// "restricted" on the personal channel, and the bot tells the user.
+func (s *Server) Restrict(ctx context.Context, userID, code string, until time.Time) error {
+	ended, err := s.store.Restrict(ctx, userID, code, until)
+	if err != nil {
+		return err
+	}
+	return AnnounceRestriction(ctx, s.store, s.pub, s.tokens, userID, code, until, ended)
+}
+
+// RestrictionPublisher is what announcing a restriction needs of Centrifugo.
+type RestrictionPublisher interface {
+	Publish(ctx context.Context, channel string, data any) (centrifugo.Position, error)
+}
+
+type restrictedEvent struct {
+	Type  string `json:"type"`
+	Code  string `json:"code"`
+	Until int64  `json:"until,omitempty"`
+}
+
+// AnnounceRestriction tells the partner, the user's app and (through the
+// bot's notice queue) the user that a restriction ended their activity. The
+// bot's operator commands use it too.
+func AnnounceRestriction(ctx context.Context, store *matchmaker.Store, pub RestrictionPublisher, tokens *centrifugo.Tokens,
+	userID, code string, until time.Time, ended matchmaker.Restricted) error {
+	var errs []error
+	if ended.RoomID != "" {
+		if _, err := pub.Publish(ctx, centrifugo.RoomChannel(ended.RoomID), centrifugo.Left(ended.Member)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	ev := restrictedEvent{Type: "restricted", Code: code}
+	if !until.IsZero() {
+		ev.Until = until.UnixMilli()
+	}
+	if _, err := pub.Publish(ctx, tokens.PersonalChannel(userID), ev); err != nil {
+		errs = append(errs, err)
+	}
+	kind := matchmaker.NoticeSuspended
+	if code == matchmaker.Banned {
+		kind = matchmaker.NoticeBanned
+	}
+	if _, err := store.Notify(ctx, userID, kind, "", 0, until); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) publishLeft(ctx context.Context, roomID, member string) {
+	if _, err := s.pub.Publish(ctx, centrifugo.RoomChannel(roomID), centrifugo.Left(member)); err != nil {
+		// The room is closed in Redis either way; the partner learns it
+		// from the 409 on their next message.
+		s.log.Warn("publish left", "room", roomID, "err", err)
+	}
+}
+
+func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.PrivacyPolicyURL != "" {
+		http.Redirect(w, r, s.cfg.PrivacyPolicyURL, http.StatusFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(privacy.HTML()))
+}

@@ -1,0 +1,196 @@
+package matchmaker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tetatet/tetatet/matchmaker"
+)
+
+// TestBlockedPairsNeverMeetAgain: 200 users search in rounds; after every
+// round each room ends with a report, a block or a plain leave. No reported
+// or blocked pair is ever matched again, and the matching invariants hold in
+// every round. The rematch cooldown is off, so only blocks keep pairs apart.
+func TestBlockedPairsNeverMeetAgain(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{RematchCooldown: -1}) // no cooldown
+	mc := matchmaker.ModerationConfig{ReportsToSuspend: 1000} // keep everyone searching
+	rng := rand.New(rand.NewPCG(7, 8))
+	type user struct {
+		id string
+		p  matchmaker.Profile
+		f  matchmaker.Filter
+	}
+	users := make([]user, 200)
+	byID := map[string]*user{}
+	for i := range users {
+		age := 16 + rng.IntN(30)
+		g := []matchmaker.Gender{matchmaker.Male, matchmaker.Female}[rng.IntN(2)]
+		lo, hi := 18, 99
+		if age < 18 {
+			lo, hi = 16, 17
+		}
+		id := mkUser(t, s, fmt.Sprintf("s%d", i), g, age)
+		users[i] = user{id: id, p: matchmaker.Profile{Gender: g, Age: age},
+			f: matchmaker.Filter{Gender: []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}[rng.IntN(3)], AgeFrom: lo, AgeTo: hi}}
+		byID[id] = &users[i]
+	}
+	key := func(a, b string) string {
+		if b < a {
+			a, b = b, a
+		}
+		return a + "|" + b
+	}
+	accepts := func(a, b *user) bool {
+		return (a.f.Gender == matchmaker.GenderAny || a.f.Gender == b.p.Gender) && b.p.Age >= a.f.AgeFrom && b.p.Age <= a.f.AgeTo
+	}
+	forbidden := map[string]string{} // pair -> "reported" | "blocked"
+	met, reported, blocked := 0, 0, 0
+	for round := 0; round < 40; round++ {
+		var wg sync.WaitGroup
+		for i := range users {
+			wg.Add(1)
+			go func(u *user) {
+				defer wg.Done()
+				if _, err := s.Search(ctx, u.id, u.f); err != nil {
+					t.Errorf("search: %v", err)
+				}
+			}(&users[i])
+		}
+		wg.Wait()
+
+		rooms := map[string]matchmaker.Room{}
+		var waiting []*user
+		for i := range users {
+			u := &users[i]
+			cur, err := s.CurrentSearch(ctx, u.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch cur.State {
+			case matchmaker.Matched:
+				rooms[cur.Room.ID] = *cur.Room
+			case matchmaker.Waiting:
+				waiting = append(waiting, u)
+			default:
+				t.Fatalf("round %d: user ended %s", round, cur.State)
+			}
+		}
+		for _, room := range rooms {
+			a, b := byID[room.Members[0].UserID], byID[room.Members[1].UserID]
+			if why, ok := forbidden[key(a.id, b.id)]; ok {
+				t.Fatalf("round %d: a %s pair was matched again", round, why)
+			}
+			if !accepts(a, b) || !accepts(b, a) || (a.p.Age < 18) != (b.p.Age < 18) {
+				t.Fatalf("round %d: room %s breaks the matching rules", round, room.ID)
+			}
+			met++
+			who := []string{a.id, b.id}[rng.IntN(2)]
+			switch rng.IntN(3) {
+			case 0:
+				if _, err := s.Report(ctx, who, room.ID, "spam", "", mc); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Report(ctx, who, room.ID, "spam", "", mc); !errors.Is(err, matchmaker.ErrDuplicate) {
+					t.Fatalf("second report = %v; want ErrDuplicate", err)
+				}
+				forbidden[key(a.id, b.id)] = "reported"
+				reported++
+			case 1:
+				if _, _, err := s.Leave(ctx, who, room.ID, matchmaker.LeaveOptions{Block: true}); err != nil {
+					t.Fatal(err)
+				}
+				forbidden[key(a.id, b.id)] = "blocked"
+				blocked++
+			default:
+				if _, _, err := s.Leave(ctx, who, room.ID, matchmaker.LeaveOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for i, a := range waiting {
+			for _, b := range waiting[i+1:] {
+				if _, ok := forbidden[key(a.id, b.id)]; ok {
+					continue
+				}
+				if accepts(a, b) && accepts(b, a) && (a.p.Age < 18) == (b.p.Age < 18) {
+					t.Fatalf("round %d: two compatible users are both waiting", round)
+				}
+			}
+		}
+	}
+	t.Logf("40 rounds: %d rooms, %d reported and %d blocked pairs never met again", met, reported, blocked)
+	if reported == 0 || blocked == 0 {
+		t.Fatal("the test exercised no report or no block")
+	}
+}
+
+func TestSuspensionAfterThreeReporters(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{RematchCooldown: -1})
+	mc := matchmaker.ModerationConfig{ReportsToSuspend: 3, SuspendFor: time.Hour}
+	troll := mkUser(t, s, "Troll", matchmaker.Male, 30)
+	var until time.Time
+	for i := 0; i < 3; i++ {
+		victim := mkUser(t, s, fmt.Sprintf("Victim%d", i), matchmaker.Female, 30)
+		s.Search(ctx, victim, anyAdult())
+		m, err := s.Search(ctx, troll, anyAdult())
+		if err != nil || m.State != matchmaker.Matched {
+			t.Fatalf("troll search %d: %+v %v", i, m, err)
+		}
+		res, err := s.Report(ctx, victim, m.Room.ID, "abuse", "rude", mc)
+		if err != nil || res.ReportedID != troll || !res.Closed {
+			t.Fatalf("report %d: %+v %v", i, res, err)
+		}
+		if i < 2 && !res.SuspendedUntil.IsZero() {
+			t.Fatalf("suspended after %d reports", i+1)
+		}
+		until = res.SuspendedUntil
+	}
+	if until.IsZero() || until.Before(time.Now().Add(59*time.Minute)) {
+		t.Fatalf("third report: until = %v; want about an hour from now", until)
+	}
+	if _, err := s.Restrict(ctx, troll, matchmaker.Suspended, until); err != nil {
+		t.Fatal(err)
+	}
+	var re *matchmaker.RestrictedError
+	if _, err := s.Search(ctx, troll, anyAdult()); !errors.As(err, &re) || re.Code != matchmaker.Suspended {
+		t.Fatalf("suspended search = %v", err)
+	}
+	r, _ := s.OldestOpenReport(ctx)
+	if r == nil || r.Reason != "abuse" || r.ReportedID != troll || r.ReportedTG == 0 {
+		t.Fatalf("oldest open report = %+v", r)
+	}
+	if ok, _ := s.ResolveReport(ctx, r.StreamID, "dismiss"); !ok {
+		t.Fatal("resolve failed")
+	}
+	if err := s.Unban(ctx, troll); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Search(ctx, troll, anyAdult()); err != nil {
+		t.Fatalf("after unban: %v", err)
+	}
+}
+
+func TestHasLink(t *testing.T) {
+	for text, want := range map[string]bool{
+		"hi there":                  false,
+		"see https://spam.example":  true,
+		"go to www.example.org now": true,
+		"t.me/somechannel":          true,
+		"write me @cool_guy":        true,
+		"mail at a@b":               false,
+		"visit casino.xyz":          true,
+		"it is 3.14":                false,
+	} {
+		if matchmaker.HasLink(text) != want {
+			t.Errorf("HasLink(%q) = %v; want %v", text, !want, want)
+		}
+	}
+}
+
