@@ -18,7 +18,7 @@ import (
 // every round. The rematch cooldown is off, so only blocks keep pairs apart.
 func TestBlockedPairsNeverMeetAgain(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(t, matchmaker.Config{RematchCooldown: -1}) // no cooldown
+	s := newStore(t, matchmaker.Config{RematchCooldown: -1})  // no cooldown
 	mc := matchmaker.ModerationConfig{ReportsToSuspend: 1000} // keep everyone searching
 	rng := rand.New(rand.NewPCG(7, 8))
 	type user struct {
@@ -193,4 +193,3 @@ func TestHasLink(t *testing.T) {
 		}
 	}
 }
-
