@@ -74,46 +74,12 @@ func (s *Server) Restrict(ctx context.Context, userID, code string, until time.T
 	if err != nil {
 		return err
 	}
-	return AnnounceRestriction(ctx, s.store, s.pub, s.tokens, userID, code, until, ended)
-}
-
-// RestrictionPublisher is what announcing a restriction needs of Centrifugo.
-type RestrictionPublisher interface {
-	Publish(ctx context.Context, channel string, data any) (centrifugo.Position, error)
-}
-
-type restrictedEvent struct {
-	Type  string `json:"type"`
-	Code  string `json:"code"`
-	Until int64  `json:"until,omitempty"`
-}
-
-// AnnounceRestriction tells the partner, the user's app and (through the
-// bot's notice queue) the user that a restriction ended their activity. The
-// bot's operator commands use it too.
-func AnnounceRestriction(ctx context.Context, store *matchmaker.Store, pub RestrictionPublisher, tokens *centrifugo.Tokens,
-	userID, code string, until time.Time, ended matchmaker.Restricted) error {
-	var errs []error
-	if ended.RoomID != "" {
-		if _, err := pub.Publish(ctx, centrifugo.RoomChannel(ended.RoomID), centrifugo.Left(ended.Member)); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	ev := restrictedEvent{Type: "restricted", Code: code}
-	if !until.IsZero() {
-		ev.Until = until.UnixMilli()
-	}
-	if _, err := pub.Publish(ctx, tokens.PersonalChannel(userID), ev); err != nil {
-		errs = append(errs, err)
-	}
 	kind := matchmaker.NoticeSuspended
 	if code == matchmaker.Banned {
 		kind = matchmaker.NoticeBanned
 	}
-	if _, err := store.Notify(ctx, userID, kind, "", 0, until); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	_, nerr := s.store.Notify(ctx, userID, kind, "", 0, until)
+	return errors.Join(nerr, centrifugo.AnnounceRestriction(ctx, s.pub, s.tokens, userID, code, until, ended.RoomID, ended.Member))
 }
 
 func (s *Server) publishLeft(ctx context.Context, roomID, member string) {

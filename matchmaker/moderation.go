@@ -189,7 +189,10 @@ type StoredReport struct {
 	ReportedID string
 	ReporterTG int64
 	ReportedTG int64
-	Evidence   []Message
+	// ReporterMember is the reporter's member id in the room, to tell the
+	// two sides apart in Evidence (the room's last 50 messages).
+	ReporterMember string
+	Evidence       []Message
 }
 
 // OldestOpenReport returns the oldest report no operator has decided, or
@@ -215,7 +218,8 @@ func (s *Store) report(ctx context.Context, streamID string) (*StoredReport, err
 	v := msgs[0].Values
 	get := func(k string) string { x, _ := v[k].(string); return x }
 	r := &StoredReport{StreamID: streamID, ID: get("id"), Reason: get("reason"), Comment: get("comment"),
-		Time: millisTime(get("ts")), RoomID: get("room"), ReporterID: get("reporter"), ReportedID: get("reported")}
+		Time: millisTime(get("ts")), RoomID: get("room"), ReporterID: get("reporter"), ReportedID: get("reported"),
+		ReporterMember: get("reporter_member")}
 	r.ReporterTG, _ = strconv.ParseInt(get("reporter_tg"), 10, 64)
 	r.ReportedTG, _ = strconv.ParseInt(get("reported_tg"), 10, 64)
 	if err := json.Unmarshal([]byte(get("evidence")), &r.Evidence); err != nil {

@@ -6,10 +6,10 @@
 -- (until set when this report suspended the reported user).
 local P, uid, rid = ARGV[1], ARGV[2], ARGV[3]
 local rkey = P .. 'r:' .. rid
-local r = redis.call('HMGET', rkey, 'a', 'b')
+local r = redis.call('HMGET', rkey, 'a', 'b', 'ma', 'mb')
 if not r[1] then return {'not_found'} end
-local other
-if r[1] == uid then other = r[2] elseif r[2] == uid then other = r[1] else return {'forbidden'} end
+local other, mine
+if r[1] == uid then other, mine = r[2], r[3] elseif r[2] == uid then other, mine = r[1], r[4] else return {'forbidden'} end
 if not redis.call('SET', P .. 'rep:' .. rid .. ':' .. uid, '1', 'NX', 'EX', 30 * 86400) then return {'dup'} end
 
 local t = redis.call('TIME')
@@ -19,7 +19,7 @@ local tg1 = redis.call('HGET', P .. 'u:' .. uid, 'tg') or ''
 local tg2 = redis.call('HGET', P .. 'u:' .. other, 'tg') or ''
 local evidence = '[' .. table.concat(redis.call('LRANGE', rkey .. ':m', -50, -1), ',') .. ']'
 local sid = redis.call('XADD', P .. 'reports', '*', 'id', ARGV[6], 'reason', ARGV[4], 'comment', ARGV[5],
-  'ts', nows, 'room', rid, 'reporter', uid, 'reported', other, 'reporter_tg', tg1, 'reported_tg', tg2,
+  'ts', nows, 'room', rid, 'reporter', uid, 'reported', other, 'reporter_member', mine, 'reporter_tg', tg1, 'reported_tg', tg2,
   'evidence', evidence)
 redis.call('ZADD', P .. 'reports:open', nows, sid)
 
