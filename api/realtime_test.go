@@ -11,6 +11,7 @@ import (
 
 	"github.com/centrifugal/centrifuge-go"
 
+	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/api/apitest"
 )
 
@@ -392,5 +393,34 @@ func TestRecoveryAfterReconnect(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(ids, ",") {
 		t.Fatalf("recovered %v; want exactly %v in order", got, ids)
+	}
+}
+
+// TestSearchExpiresWithPush: a search that waits longer than SEARCH_TTL
+// ends, the user is told on the personal channel, and GET /api/search says
+// expired until the next search.
+func TestSearchExpiresWithPush(t *testing.T) {
+	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) { c.SearchTTL = 500 * time.Millisecond }})
+	lonely := st.User(t, 4001, "Lonely")
+	lonely.Onboard("Lonely", "male", 60)
+	c := connect(t, st, lonely)
+	var s apitest.SearchState
+	lonely.MustDo("POST", "/api/search", adultsAny(), 200, &s)
+	if s.State != "waiting" {
+		t.Fatalf("state = %s", s.State)
+	}
+	c.next("search_expired", isType("search_expired"))
+	lonely.MustDo("GET", "/api/search", nil, 200, &s)
+	if s.State != "expired" {
+		t.Fatalf("state after expiry = %s", s.State)
+	}
+	lonely.MustDo("POST", "/api/search", adultsAny(), 200, &s)
+	if s.State != "waiting" {
+		t.Fatalf("new search = %s", s.State)
+	}
+	lonely.MustDo("DELETE", "/api/search", nil, 204, nil)
+	lonely.MustDo("GET", "/api/search", nil, 200, &s)
+	if s.State != "idle" {
+		t.Fatalf("after cancel = %s", s.State)
 	}
 }
