@@ -292,6 +292,38 @@ func (s *Server) subscriptionToken(w http.ResponseWriter, r *http.Request) {
 
 var roomIDPattern = regexp.MustCompile(`^[a-z2-7]{26}$`)
 
+// Room request bodies: what roomCall reads.
+const (
+	noBody       = iota // any body is drained, within the size limit
+	bodyRequired        // one JSON object
+	bodyOptional        // one JSON object, or nothing
+)
+
+// roomCall does what every /api/rooms/{id} endpoint starts with: the room id
+// from the path, the body into req, and the caller's user id. Someone
+// without a profile is a member of no room (403).
+func (s *Server) roomCall(w http.ResponseWriter, r *http.Request, body int, req any) (uid, rid string, err error) {
+	if rid, err = roomID(r); err != nil {
+		return "", "", err
+	}
+	switch body {
+	case bodyRequired:
+		err = decode(w, r, req)
+	case bodyOptional:
+		err = decodeOptional(w, r, req)
+	default:
+		err = drain(w, r)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	uid, err = s.userID(r)
+	if errors.Is(err, matchmaker.ErrNoProfile) {
+		err = matchmaker.ErrNotMember
+	}
+	return uid, rid, err
+}
+
 // roomID reads {id} from the path; a malformed one is simply unknown.
 func roomID(r *http.Request) (string, error) {
 	id := chi.URLParam(r, "id")
@@ -302,17 +334,8 @@ func roomID(r *http.Request) (string, error) {
 }
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
-	rid, err := roomID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var req messageRequest
-	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	uid, err := s.userID(r)
+	uid, rid, err := s.roomCall(w, r, bodyRequired, &req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -344,15 +367,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postTyping(w http.ResponseWriter, r *http.Request) {
-	rid, err := roomID(r)
-	if err == nil {
-		err = drain(w, r)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	uid, err := s.userID(r)
+	uid, rid, err := s.roomCall(w, r, noBody, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -371,19 +386,8 @@ func (s *Server) postTyping(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postLeave(w http.ResponseWriter, r *http.Request) {
-	rid, err := roomID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var req leaveRequest
-	if r.ContentLength != 0 {
-		if err := decode(w, r, &req); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	uid, err := s.userID(r)
+	uid, rid, err := s.roomCall(w, r, bodyOptional, &req)
 	if err != nil {
 		s.fail(w, r, err)
 		return

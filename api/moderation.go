@@ -27,21 +27,11 @@ func (s *Server) moderation() matchmaker.ModerationConfig {
 // postReport closes the room like leave (the partner sees only "left"),
 // blocks the pair for good and files the report for operators.
 func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
-	rid, err := roomID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var req reportRequest
-	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+	uid, rid, err := s.roomCall(w, r, bodyRequired, &req)
+	if err == nil {
+		err = matchmaker.ValidateReport(req.Reason, req.Comment)
 	}
-	if err := matchmaker.ValidateReport(req.Reason, req.Comment); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	uid, err := s.userID(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

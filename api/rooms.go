@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,20 +31,12 @@ type historyResponse struct {
 // getRoom is the room as its member sees it, with whether the partner has
 // the room open right now (Centrifugo presence, by member id).
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
-	rid, err := roomID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	uid, err := s.userID(r)
+	uid, rid, err := s.roomCall(w, r, noBody, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	room, err := s.store.MemberRoom(r.Context(), uid, rid)
-	if errors.Is(err, matchmaker.ErrNoProfile) {
-		err = matchmaker.ErrNotMember
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -76,7 +67,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 // getMessages pages through the conversation kept in Redis. stream tells the
 // client where to subscribe from so it gets exactly what came later.
 func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
-	rid, err := roomID(r)
+	uid, rid, err := s.roomCall(w, r, noBody, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -90,14 +81,6 @@ func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		limit = n
-	}
-	uid, err := s.userID(r)
-	if errors.Is(err, matchmaker.ErrNoProfile) {
-		err = matchmaker.ErrNotMember
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
 	}
 	page, err := s.store.History(r.Context(), uid, rid, r.URL.Query().Get("before"), limit)
 	if err != nil {
@@ -118,18 +101,7 @@ func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
 // deleteRoom clears a conversation for both members: leave if active (the
 // partner gets the usual left), then drop it from Redis and Centrifugo.
 func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
-	rid, err := roomID(r)
-	if err == nil {
-		err = drain(w, r)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	uid, err := s.userID(r)
-	if errors.Is(err, matchmaker.ErrNoProfile) {
-		err = matchmaker.ErrNotMember
-	}
+	uid, rid, err := s.roomCall(w, r, noBody, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
