@@ -37,3 +37,18 @@ bench:
 
 build:
 	go build -o bin/ ./cmd/...
+
+# The whole stack on this machine (cmd/run): Redis, Centrifugo, the API with
+# the Mini App, the bot with TELEGRAM_BOT_TOKEN; dev logins at /dev without
+# one. The Mini App is (re)built first when Node is there and its sources
+# changed. Ctrl-C stops everything. (The runner is exec'd rather than `go run`
+# so that a clean Ctrl-C leaves make with status 0.)
+run:
+	@if command -v npm >/dev/null; then \
+	  if [ ! -d miniapp/node_modules ] || [ miniapp/package-lock.json -nt miniapp/node_modules/.package-lock.json ]; then \
+	    (cd miniapp && npm ci --no-audit --no-fund --loglevel=error) || exit 1; fi; \
+	  if [ ! -f miniapp/dist/index.html ] || [ -n "$$(find miniapp/src miniapp/index.html miniapp/package-lock.json miniapp/vite.config.ts miniapp/tsconfig.json -newer miniapp/dist/index.html 2>/dev/null | head -n 1)" ]; then \
+	    echo 'run: building the Mini App'; (cd miniapp && npm run build) || exit 1; fi; \
+	else echo 'run: npm not found, so the Mini App is not built (a placeholder page is served)'; fi
+	@mkdir -p .run/bin && go build -o .run/bin/run ./cmd/run
+	exec .run/bin/run

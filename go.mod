@@ -3,6 +3,7 @@ module github.com/tetatet/tetatet
 go 1.26.0
 
 require (
+	github.com/alicebob/miniredis/v2 v2.40.0
 	github.com/centrifugal/centrifuge-go v0.10.6
 	github.com/centrifugal/gocent/v3 v3.3.0
 	github.com/compose-spec/compose-go/v2 v2.9.1
@@ -16,7 +17,6 @@ require (
 )
 
 require (
-	github.com/alicebob/miniredis/v2 v2.40.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/centrifugal/protocol v0.16.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

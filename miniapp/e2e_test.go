@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tetatet/tetatet/api/apitest"
+	"github.com/tetatet/tetatet/matchmaker"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 	"github.com/tetatet/tetatet/miniapp"
 )
@@ -38,6 +39,32 @@ func TestBrowserChat(t *testing.T) {
 	alice.Onboard("Alice", "female", 25)
 	bob := st.User(t, 7002, "Bob")
 	bob.Onboard("Bob", "male", 27)
+	// A second pair for the report story: Alice and Bob may not meet again
+	// for REMATCH_COOLDOWN after one of them left.
+	carol := st.User(t, 7003, "Carol")
+	carol.Onboard("Carol", "female", 30)
+	dave := st.User(t, 7004, "Dave")
+	dave.Onboard("Dave", "male", 31)
+
+	// Two users restricted for real in Redis, as moderation would: Eve
+	// suspended for two hours, Frank banned for good.
+	eve := st.User(t, 7005, "Eve")
+	eve.Onboard("Eve", "female", 40)
+	frank := st.User(t, 7006, "Frank")
+	frank.Onboard("Frank", "male", 41)
+	for _, r := range []struct {
+		u     *apitest.User
+		code  string
+		until time.Time
+	}{{eve, matchmaker.Suspended, time.Now().Add(2 * time.Hour)}, {frank, matchmaker.Banned, time.Time{}}} {
+		id, err := st.Store.UserID(context.Background(), r.u.TG)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Server.Restrict(context.Background(), id, r.code, r.until); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	shots := os.Getenv("SCREENSHOT_DIR")
 	if shots == "" {
@@ -50,6 +77,10 @@ func TestBrowserChat(t *testing.T) {
 		"BASE_URL="+st.URL,
 		"INITDATA_A="+alice.InitData,
 		"INITDATA_B="+bob.InitData,
+		"INITDATA_C="+carol.InitData,
+		"INITDATA_D="+dave.InitData,
+		"INITDATA_E="+eve.InitData,
+		"INITDATA_F="+frank.InitData,
 		"SCREENSHOT_DIR="+shots,
 	)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createApiClient } from './client';
+import { createApiClient, type ApiClient } from './client';
 import { ApiError } from './errors';
 
 function fetchReturning(status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -52,6 +52,15 @@ describe('api client', () => {
       { 'Retry-After': '3' },
       { code: 'rate_limited', retryAfter: 3 },
     ],
+    [
+      403,
+      { error: { code: 'suspended', message: 'no', until: 1700000000000 } },
+      {},
+      { status: 403, code: 'suspended', until: 1700000000000 },
+    ],
+    [403, { error: { code: 'suspended', message: 'no' }, until: 17 }, {}, { code: 'suspended', until: 17 }],
+    [403, { error: { code: 'banned', message: 'no' } }, {}, { code: 'banned', until: undefined }],
+    [422, { error: { code: 'link_not_allowed_yet', message: 'later' } }, {}, { code: 'link_not_allowed_yet' }],
     [502, '<html>bad gateway</html>', {}, { status: 502, code: 'bad_response' }],
     [500, { error: { code: 'weird', message: 'x' } }, {}, { status: 500, code: 'bad_response' }],
   ])('HTTP %i becomes a typed ApiError', async (status, body, headers, want) => {
@@ -59,6 +68,27 @@ describe('api client', () => {
     const err = await api.getMe().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject(want);
+  });
+
+  it.each([
+    ['history', (a: ApiClient) => a.getMessages('r1'), 'GET', '/api/rooms/r1/messages', undefined],
+    ['older history', (a: ApiClient) => a.getMessages('r1', { before: '42', limit: 100 }), 'GET', '/api/rooms/r1/messages?before=42&limit=100', undefined],
+    ['room', (a: ApiClient) => a.getRoom('r1'), 'GET', '/api/rooms/r1', undefined],
+    ['clear', (a: ApiClient) => a.deleteRoom('r1'), 'DELETE', '/api/rooms/r1', undefined],
+    ['leave', (a: ApiClient) => a.leaveRoom('r1'), 'POST', '/api/rooms/r1/leave', undefined],
+    ['leave and block', (a: ApiClient) => a.leaveRoom('r1', { block: true }), 'POST', '/api/rooms/r1/leave', '{"block":true}'],
+    [
+      'report',
+      (a: ApiClient) => a.reportRoom('r1', { reason: 'spam', comment: 'x' }),
+      'POST',
+      '/api/rooms/r1/report',
+      '{"reason":"spam","comment":"x"}',
+    ],
+  ])('%s: %s %s', async (_, call, method, path, body) => {
+    const f = fetchReturning(200, {});
+    await call(createApiClient({ initData: 'x', fetch: f }));
+    const [url, init] = f.mock.calls[0]!;
+    expect([init?.method, url, init?.body]).toEqual([method, path, body]);
   });
 
   it('turns a network failure into ApiError network', async () => {

@@ -1,8 +1,12 @@
 import { ApiError, errorFromBody } from './errors';
 import type {
   AppConfig,
+  HistoryPage,
+  HistoryQuery,
   Me,
   Profile,
+  ReportRequest,
+  RoomInfo,
   SearchFilters,
   SearchStatus,
   SendMessageRequest,
@@ -24,7 +28,14 @@ export interface ApiClient {
   subscriptionToken(channel: string): Promise<Token>;
   sendMessage(roomId: string, msg: SendMessageRequest): Promise<SentMessage>;
   sendTyping(roomId: string): Promise<void>;
-  leaveRoom(roomId: string): Promise<void>;
+  /** `block` keeps the two users apart for good. */
+  leaveRoom(roomId: string, opts?: { block?: boolean }): Promise<void>;
+  /** Closes the room like leave (the partner sees only "left") and blocks the pair. */
+  reportRoom(roomId: string, report: ReportRequest): Promise<void>;
+  getRoom(roomId: string): Promise<RoomInfo>;
+  getMessages(roomId: string, query?: HistoryQuery): Promise<HistoryPage>;
+  /** Leaves an active room, then deletes the conversation for both. Idempotent. */
+  deleteRoom(roomId: string): Promise<void>;
 }
 
 export interface ApiClientOptions {
@@ -86,6 +97,16 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     subscriptionToken: (channel) => call<Token>('POST', '/api/centrifugo/subscription-token', { channel }),
     sendMessage: (roomId, msg) => call<SentMessage>('POST', `${room(roomId)}/messages`, msg),
     sendTyping: (roomId) => call<void>('POST', `${room(roomId)}/typing`),
-    leaveRoom: (roomId) => call<void>('POST', `${room(roomId)}/leave`),
+    leaveRoom: (roomId, o) => call<void>('POST', `${room(roomId)}/leave`, o?.block ? { block: true } : undefined),
+    reportRoom: (roomId, report) => call<void>('POST', `${room(roomId)}/report`, report),
+    getRoom: (roomId) => call<RoomInfo>('GET', room(roomId)),
+    getMessages: (roomId, q = {}) => {
+      const params = new URLSearchParams();
+      if (q.before !== undefined) params.set('before', q.before);
+      if (q.limit !== undefined) params.set('limit', String(q.limit));
+      const qs = params.toString();
+      return call<HistoryPage>('GET', `${room(roomId)}/messages${qs ? `?${qs}` : ''}`);
+    },
+    deleteRoom: (roomId) => call<void>('DELETE', room(roomId)),
   };
 }

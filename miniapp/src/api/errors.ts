@@ -10,12 +10,14 @@ export class ApiError extends Error {
   readonly field: string | undefined;
   /** Seconds from the Retry-After header of a 429, when present. */
   readonly retryAfter: number | undefined;
+  /** For suspended: Unix ms when the restriction ends; absent for a permanent ban. */
+  readonly until: number | undefined;
 
   constructor(
     status: number,
     code: ErrorCode | ClientErrorCode,
     message: string,
-    opts: { field?: string; retryAfter?: number } = {},
+    opts: { field?: string; retryAfter?: number; until?: number } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -23,6 +25,7 @@ export class ApiError extends Error {
     this.code = code;
     this.field = opts.field;
     this.retryAfter = opts.retryAfter;
+    this.until = opts.until;
   }
 }
 
@@ -42,6 +45,9 @@ const knownCodes: ReadonlySet<string> = new Set<ErrorCode>([
   'invalid_field',
   'rate_limited',
   'unavailable',
+  'suspended',
+  'banned',
+  'link_not_allowed_yet',
 ]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -54,10 +60,13 @@ export function errorFromBody(status: number, body: unknown, retryAfterHeader: s
   const retryAfter = Number.isFinite(retry) ? retry : undefined;
   if (isRecord(body) && isRecord(body.error)) {
     const { code, message, field } = body.error;
+    // `until` belongs inside the error object like `field`; a top-level one is accepted too.
+    const until = typeof body.error.until === 'number' ? body.error.until : body.until;
     if (typeof code === 'string' && knownCodes.has(code)) {
       return new ApiError(status, code as ErrorCode, typeof message === 'string' ? message : code, {
         field: typeof field === 'string' ? field : undefined,
         retryAfter,
+        until: typeof until === 'number' && Number.isFinite(until) ? until : undefined,
       });
     }
   }

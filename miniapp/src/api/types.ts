@@ -6,6 +6,8 @@ export type GenderFilter = 'any' | Gender;
 
 export interface AppConfig {
   centrifugo_ws_url: string;
+  /** Where the privacy policy lives; a path is relative to the app's origin. Default "/privacy". */
+  privacy_url?: string;
   richads_pub_id?: string;
   richads_app_id?: string;
 }
@@ -16,7 +18,15 @@ export interface Profile {
   age: number;
 }
 
-export type Me = ({ onboarded: true } & Profile) | { onboarded: false };
+export type RestrictionCode = 'suspended' | 'banned';
+
+/** A moderation restriction: no searching until `until` (Unix ms); no `until` means a permanent ban. */
+export interface Restriction {
+  code: RestrictionCode;
+  until?: number;
+}
+
+export type Me = ({ onboarded: true; restriction?: Restriction } & Profile) | { onboarded: false };
 
 export interface SearchFilters {
   gender: GenderFilter;
@@ -46,6 +56,53 @@ export type SearchStatus =
   | { state: 'idle' | 'waiting' | 'expired'; room?: undefined }
   | { state: 'matched'; room: Room };
 
+/** A Centrifugo stream position: subscribing from it delivers exactly what was published later. */
+export interface StreamPosition {
+  offset: number;
+  epoch: string;
+}
+
+/** GET /api/rooms/{id}: the room as its member sees it. */
+export interface RoomInfo extends Room {
+  state: 'active' | 'closed';
+  partner_online: boolean;
+  /** Unix ms. */
+  created_at: number;
+  closed_at?: number;
+  closed_by?: 'me' | 'partner' | 'system';
+}
+
+export interface HistoryMessage {
+  id: string;
+  /** Member id. */
+  from: string;
+  text: string;
+  /** Unix ms. */
+  ts: number;
+}
+
+/** GET /api/rooms/{id}/messages: one page, oldest first. */
+export interface HistoryPage {
+  messages: HistoryMessage[];
+  has_more: boolean;
+  stream: StreamPosition;
+}
+
+export interface HistoryQuery {
+  /** A message id: only older messages. */
+  before?: string;
+  /** 1–100; the server's default is 50. */
+  limit?: number;
+}
+
+export type ReportReason = 'spam' | 'abuse' | 'sexual' | 'minor' | 'other';
+
+export interface ReportRequest {
+  reason: ReportReason;
+  /** At most 500 characters. */
+  comment?: string;
+}
+
 export interface Token {
   token: string;
   /** Unix seconds. */
@@ -74,16 +131,20 @@ export type ErrorCode =
   | 'body_too_large'
   | 'invalid_field'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  | 'suspended'
+  | 'banned'
+  | 'link_not_allowed_yet';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string; until?: number };
 }
 
 /** Publications on the personal channel. */
 export type PersonalEvent =
   | { type: 'matched'; room: Room }
-  | { type: 'search_expired' };
+  | { type: 'search_expired' }
+  | ({ type: 'restricted' } & Restriction);
 
 /** Publications on a room channel. `from` is a member id. */
 export type RoomEvent =

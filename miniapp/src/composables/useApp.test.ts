@@ -1,8 +1,10 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
+import { ApiError } from '../api/errors';
 import { createI18n } from '../i18n';
 import type { TelegramBridge } from '../telegram/bridge';
-import { fakeApi, FakeRealtime, flush, testRoom, type FakeApi } from '../testing/fakes';
+import { fakeApi, FakeRealtime, flush, roomInfo, testRoom, type FakeApi } from '../testing/fakes';
+import { createRoomMemory, memoryStore, ROOM_MEMORY_KEY } from './roomMemory';
 import { useApp } from './useApp';
 
 function fakeTelegram(initData = 'signed') {
@@ -19,25 +21,38 @@ function fakeTelegram(initData = 'signed') {
     hapticSuccess: vi.fn(),
     hapticLight: vi.fn(),
     setClosingConfirmation: vi.fn(),
-    confirm: vi.fn(() => Promise.resolve(true)),
+    confirm: vi.fn((_: string) => Promise.resolve(true)),
+    openLink: vi.fn(),
   } satisfies TelegramBridge;
   return { tg, pressBack: () => back?.() };
 }
 
 const alice = { onboarded: true as const, nickname: 'Alice', gender: 'female' as const, age: 25 };
+const t = createI18n('en').t;
 
 describe('useApp', () => {
   let api: FakeApi;
   let rt: FakeRealtime;
+  let store: ReturnType<typeof memoryStore>;
   beforeEach(() => {
     api = fakeApi();
     rt = new FakeRealtime();
+    store = memoryStore();
     api.getConfig.mockResolvedValue({ centrifugo_ws_url: '/connection/websocket' });
     api.getMe.mockResolvedValue(alice);
     api.getSearch.mockResolvedValue({ state: 'idle' });
   });
-  const make = (tg: TelegramBridge) =>
-    useApp({ api, telegram: tg, realtime: () => rt, t: createI18n('en').t });
+  afterEach(() => vi.useRealTimers());
+  const make = (tg: TelegramBridge, now?: () => number) =>
+    useApp({ api, telegram: tg, realtime: () => rt, t, memory: createRoomMemory(store), now });
+  /** A running chat with testRoom, opened at launch. */
+  async function inChat(tg = fakeTelegram().tg) {
+    api.getSearch.mockResolvedValue({ state: 'matched', room: testRoom });
+    const app = make(tg);
+    await app.boot();
+    await flush();
+    return app;
+  }
 
   it('outside Telegram it asks to open the bot and calls nothing', async () => {
     const app = make(fakeTelegram('').tg);
@@ -66,12 +81,29 @@ describe('useApp', () => {
     expect(app.draft.value).toEqual({ gender: 'any', age_from: 16, age_to: 17 });
   });
 
-  it('resumes a running chat after a reload', async () => {
-    api.getSearch.mockResolvedValue({ state: 'matched', room: testRoom });
-    const app = make(fakeTelegram().tg);
-    await app.boot();
+  it('resumes a running chat after a reload: whole conversation, then live from its position', async () => {
+    api.getMessages.mockResolvedValueOnce({
+      messages: [{ id: '1', from: 'm-partner', text: 'earlier', ts: 1 }],
+      has_more: false,
+      stream: { offset: 3, epoch: 'x' },
+    });
+    const app = await inChat();
     expect(app.screen.value).toBe('chat');
-    expect(rt.rooms.has(testRoom.channel)).toBe(true);
+    expect(app.chat.value?.mode).toBe('live');
+    expect(app.chat.value?.items.value).toMatchObject([{ kind: 'message', text: 'earlier' }]);
+    expect(rt.subscribes).toEqual([{ channel: testRoom.channel, opts: { since: { offset: 3, epoch: 'x' } } }]);
+    expect(store.data.get(ROOM_MEMORY_KEY)).toBe('r1');
+  });
+
+  it('uses the privacy URL of the config and opens it through Telegram', async () => {
+    api.getConfig.mockResolvedValue({ centrifugo_ws_url: '/c', privacy_url: 'https://example.org/p' });
+    const { tg } = fakeTelegram();
+    const app = make(tg);
+    expect(app.privacyUrl.value).toBe('/privacy');
+    await app.boot();
+    expect(app.privacyUrl.value).toBe('https://example.org/p');
+    app.openPrivacy();
+    expect(tg.openLink).toHaveBeenCalledWith('https://example.org/p');
   });
 
   it('search → match → chat → Next searches again with the same filters', async () => {
@@ -86,7 +118,7 @@ describe('useApp', () => {
     expect(tg.setBackButton).toHaveBeenLastCalledWith(expect.any(Function));
 
     rt.push({ type: 'matched', room: testRoom });
-    await nextTick();
+    await flush();
     expect(app.screen.value).toBe('chat');
     expect(tg.hapticSuccess).toHaveBeenCalledOnce();
     expect(tg.setClosingConfirmation).toHaveBeenLastCalledWith(true);
@@ -101,6 +133,7 @@ describe('useApp', () => {
     await nextTick();
     expect(app.screen.value).toBe('searching');
     expect(tg.setClosingConfirmation).toHaveBeenLastCalledWith(false);
+    expect(store.data.has(ROOM_MEMORY_KEY)).toBe(false);
 
     api.cancelSearch.mockResolvedValue(undefined);
     pressBack();
@@ -113,9 +146,7 @@ describe('useApp', () => {
 
   it('BackButton in a chat asks before leaving', async () => {
     const { tg, pressBack } = fakeTelegram();
-    api.getSearch.mockResolvedValue({ state: 'matched', room: testRoom });
-    const app = make(tg);
-    await app.boot();
+    const app = await inChat(tg);
     await nextTick();
     tg.confirm.mockResolvedValueOnce(false);
     pressBack();
@@ -126,6 +157,7 @@ describe('useApp', () => {
     expect(tg.confirm).toHaveBeenCalledTimes(2);
     expect(api.leaveRoom).toHaveBeenCalledOnce();
     expect(app.screen.value).toBe('filters');
+    expect(store.data.has(ROOM_MEMORY_KEY)).toBe(false);
   });
 
   it('shows the connection banner from realtime state', async () => {
@@ -137,5 +169,184 @@ describe('useApp', () => {
     expect(app.banner.value).toBe('reconnecting');
     rt.setState('connected');
     expect(app.banner.value).toBeNull();
+  });
+
+  describe('closed rooms', () => {
+    it('a partner who left leaves the room on screen, read-only, remembered across the Back button', async () => {
+      const { tg, pressBack } = fakeTelegram();
+      const app = await inChat(tg);
+      await nextTick();
+      rt.room(testRoom.channel).onEvent({ type: 'left', from: 'm-partner' });
+      await nextTick();
+      expect(app.screen.value).toBe('chat');
+      expect(app.chat.value?.closed.value).toBe(true);
+      expect(tg.setClosingConfirmation).toHaveBeenLastCalledWith(false);
+      pressBack(); // no question: there is nothing to leave
+      await flush();
+      expect(tg.confirm).not.toHaveBeenCalled();
+      expect(app.screen.value).toBe('filters');
+      expect(store.data.get(ROOM_MEMORY_KEY)).toBe('r1');
+    });
+
+    it('reopening the app shows the remembered closed room read-only; Clear conversation deletes it', async () => {
+      store.data.set(ROOM_MEMORY_KEY, 'r1');
+      api.getRoom.mockResolvedValue(roomInfo({ state: 'closed', closed_by: 'partner', partner_online: false }));
+      api.getMessages.mockResolvedValue({
+        messages: [{ id: '1', from: 'm-me', text: 'bye?', ts: 1 }],
+        has_more: false,
+        stream: { offset: 1, epoch: 'e' },
+      });
+      const { tg } = fakeTelegram();
+      const app = make(tg);
+      await app.boot();
+      await flush();
+      expect(app.screen.value).toBe('chat');
+      expect(app.chat.value?.mode).toBe('readonly');
+      expect(app.chat.value?.closed.value).toBe(true);
+      expect(app.chat.value?.items.value.map((i) => i.text)).toEqual(['bye?', 'partnerLeft']);
+      expect(rt.subscribes).toHaveLength(0);
+
+      tg.confirm.mockResolvedValueOnce(false);
+      await app.clearConversation();
+      expect(api.deleteRoom).not.toHaveBeenCalled();
+      await app.clearConversation();
+      expect(tg.confirm).toHaveBeenLastCalledWith(t('clearConfirm'));
+      expect(api.deleteRoom).toHaveBeenCalledWith('r1');
+      expect(app.screen.value).toBe('filters');
+      expect(app.notice.value).toBe('cleared');
+      expect(store.data.has(ROOM_MEMORY_KEY)).toBe(false);
+    });
+
+    it('a clear the server refused keeps the room and says so', async () => {
+      store.data.set(ROOM_MEMORY_KEY, 'r1');
+      api.getRoom.mockResolvedValue(roomInfo({ state: 'closed', closed_by: 'me' }));
+      api.deleteRoom.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'down'));
+      const app = make(fakeTelegram().tg);
+      await app.boot();
+      await app.clearConversation();
+      expect(app.screen.value).toBe('chat');
+      expect(app.chatError.value?.code).toBe('unavailable');
+      expect(store.data.get(ROOM_MEMORY_KEY)).toBe('r1');
+    });
+
+    it('forgets a remembered room that expired', async () => {
+      store.data.set(ROOM_MEMORY_KEY, 'old');
+      const app = make(fakeTelegram().tg);
+      await app.boot();
+      expect(app.screen.value).toBe('filters');
+      expect(store.data.has(ROOM_MEMORY_KEY)).toBe(false);
+    });
+
+    it('New partner from a closed room searches again with the same filters', async () => {
+      store.data.set(ROOM_MEMORY_KEY, 'r1');
+      api.getRoom.mockResolvedValue(roomInfo({ state: 'closed', closed_by: 'partner' }));
+      api.startSearch.mockResolvedValue({ state: 'waiting' });
+      const app = make(fakeTelegram().tg);
+      await app.boot();
+      app.draft.value = { gender: 'female', age_from: 20, age_to: 40 };
+      await app.next();
+      expect(api.leaveRoom).not.toHaveBeenCalled();
+      expect(api.startSearch).toHaveBeenCalledWith({ gender: 'female', age_from: 20, age_to: 40 });
+      expect(app.screen.value).toBe('searching');
+      expect(store.data.has(ROOM_MEMORY_KEY)).toBe(false);
+    });
+  });
+
+  describe('safety', () => {
+    it('report: reason and comment, confirmation, then back to the filters with thanks', async () => {
+      const { tg } = fakeTelegram();
+      const app = await inChat(tg);
+      app.openReport();
+      expect(app.report.open.value).toBe(true);
+      expect(app.report.valid.value).toBe(false);
+      app.report.reason.value = 'spam';
+      app.report.comment.value = 'sells things';
+      expect(app.report.commentLength.value).toBe(12);
+
+      tg.confirm.mockResolvedValueOnce(false);
+      await app.submitReport();
+      expect(api.reportRoom).not.toHaveBeenCalled();
+      expect(app.report.open.value).toBe(true);
+
+      await app.submitReport();
+      expect(tg.confirm).toHaveBeenLastCalledWith(t('reportConfirm'));
+      expect(api.reportRoom).toHaveBeenCalledWith('r1', { reason: 'spam', comment: 'sells things' });
+      expect(api.leaveRoom).not.toHaveBeenCalled();
+      expect(app.report.open.value).toBe(false);
+      expect(app.screen.value).toBe('filters');
+      expect(app.notice.value).toBe('reported');
+      expect(store.data.has(ROOM_MEMORY_KEY)).toBe(false);
+    });
+
+    it('a report the server refused stays open with an error', async () => {
+      const app = await inChat();
+      api.reportRoom.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'down'));
+      app.openReport();
+      app.report.reason.value = 'abuse';
+      await app.submitReport();
+      expect(app.report.open.value).toBe(true);
+      expect(app.report.error.value?.code).toBe('unavailable');
+      expect(app.screen.value).toBe('chat');
+    });
+
+    it('a comment over 500 characters cannot be sent', async () => {
+      const app = await inChat();
+      app.openReport();
+      app.report.reason.value = 'other';
+      app.report.comment.value = '🙂'.repeat(500);
+      expect(app.report.valid.value).toBe(true); // characters, not UTF-16 units
+      app.report.comment.value = 'x'.repeat(501);
+      expect(app.report.valid.value).toBe(false);
+      await app.submitReport();
+      expect(api.reportRoom).not.toHaveBeenCalled();
+    });
+
+    it('leave and block asks, leaves with block and says they will not meet again', async () => {
+      const { tg } = fakeTelegram();
+      const app = await inChat(tg);
+      await app.leaveAndBlock();
+      expect(tg.confirm).toHaveBeenLastCalledWith(t('blockConfirm'));
+      expect(api.leaveRoom).toHaveBeenCalledWith('r1', { block: true });
+      expect(app.screen.value).toBe('filters');
+      expect(app.notice.value).toBe('blocked');
+    });
+
+    it('a restriction from GET /api/me shows at launch and stops searching', async () => {
+      api.getMe.mockResolvedValue({ ...alice, restriction: { code: 'banned' } });
+      store.data.set(ROOM_MEMORY_KEY, 'r1');
+      const app = make(fakeTelegram().tg);
+      await app.boot();
+      expect(app.screen.value).toBe('filters');
+      expect(app.restriction.value).toEqual({ code: 'banned' });
+      await app.find();
+      expect(api.startSearch).not.toHaveBeenCalled();
+      expect(api.getRoom).not.toHaveBeenCalled();
+    });
+
+    it('403 suspended on search shows until when, and lifts itself then', async () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      api.startSearch.mockRejectedValue(
+        new ApiError(403, 'suspended', 'no', { until: 1_000_000 + 60_000 }),
+      );
+      const app = make(fakeTelegram().tg, () => Date.now());
+      await app.boot();
+      await app.find();
+      expect(app.restriction.value).toEqual({ code: 'suspended', until: 1_060_000 });
+      expect(app.search.value?.error.value).toBeNull(); // the restriction says it, not a generic error
+      vi.advanceTimersByTime(60_000);
+      expect(app.restriction.value).toBeNull();
+    });
+
+    it('a restricted push ends the chat and shows the restriction', async () => {
+      const app = await inChat();
+      app.openReport();
+      rt.push({ type: 'restricted', code: 'suspended', until: Date.now() + 3_600_000 });
+      await nextTick();
+      expect(app.screen.value).toBe('filters');
+      expect(app.chat.value).toBeNull();
+      expect(app.report.open.value).toBe(false);
+      expect(app.restriction.value?.code).toBe('suspended');
+      expect(rt.closed).toEqual([testRoom.channel]);
+    });
   });
 });

@@ -1,8 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
-import type { SentMessage } from '../api/types';
-import { deferred, fakeApi, FakeRealtime, flush, testRoom, type FakeApi } from '../testing/fakes';
-import { OFFLINE_GRACE_MS, TYPING_SHOW_MS, useChat, type ChatItem, type ChatMessage } from './useChat';
+import type { HistoryMessage, HistoryPage, SentMessage } from '../api/types';
+import { deferred, emptyHistory, fakeApi, FakeRealtime, flush, roomInfo, testRoom, type FakeApi } from '../testing/fakes';
+import {
+  compareIds,
+  HISTORY_AT_OPEN,
+  OFFLINE_GRACE_MS,
+  RATE_LIMIT_RETRIES,
+  TYPING_SHOW_MS,
+  useChat,
+  type ChatItem,
+  type ChatMessage,
+  type ChatOptions,
+} from './useChat';
 
 const me = testRoom.me;
 const partner = 'm-partner';
@@ -10,17 +20,49 @@ const partner = 'm-partner';
 function messages(items: ChatItem[]): ChatMessage[] {
   return items.filter((i): i is ChatMessage => i.kind === 'message');
 }
+function texts(items: ChatItem[]): string[] {
+  return messages(items).map((m) => m.text);
+}
 function systemLines(items: ChatItem[]): string[] {
   return items.flatMap((i) => (i.kind === 'system' ? [i.text] : []));
 }
+const msg = (id: number, text = `m${id}`, from = partner): HistoryMessage => ({ id: String(id), from, text, ts: id });
+const page = (ids: number[], hasMore = false, stream = { offset: 10, epoch: 'e1' }): HistoryPage => ({
+  messages: ids.map((id) => msg(id)),
+  has_more: hasMore,
+  stream,
+});
+/** history serves a conversation of ids 1..n the way the API pages it. */
+function history(n: number, stream = { offset: n, epoch: 'e1' }) {
+  return async (_room: string, q: { before?: string; limit?: number } = {}): Promise<HistoryPage> => {
+    const top = q.before === undefined ? n : Number(q.before) - 1;
+    const limit = q.limit ?? 50;
+    const from = Math.max(1, top - limit + 1);
+    const ids = top < 1 ? [] : Array.from({ length: top - from + 1 }, (_, i) => from + i);
+    return page(ids, from > 1, stream);
+  };
+}
+
+describe('compareIds', () => {
+  it.each([
+    ['9', '10', -1],
+    ['10', '9', 1],
+    ['11', '11', 0],
+    ['100', '99', 1],
+  ])('%s vs %s', (a, b, sign) => {
+    expect(Math.sign(compareIds(a, b))).toBe(sign);
+  });
+});
 
 describe('useChat', () => {
   let api: FakeApi;
   let rt: FakeRealtime;
   let ids: number;
-  const setup = (onIncoming = vi.fn()) => {
-    const chat = useChat(testRoom, { api, realtime: rt, onIncoming, uuid: () => `c${++ids}` });
-    return { chat, room: rt.room(testRoom.channel), onIncoming };
+  const setup = async (over: Partial<ChatOptions> = {}) => {
+    const onIncoming = vi.fn();
+    const chat = useChat(testRoom, { api, realtime: rt, onIncoming, uuid: () => `c${++ids}`, ...over });
+    await flush();
+    return { chat, room: () => rt.room(testRoom.channel), onIncoming };
   };
 
   beforeEach(() => {
@@ -30,99 +72,309 @@ describe('useChat', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it('subscribes to the room and greets with the partner name', () => {
-    const { chat } = setup();
-    expect(rt.rooms.has('room:r1')).toBe(true);
-    expect(chat.items.value[0]).toMatchObject({ kind: 'system', text: 'chattingWith', params: { name: 'Bob' } });
+  describe('opening a room', () => {
+    it('loads the conversation, then subscribes from the stream position the API returned', async () => {
+      api.getMessages.mockResolvedValueOnce({
+        messages: [msg(1, 'hi', partner), msg(2, 'hello', me)],
+        has_more: false,
+        stream: { offset: 7, epoch: 'ep' },
+      });
+      const { chat, onIncoming } = await setup();
+      expect(api.getMessages).toHaveBeenCalledWith('r1', { limit: 100 });
+      expect(rt.subscribes).toEqual([{ channel: 'room:r1', opts: { since: { offset: 7, epoch: 'ep' } } }]);
+      expect(messages(chat.items.value).map((m) => [m.id, m.text, m.mine, m.status])).toEqual([
+        ['1', 'hi', false, 'sent'],
+        ['2', 'hello', true, 'sent'],
+      ]);
+      expect(chat.loading.value).toBe(false);
+      expect(chat.hasOlder.value).toBe(false);
+      expect(onIncoming).not.toHaveBeenCalled(); // history is not news
+    });
+
+    it('does not subscribe before the history answered', async () => {
+      const h = deferred<HistoryPage>();
+      api.getMessages.mockReturnValueOnce(h.promise);
+      const { chat } = await setup();
+      expect(chat.loading.value).toBe(true);
+      expect(rt.subscribes).toHaveLength(0);
+      h.resolve(emptyHistory);
+      await flush();
+      expect(rt.subscribes).toHaveLength(1);
+    });
+
+    it('a recovered publication that the history already had is shown once; what came later is added', async () => {
+      api.getMessages.mockResolvedValueOnce(page([1, 2]));
+      const { chat, room, onIncoming } = await setup();
+      room().onSubscribed({ lostHistory: false });
+      room().onEvent({ type: 'message', ...msg(2) });
+      room().onEvent({ type: 'message', ...msg(3) });
+      expect(texts(chat.items.value)).toEqual(['m1', 'm2', 'm3']);
+      expect(onIncoming).toHaveBeenCalledOnce();
+    });
+
+    it('loads older pages by itself up to the open-time limit, then on request', async () => {
+      api.getMessages.mockImplementation(history(HISTORY_AT_OPEN + 150));
+      const { chat } = await setup();
+      await flush();
+      expect(messages(chat.items.value)).toHaveLength(HISTORY_AT_OPEN);
+      expect(chat.hasOlder.value).toBe(true);
+      await chat.loadOlder();
+      await chat.loadOlder();
+      const all = messages(chat.items.value).map((m) => Number(m.id));
+      expect(all).toHaveLength(HISTORY_AT_OPEN + 150);
+      expect(all).toEqual([...all].sort((a, b) => a - b));
+      expect(chat.hasOlder.value).toBe(false);
+      expect(api.getMessages).toHaveBeenLastCalledWith('r1', { before: '51', limit: 100 });
+    });
+
+    it('takes the partner presence from the room status', async () => {
+      api.getRoom.mockResolvedValueOnce(roomInfo({ partner_online: false }));
+      const { chat, room } = await setup();
+      expect(chat.partnerOnline.value).toBe(false);
+      room().onJoin(partner, 'c1');
+      expect(chat.partnerOnline.value).toBe(true);
+      expect(systemLines(chat.items.value)).toEqual(['partnerJoined']);
+    });
+
+    it('a join that came before the room status wins over it', async () => {
+      const info = deferred<ReturnType<typeof roomInfo>>();
+      api.getRoom.mockReturnValueOnce(info.promise);
+      const { chat, room } = await setup();
+      room().onJoin(partner, 'c1');
+      info.resolve(roomInfo({ partner_online: false }));
+      await flush();
+      expect(chat.partnerOnline.value).toBe(true);
+    });
+
+    it('a room found closed shows who ended it after the messages and stops listening', async () => {
+      api.getMessages.mockResolvedValueOnce(page([1]));
+      api.getRoom.mockResolvedValueOnce(roomInfo({ state: 'closed', closed_by: 'partner', partner_online: false }));
+      const onClosed = vi.fn();
+      const { chat } = await setup({ onClosed });
+      expect(chat.closed.value).toBe(true);
+      expect(chat.items.value.map((i) => (i.kind === 'system' ? i.text : i.text))).toEqual(['m1', 'partnerLeft']);
+      expect(rt.closed).toEqual(['room:r1']);
+      expect(onClosed).toHaveBeenCalledOnce();
+      expect(chat.send('late')).toBe(false);
+    });
+
+    it('read-only: a closed room is loaded but never subscribed', async () => {
+      api.getMessages.mockResolvedValueOnce(page([1, 2]));
+      const info = roomInfo({ state: 'closed', closed_by: 'me', partner_online: false });
+      const { chat } = await setup({ mode: 'readonly', info });
+      expect(rt.subscribes).toHaveLength(0);
+      expect(api.getRoom).not.toHaveBeenCalled();
+      expect(texts(chat.items.value)).toEqual(['m1', 'm2']);
+      expect(systemLines(chat.items.value)).toEqual(['youLeft']);
+      expect(chat.closed.value).toBe(true);
+      expect(chat.partnerOnline.value).toBe(false);
+    });
+
+    it('a room that is gone (404) says so through onGone', async () => {
+      api.getMessages.mockRejectedValueOnce(new ApiError(404, 'not_found', 'gone'));
+      const onGone = vi.fn();
+      const { chat } = await setup({ onGone });
+      expect(chat.gone.value).toBe(true);
+      expect(onGone).toHaveBeenCalledOnce();
+      expect(rt.subscribes).toHaveLength(0);
+    });
+
+    it('when the history fails it goes live at once and fills the conversation in when the API answers', async () => {
+      vi.useFakeTimers();
+      api.getMessages.mockRejectedValueOnce(new ApiError(0, 'network', 'down'));
+      api.getMessages.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'down'));
+      const chat = useChat(testRoom, { api, realtime: rt });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(rt.subscribes).toEqual([{ channel: 'room:r1', opts: {} }]);
+      rt.room('room:r1').onEvent({ type: 'message', ...msg(3) });
+      api.getMessages.mockResolvedValue(page([1, 2, 3]));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(texts(chat.items.value)).toEqual(['m1', 'm2', 'm3']);
+      expect(chat.hasOlder.value).toBe(false);
+      chat.dispose();
+    });
   });
 
-  it('drops a publication whose id is already shown', () => {
-    const { chat, room, onIncoming } = setup();
-    const pub = { type: 'message' as const, id: '5', from: partner, text: 'hi', ts: 1 };
-    room.onEvent(pub);
-    room.onEvent(pub);
-    room.onEvent({ ...pub, id: '6', text: 'again' });
-    expect(messages(chat.items.value).map((m) => [m.id, m.text, m.mine])).toEqual([
-      ['5', 'hi', false],
-      ['6', 'again', false],
-    ]);
-    expect(onIncoming).toHaveBeenCalledTimes(2);
+  describe('failed recovery', () => {
+    it('reloads from the API what the channel could not recover: no gap, no duplicate', async () => {
+      api.getMessages.mockResolvedValueOnce(page([1, 2]));
+      const { chat, room } = await setup();
+      room().onSubscribed({ lostHistory: false });
+      room().onEvent({ type: 'message', ...msg(3) });
+      // Reconnected after missing 4–6; meanwhile 7 arrived live.
+      api.getMessages.mockResolvedValueOnce(page([3, 4, 5, 6, 7], true));
+      room().onSubscribed({ lostHistory: true });
+      room().onEvent({ type: 'message', ...msg(7) });
+      await flush();
+      expect(texts(chat.items.value)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+      expect(api.getMessages).toHaveBeenLastCalledWith('r1', { limit: 100 });
+      expect(api.getRoom).toHaveBeenCalledTimes(2); // the reload re-reads the room too
+      expect(systemLines(chat.items.value)).toEqual([]); // no "may be missing" notice
+    });
+
+    it('pages back until it reaches a message it already shows', async () => {
+      api.getMessages.mockImplementationOnce(history(2));
+      const { chat, room } = await setup();
+      api.getMessages.mockImplementation(history(250));
+      room().onSubscribed({ lostHistory: true }); // e.g. a new epoch after a Centrifugo restart
+      await flush();
+      expect(messages(chat.items.value)).toHaveLength(250);
+      expect(api.getMessages.mock.calls.slice(1).map((c) => c[1])).toEqual([
+        { limit: 100 },
+        { before: '151', limit: 100 },
+        { before: '51', limit: 100 },
+      ]);
+    });
+
+    it('a partner who left during the gap shows as left after the reload', async () => {
+      const { chat, room } = await setup();
+      api.getMessages.mockResolvedValueOnce(page([1]));
+      api.getRoom.mockResolvedValueOnce(roomInfo({ state: 'closed', closed_by: 'partner' }));
+      room().onSubscribed({ lostHistory: true });
+      await flush();
+      expect(chat.items.value.map((i) => i.text)).toEqual(['m1', 'partnerLeft']);
+      expect(chat.closed.value).toBe(true);
+    });
+
+    it('a resubscribe that recovered re-reads presence, since join and leave are not recovered', async () => {
+      const { chat, room } = await setup();
+      room().onSubscribed({ lostHistory: false });
+      expect(api.getRoom).toHaveBeenCalledTimes(1);
+      api.getRoom.mockResolvedValueOnce(roomInfo({ partner_online: false }));
+      room().onSubscribed({ lostHistory: false });
+      await flush();
+      expect(api.getRoom).toHaveBeenCalledTimes(2);
+      expect(chat.partnerOnline.value).toBe(false);
+      expect(api.getMessages).toHaveBeenCalledTimes(1);
+    });
   });
 
-  it('shows an own message once when its publication arrives before the POST answer', async () => {
-    const post = deferred<SentMessage>();
-    api.sendMessage.mockReturnValue(post.promise);
-    const { chat, room } = setup();
+  describe('sending', () => {
+    it('shows an own message once when its publication arrives before the POST answer', async () => {
+      const post = deferred<SentMessage>();
+      api.sendMessage.mockReturnValue(post.promise);
+      const { chat, room } = await setup();
 
-    expect(chat.send('  hello  ')).toBe(true);
-    expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'hello', client_msg_id: 'c1' });
-    expect(messages(chat.items.value)).toMatchObject([{ status: 'pending', text: 'hello', mine: true, id: null }]);
+      expect(chat.send('  hello  ')).toBe(true);
+      expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'hello', client_msg_id: 'c1' });
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'pending', text: 'hello', mine: true, id: null }]);
 
-    room.onEvent({ type: 'message', id: '7', from: me, text: 'hello', ts: 10 });
-    expect(messages(chat.items.value)).toHaveLength(1);
+      room().onEvent({ type: 'message', id: '7', from: me, text: 'hello', ts: 10 });
+      expect(messages(chat.items.value)).toHaveLength(1);
 
-    post.resolve({ id: '7', ts: 10 });
-    await flush();
-    expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '7', clientMsgId: 'c1' }]);
+      post.resolve({ id: '7', ts: 10 });
+      await flush();
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '7', clientMsgId: 'c1' }]);
+    });
+
+    it('drops an own publication that arrives after the POST answer', async () => {
+      api.sendMessage.mockResolvedValue({ id: '8', ts: 10 });
+      const { chat, room } = await setup();
+      chat.send('x');
+      await flush();
+      room().onEvent({ type: 'message', id: '8', from: me, text: 'x', ts: 10 });
+      expect(messages(chat.items.value)).toHaveLength(1);
+    });
+
+    it('keeps messages in id order when a partner message overtook an own one', async () => {
+      const post = deferred<SentMessage>();
+      api.sendMessage.mockReturnValue(post.promise);
+      const { chat, room } = await setup();
+      chat.send('mine');
+      room().onEvent({ type: 'message', ...msg(5, 'theirs') });
+      expect(texts(chat.items.value)).toEqual(['mine', 'theirs']);
+      post.resolve({ id: '6', ts: 6 });
+      await flush();
+      expect(texts(chat.items.value)).toEqual(['theirs', 'mine']);
+    });
+
+    it('marks a failed send and retries it with the same client_msg_id', async () => {
+      api.sendMessage.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'down'));
+      const { chat } = await setup();
+      chat.send('retry me');
+      await flush();
+      const [failed] = messages(chat.items.value);
+      expect(failed).toMatchObject({ status: 'failed', clientMsgId: 'c1', failure: null });
+
+      const post = deferred<SentMessage>();
+      api.sendMessage.mockReturnValueOnce(post.promise);
+      chat.retry(failed!.key);
+      expect(messages(chat.items.value)[0]!.status).toBe('pending');
+      post.resolve({ id: '9', ts: 2 });
+      await flush();
+
+      expect(api.sendMessage.mock.calls.map((c) => c[1].client_msg_id)).toEqual(['c1', 'c1']);
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '9', text: 'retry me' }]);
+    });
+
+    it('keeps one copy when a "failed" message had in fact been stored and published', async () => {
+      api.sendMessage.mockRejectedValueOnce(new ApiError(0, 'network', 'timeout'));
+      const { chat, room } = await setup();
+      chat.send('maybe');
+      await flush();
+      room().onEvent({ type: 'message', id: '11', from: me, text: 'maybe', ts: 3 });
+      expect(messages(chat.items.value)).toHaveLength(2);
+
+      api.sendMessage.mockResolvedValueOnce({ id: '11', ts: 3 });
+      chat.retry(messages(chat.items.value)[0]!.key);
+      await flush();
+      expect(messages(chat.items.value)).toMatchObject([{ id: '11', status: 'sent' }]);
+    });
+
+    it('a link sent too early fails with its own reason', async () => {
+      api.sendMessage.mockRejectedValueOnce(new ApiError(422, 'link_not_allowed_yet', 'later'));
+      const { chat } = await setup();
+      chat.send('see https://example.com');
+      await flush();
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed', failure: 'link' }]);
+      expect(chat.closed.value).toBe(false);
+    });
+
+    it('429 keeps the message pending and sends it again after Retry-After with the same client_msg_id', async () => {
+      vi.useFakeTimers();
+      api.sendMessage.mockRejectedValueOnce(new ApiError(429, 'rate_limited', 'slow', { retryAfter: 2 }));
+      api.sendMessage.mockResolvedValueOnce({ id: '4', ts: 4 });
+      const chat = useChat(testRoom, { api, realtime: rt, uuid: () => 'cx' });
+      await vi.advanceTimersByTimeAsync(0);
+      chat.send('fast');
+      await vi.advanceTimersByTimeAsync(1900);
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'pending' }]);
+      expect(api.sendMessage).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(api.sendMessage).toHaveBeenCalledTimes(2);
+      expect(api.sendMessage.mock.calls.map((c) => c[1].client_msg_id)).toEqual(['cx', 'cx']);
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '4' }]);
+      chat.dispose();
+    });
+
+    it('gives up after repeated 429s and shows the message as failed', async () => {
+      vi.useFakeTimers();
+      api.sendMessage.mockRejectedValue(new ApiError(429, 'rate_limited', 'slow'));
+      const chat = useChat(testRoom, { api, realtime: rt });
+      await vi.advanceTimersByTimeAsync(0);
+      chat.send('spam');
+      await vi.advanceTimersByTimeAsync(1000 * (RATE_LIMIT_RETRIES + 1));
+      expect(api.sendMessage).toHaveBeenCalledTimes(RATE_LIMIT_RETRIES + 1);
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed' }]);
+      chat.dispose();
+    });
+
+    it('does not send blank text, and nothing after the room closed', async () => {
+      api.sendMessage.mockRejectedValue(new ApiError(409, 'room_closed', 'closed'));
+      const { chat } = await setup();
+      expect(chat.send('   ')).toBe(false);
+      api.getRoom.mockResolvedValueOnce(roomInfo({ state: 'closed', closed_by: 'system' }));
+      chat.send('late');
+      await flush();
+      expect(chat.closed.value).toBe(true);
+      expect(systemLines(chat.items.value)).toEqual(['chatClosed']);
+      expect(chat.send('again')).toBe(false);
+    });
   });
 
-  it('drops an own publication that arrives after the POST answer', async () => {
-    api.sendMessage.mockResolvedValue({ id: '8', ts: 10 });
-    const { chat, room } = setup();
-    chat.send('x');
-    await flush();
-    room.onEvent({ type: 'message', id: '8', from: me, text: 'x', ts: 10 });
-    expect(messages(chat.items.value)).toHaveLength(1);
-  });
-
-  it('marks a failed send and retries it with the same client_msg_id', async () => {
-    api.sendMessage.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'down'));
-    const { chat } = setup();
-    chat.send('retry me');
-    await flush();
-    const [failed] = messages(chat.items.value);
-    expect(failed).toMatchObject({ status: 'failed', clientMsgId: 'c1' });
-
-    const post = deferred<SentMessage>();
-    api.sendMessage.mockReturnValueOnce(post.promise);
-    chat.retry(failed!.key);
-    expect(messages(chat.items.value)[0]!.status).toBe('pending');
-    post.resolve({ id: '9', ts: 2 });
-    await flush();
-
-    expect(api.sendMessage).toHaveBeenCalledTimes(2);
-    expect(api.sendMessage.mock.calls.map((c) => c[1].client_msg_id)).toEqual(['c1', 'c1']);
-    expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '9', text: 'retry me' }]);
-  });
-
-  it('keeps one copy when a "failed" message had in fact been stored and published', async () => {
-    api.sendMessage.mockRejectedValueOnce(new ApiError(0, 'network', 'timeout'));
-    const { chat, room } = setup();
-    chat.send('maybe');
-    await flush();
-    // The server did store it: its publication arrives while nothing is in flight, so it is shown.
-    room.onEvent({ type: 'message', id: '11', from: me, text: 'maybe', ts: 3 });
-    expect(messages(chat.items.value)).toHaveLength(2);
-
-    api.sendMessage.mockResolvedValueOnce({ id: '11', ts: 3 });
-    chat.retry(messages(chat.items.value)[0]!.key);
-    await flush();
-    expect(messages(chat.items.value)).toMatchObject([{ id: '11', status: 'sent' }]);
-  });
-
-  it('does not send blank text, and nothing after the room closed', async () => {
-    api.sendMessage.mockRejectedValue(new ApiError(409, 'room_closed', 'closed'));
-    const { chat } = setup();
-    expect(chat.send('   ')).toBe(false);
-    chat.send('late');
-    await flush();
-    expect(chat.closed.value).toBe(true);
-    expect(chat.send('again')).toBe(false);
-  });
-
-  it('throttles typing notifications and shows the partner typing for a while', () => {
+  it('throttles typing notifications and shows the partner typing for a while', async () => {
+    const { chat, room } = await setup();
     vi.useFakeTimers();
-    const { chat, room } = setup();
     chat.typing();
     chat.typing();
     vi.advanceTimersByTime(1000);
@@ -132,73 +384,110 @@ describe('useChat', () => {
     chat.typing();
     expect(api.sendTyping).toHaveBeenCalledTimes(2);
 
-    room.onEvent({ type: 'typing', from: me });
+    room().onEvent({ type: 'typing', from: me });
     expect(chat.partnerTyping.value).toBe(false);
-    room.onEvent({ type: 'typing', from: partner });
+    room().onEvent({ type: 'typing', from: partner });
     expect(chat.partnerTyping.value).toBe(true);
     vi.advanceTimersByTime(TYPING_SHOW_MS + 1);
     expect(chat.partnerTyping.value).toBe(false);
 
-    room.onEvent({ type: 'typing', from: partner });
-    room.onEvent({ type: 'message', id: '1', from: partner, text: 'done', ts: 1 });
+    room().onEvent({ type: 'typing', from: partner });
+    room().onEvent({ type: 'message', ...msg(1, 'done') });
     expect(chat.partnerTyping.value).toBe(false);
   });
 
-  it('tells partner joins and leaves apart from its own, and a left publication closes the chat', () => {
+  it('tells partner joins and leaves apart from its own, and a left publication closes the chat', async () => {
+    api.getRoom.mockResolvedValueOnce(roomInfo({ partner_online: false })); // matched before the partner opened the room
+    const onClosed = vi.fn();
+    const { chat, room } = await setup({ onClosed });
     vi.useFakeTimers();
-    const { chat, room } = setup();
-    room.onJoin(me, 'c-me');
-    room.onJoin(partner, 'c1');
-    expect(systemLines(chat.items.value)).toEqual(['chattingWith', 'partnerJoined']);
+    room().onJoin(me, 'c-me');
+    room().onJoin(partner, 'c1');
+    expect(systemLines(chat.items.value)).toEqual(['partnerJoined']);
 
-    room.onLeave(partner, 'c1'); // a short network blip says nothing
+    room().onLeave(partner, 'c1'); // a short network blip says nothing
     vi.advanceTimersByTime(OFFLINE_GRACE_MS - 1000);
-    room.onJoin(partner, 'c2');
+    room().onJoin(partner, 'c2');
     vi.advanceTimersByTime(OFFLINE_GRACE_MS);
-    expect(systemLines(chat.items.value)).toEqual(['chattingWith', 'partnerJoined']);
+    expect(systemLines(chat.items.value)).toEqual(['partnerJoined']);
 
-    room.onLeave(partner, 'c2');
+    room().onLeave(partner, 'c2');
     expect(chat.partnerOnline.value).toBe(false);
     vi.advanceTimersByTime(OFFLINE_GRACE_MS);
-    room.onJoin(partner, 'c3');
-    expect(systemLines(chat.items.value).slice(2)).toEqual(['partnerOffline', 'partnerBack']);
+    room().onJoin(partner, 'c3');
+    expect(systemLines(chat.items.value).slice(1)).toEqual(['partnerOffline', 'partnerBack']);
     expect(chat.partnerOnline.value).toBe(true);
 
-    room.onEvent({ type: 'left', from: me });
+    room().onEvent({ type: 'left', from: me });
     expect(chat.closed.value).toBe(false);
-    room.onEvent({ type: 'left', from: partner });
-    room.onLeave(partner, 'c3');
-    room.onEvent({ type: 'left', from: partner });
+    const handlers = room();
+    handlers.onEvent({ type: 'left', from: partner });
+    handlers.onLeave(partner, 'c3');
+    handlers.onEvent({ type: 'left', from: partner });
     vi.advanceTimersByTime(OFFLINE_GRACE_MS);
     expect(systemLines(chat.items.value).filter((l) => l === 'partnerLeft')).toHaveLength(1);
     expect(chat.closed.value).toBe(true);
     expect(chat.partnerLeft.value).toBe(true);
+    expect(chat.closedBy.value).toBe('partner');
+    expect(rt.closed).toEqual(['room:r1']);
+    expect(onClosed).toHaveBeenCalledOnce();
   });
 
-  it('stays online when the old connection of a reconnected partner leaves after the new one joined', () => {
+  it('stays online when the old connection of a reconnected partner leaves after the new one joined', async () => {
+    api.getRoom.mockResolvedValueOnce(roomInfo({ partner_online: false }));
+    const { chat, room } = await setup();
     vi.useFakeTimers();
-    const { chat, room } = setup();
-    room.onJoin(partner, 'old');
-    room.onJoin(partner, 'new');
-    room.onLeave(partner, 'old');
+    room().onJoin(partner, 'old');
+    room().onJoin(partner, 'new');
+    room().onLeave(partner, 'old');
     vi.advanceTimersByTime(OFFLINE_GRACE_MS * 2);
     expect(chat.partnerOnline.value).toBe(true);
-    expect(systemLines(chat.items.value)).toEqual(['chattingWith', 'partnerJoined']);
+    expect(systemLines(chat.items.value)).toEqual(['partnerJoined']);
   });
 
-  it('notes lost history when recovery failed', () => {
-    const { chat, room } = setup();
-    room.onSubscribed({ lostHistory: false });
-    room.onSubscribed({ lostHistory: true });
-    expect(systemLines(chat.items.value)).toEqual(['chattingWith', 'historyLost']);
-  });
+  describe('ending the room', () => {
+    it('leave posts to the API, closes the subscription and survives an API failure', async () => {
+      api.leaveRoom.mockRejectedValue(new ApiError(0, 'network', 'offline'));
+      const { chat } = await setup();
+      expect(await chat.leave()).toBe(false);
+      expect(api.leaveRoom).toHaveBeenCalledWith('r1');
+      expect(rt.closed).toEqual(['room:r1']);
+      expect(chat.closed.value).toBe(true);
+    });
 
-  it('leave posts to the API, closes the subscription and survives an API failure', async () => {
-    api.leaveRoom.mockRejectedValue(new ApiError(0, 'network', 'offline'));
-    const { chat } = setup();
-    await chat.leave();
-    expect(api.leaveRoom).toHaveBeenCalledWith('r1');
-    expect(rt.closed).toEqual(['room:r1']);
-    expect(chat.closed.value).toBe(true);
+    it('leave and block asks the server to keep the two apart', async () => {
+      const { chat } = await setup();
+      expect(await chat.leave({ block: true })).toBe(true);
+      expect(api.leaveRoom).toHaveBeenCalledWith('r1', { block: true });
+    });
+
+    it.each([
+      [{ reason: 'spam' as const, comment: '  buy stuff  ' }, { reason: 'spam', comment: 'buy stuff' }],
+      [{ reason: 'minor' as const, comment: '   ' }, { reason: 'minor' }],
+      [{ reason: 'other' as const }, { reason: 'other' }],
+    ])('report %j sends %j and ends the room', async (input, body) => {
+      const { chat } = await setup();
+      await chat.report(input);
+      expect(api.reportRoom).toHaveBeenCalledWith('r1', body);
+      expect(chat.closed.value).toBe(true);
+      expect(rt.closed).toEqual(['room:r1']);
+    });
+
+    it('a refused report throws and keeps the room', async () => {
+      api.reportRoom.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'down'));
+      const { chat } = await setup();
+      await expect(chat.report({ reason: 'abuse' })).rejects.toMatchObject({ code: 'unavailable' });
+      expect(chat.closed.value).toBe(false);
+    });
+
+    it('clear deletes the conversation; one already gone counts as cleared', async () => {
+      const { chat } = await setup();
+      api.deleteRoom.mockRejectedValueOnce(new ApiError(404, 'not_found', 'gone'));
+      await chat.clear();
+      expect(api.deleteRoom).toHaveBeenCalledWith('r1');
+      expect(chat.closed.value).toBe(true);
+      api.deleteRoom.mockRejectedValueOnce(new ApiError(0, 'network', 'down'));
+      await expect(chat.clear()).rejects.toMatchObject({ code: 'network' });
+    });
   });
 });

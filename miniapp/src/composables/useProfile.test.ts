@@ -34,6 +34,11 @@ describe('useProfile', () => {
     expect(await p.load()).toBeNull();
     api.getMe.mockResolvedValueOnce({ onboarded: true, nickname: 'Alice', gender: 'female', age: 25 });
     expect(await p.load()).toEqual({ nickname: 'Alice', gender: 'female', age: 25 });
+    expect(p.restriction.value).toBeNull();
+    const restriction = { code: 'suspended' as const, until: 1700000000000 };
+    api.getMe.mockResolvedValueOnce({ onboarded: true, nickname: 'Alice', gender: 'female', age: 25, restriction });
+    await p.load();
+    expect(p.restriction.value).toEqual(restriction);
   });
 
   it('saves the trimmed profile and maps a server field error', async () => {

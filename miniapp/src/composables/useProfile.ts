@@ -1,7 +1,7 @@
 import { ref } from 'vue';
 import type { ApiClient } from '../api/client';
 import { ApiError, isApiError } from '../api/errors';
-import type { Gender, Profile } from '../api/types';
+import type { Gender, Profile, Restriction } from '../api/types';
 import type { MessageKey } from '../i18n';
 
 export interface ProfileForm {
@@ -40,6 +40,8 @@ type ProfileApi = Pick<ApiClient, 'getMe' | 'putMe'>;
 /** useProfile loads the user's profile and saves the onboarding form. */
 export function useProfile(api: ProfileApi) {
   const profile = ref<Profile | null>(null);
+  /** The restriction GET /api/me reported at load, if any. */
+  const restriction = ref<Restriction | null>(null);
   const loaded = ref(false);
   const saving = ref(false);
   const errors = ref<ProfileErrors>({});
@@ -48,6 +50,7 @@ export function useProfile(api: ProfileApi) {
   async function load(): Promise<Profile | null> {
     const me = await api.getMe();
     profile.value = me.onboarded ? { nickname: me.nickname, gender: me.gender, age: me.age } : null;
+    restriction.value = me.onboarded && me.restriction ? me.restriction : null;
     loaded.value = true;
     return profile.value;
   }
@@ -75,7 +78,7 @@ export function useProfile(api: ProfileApi) {
     }
   }
 
-  return { profile, loaded, saving, errors, error, load, save };
+  return { profile, restriction, loaded, saving, errors, error, load, save };
 }
 
 export type UseProfile = ReturnType<typeof useProfile>;

@@ -22,6 +22,12 @@ describe('i18n', () => {
     expect(createI18n('ru').t('errAgeRange', { min: 18, max: 99 })).toBe('Возраст 18–99, «от» не больше «до»');
   });
 
+  it('formats a moment as local date and time', () => {
+    const ms = new Date(2030, 0, 2, 15, 4).getTime();
+    expect(createI18n('en').dateTime(ms)).toMatch(/Jan 2, 2030.*3:04/);
+    expect(createI18n('ru').dateTime(ms)).toMatch(/2 янв\.? 2030.*15:04/);
+  });
+
   it('has every key translated, with the same placeholders', () => {
     const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
     for (const key of Object.keys(en) as (keyof typeof en)[]) {

@@ -10,6 +10,8 @@ export type Translate = (key: MessageKey, params?: Params) => string;
 export interface I18n {
   locale: Locale;
   t: Translate;
+  /** A moment (Unix ms) as local date and time, e.g. "23 Nov 2025, 14:05". */
+  dateTime: (ms: number) => string;
 }
 
 /** pickLocale chooses the UI language from Telegram's user.language_code ("ru", "ru-RU", …). */
@@ -23,7 +25,8 @@ export function createI18n(locale: Locale): I18n {
     table[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
       params && name in params ? String(params[name]) : whole,
     );
-  return { locale, t };
+  const dateTime = (ms: number) => new Date(ms).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  return { locale, t, dateTime };
 }
 
 export const i18nKey: InjectionKey<I18n> = Symbol('i18n');

@@ -2,7 +2,7 @@ import { Centrifuge, UnauthorizedError, type Subscription } from 'centrifuge';
 import { isApiError } from '../api/errors';
 import type { PersonalEvent, Token } from '../api/types';
 import { memberOf, parsePersonalEvent, parseRoomEvent } from './events';
-import type { ConnectionState, Realtime, RoomHandlers, RoomSubscription } from './types';
+import type { ConnectionState, Realtime, RoomHandlers, RoomSubscribeOptions, RoomSubscription } from './types';
 
 /** TokenSource is the slice of the API client the connection needs. */
 export interface TokenSource {
@@ -59,15 +59,19 @@ export function createRealtime(wsUrl: string, tokens: TokenSource): Realtime {
     if (event) personalEvents.emit(event);
   });
 
-  function subscribeRoom(channel: string, handlers: RoomHandlers): RoomSubscription {
+  function subscribeRoom(channel: string, handlers: RoomHandlers, opts: RoomSubscribeOptions = {}): RoomSubscription {
     const old = client.getSubscription(channel);
     if (old) {
       old.removeAllListeners();
       old.unsubscribe();
       client.removeSubscription(old);
     }
+    // `since` makes the first subscribe a recovery from that position (centrifuge-js
+    // sets offset, epoch and recover from it); the subscribed event then says whether
+    // it worked. Later resubscribes recover from the last publication received.
     const sub: Subscription = client.newSubscription(channel, {
       getToken: () => tokenOrStop(() => tokens.subscriptionToken(channel)),
+      since: opts.since ? { offset: opts.since.offset, epoch: opts.since.epoch } : null,
     });
     sub.on('publication', (ctx) => {
       const event = parseRoomEvent(ctx.data);

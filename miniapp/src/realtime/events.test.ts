@@ -7,6 +7,10 @@ describe('publication parsing', () => {
   it.each([
     [{ type: 'matched', room: testRoom }, { type: 'matched', room: testRoom }],
     [{ type: 'search_expired' }, { type: 'search_expired' }],
+    [{ type: 'restricted', code: 'suspended', until: 5 }, { type: 'restricted', code: 'suspended', until: 5 }],
+    [{ type: 'restricted', code: 'banned' }, { type: 'restricted', code: 'banned' }],
+    [{ type: 'restricted', code: 'banned', until: 'soon' }, { type: 'restricted', code: 'banned' }],
+    [{ type: 'restricted', code: 'muted' }, null],
     [{ type: 'matched', room: { ...testRoom, me: 5 } }, null],
     [{ type: 'matched' }, null],
     [{ type: 'other' }, null],

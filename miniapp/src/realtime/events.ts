@@ -23,6 +23,12 @@ export function parsePersonalEvent(data: unknown): PersonalEvent | null {
     return room ? { type: 'matched', room } : null;
   }
   if (data.type === 'search_expired') return { type: 'search_expired' };
+  if (data.type === 'restricted' && (data.code === 'suspended' || data.code === 'banned')) {
+    if (typeof data.until === 'number' && Number.isFinite(data.until)) {
+      return { type: 'restricted', code: data.code, until: data.until };
+    }
+    return { type: 'restricted', code: data.code };
+  }
   return null;
 }
 

@@ -1,4 +1,4 @@
-import type { PersonalEvent, RoomEvent } from '../api/types';
+import type { PersonalEvent, RoomEvent, StreamPosition } from '../api/types';
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
 
@@ -11,8 +11,21 @@ export interface RoomHandlers {
    */
   onJoin(member: string, client: string): void;
   onLeave(member: string, client: string): void;
-  /** After each (re)subscribe; `lostHistory` means recovery was attempted and failed. */
+  /**
+   * After each (re)subscribe; `lostHistory` means recovery was attempted and
+   * failed (the position was too old, or of another epoch after a Centrifugo
+   * restart): what was published meanwhile must be reloaded from the API.
+   */
   onSubscribed(info: { lostHistory: boolean }): void;
+}
+
+export interface RoomSubscribeOptions {
+  /**
+   * Where the app's copy of the conversation ends (the `stream` of GET
+   * /api/rooms/{id}/messages): the first subscribe recovers from it, so exactly
+   * what was published later arrives as ordinary events.
+   */
+  since?: StreamPosition;
 }
 
 export interface RoomSubscription {
@@ -31,5 +44,5 @@ export interface Realtime {
   /** Called on every transition to connected, including the first. */
   onConnected(cb: (info: { reconnect: boolean }) => void): () => void;
   onPersonal(cb: (event: PersonalEvent) => void): () => void;
-  subscribeRoom(channel: string, handlers: RoomHandlers): RoomSubscription;
+  subscribeRoom(channel: string, handlers: RoomHandlers, opts?: RoomSubscribeOptions): RoomSubscription;
 }

@@ -1,3 +1,4 @@
+import { parseLaunchParams } from './launchParams';
 import type { ColorScheme, TelegramWebApp, ThemeParams } from './webapp';
 
 /**
@@ -18,16 +19,25 @@ export interface TelegramBridge {
   hapticLight(): void;
   setClosingConfirmation(enabled: boolean): void;
   confirm(message: string): Promise<boolean>;
+  /** Opens an external page (the privacy policy) outside the Mini App. */
+  openLink(url: string): void;
 }
 
-export function createTelegramBridge(webApp: TelegramWebApp | undefined): TelegramBridge {
+/**
+ * createTelegramBridge wraps window.Telegram.WebApp. `hash` is the page's
+ * location.hash: when the WebApp object is missing or has no init data (its
+ * script failed to load), the init data and language come from the launch
+ * parameters Telegram (or the dev launch page) put there.
+ */
+export function createTelegramBridge(webApp: TelegramWebApp | undefined, hash = ''): TelegramBridge {
   const wa = webApp;
   const supports = (version: string) => wa !== undefined && wa.isVersionAtLeast(version);
   let backHandler: (() => void) | null = null;
+  const fromHash = wa?.initData ? null : parseLaunchParams(hash);
 
   return {
-    initData: wa?.initData ?? '',
-    languageCode: wa?.initDataUnsafe.user?.language_code,
+    initData: fromHash ? fromHash.initData : (wa?.initData ?? ''),
+    languageCode: fromHash ? fromHash.languageCode : wa?.initDataUnsafe.user?.language_code,
     colorScheme: () => wa?.colorScheme ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'),
     themeParams: () => wa?.themeParams ?? {},
     ready: () => wa?.ready(),
@@ -60,8 +70,15 @@ export function createTelegramBridge(webApp: TelegramWebApp | undefined): Telegr
       else wa.disableClosingConfirmation();
     },
     confirm(message) {
-      if (wa && supports('6.2')) return new Promise((resolve) => wa.showConfirm(message, (ok) => resolve(ok)));
+      // Outside a Telegram client the popup would never answer.
+      if (wa && wa.platform !== 'unknown' && supports('6.2')) return new Promise((resolve) => wa.showConfirm(message, (ok) => resolve(ok)));
       return Promise.resolve(window.confirm(message));
+    },
+    openLink(url) {
+      // Telegram's openLink needs an absolute http(s) URL; the configured one may be a path.
+      const absolute = new URL(url, window.location.href).href;
+      if (wa?.openLink && supports('6.1')) wa.openLink(absolute);
+      else window.open(absolute, '_blank', 'noopener');
     },
   };
 }

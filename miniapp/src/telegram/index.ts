@@ -3,3 +3,4 @@
 export * from './webapp';
 export * from './bridge';
 export * from './theme';
+export * from './launchParams';

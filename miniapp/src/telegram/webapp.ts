@@ -18,6 +18,8 @@ export interface TelegramWebApp {
   initData: string;
   initDataUnsafe: { user?: { language_code?: string } };
   version: string;
+  /** 'unknown' outside a Telegram client (e.g. the dev page in a browser). */
+  platform?: string;
   colorScheme: ColorScheme;
   themeParams: ThemeParams;
   ready(): void;
@@ -36,6 +38,7 @@ export interface TelegramWebApp {
     impactOccurred(style: 'light' | 'medium' | 'heavy' | 'rigid' | 'soft'): void;
   };
   showConfirm(message: string, cb: (ok: boolean) => void): void;
+  openLink?(url: string): void;
   setHeaderColor?(color: string): void;
   setBackgroundColor?(color: string): void;
   onEvent(event: 'themeChanged', cb: () => void): void;

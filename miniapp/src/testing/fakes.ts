@@ -1,8 +1,9 @@
 // Test doubles for the API client and the real-time layer, built on their TypeScript interfaces.
 import { vi, type Mock } from 'vitest';
 import type { ApiClient } from '../api/client';
-import type { PersonalEvent, Room } from '../api/types';
-import type { ConnectionState, Realtime, RoomHandlers } from '../realtime/types';
+import { ApiError } from '../api/errors';
+import type { HistoryPage, PersonalEvent, Room, RoomInfo } from '../api/types';
+import type { ConnectionState, Realtime, RoomHandlers, RoomSubscribeOptions } from '../realtime/types';
 
 export interface Deferred<T> {
   promise: Promise<T>;
@@ -37,14 +38,34 @@ const methods: (keyof ApiClient)[] = [
   'sendMessage',
   'sendTyping',
   'leaveRoom',
+  'reportRoom',
+  'getRoom',
+  'getMessages',
+  'deleteRoom',
 ];
 
-/** fakeApi answers every call with a rejection until a test sets a result; typing and leave succeed. */
+export const emptyHistory: HistoryPage = { messages: [], has_more: false, stream: { offset: 0, epoch: 'e1' } };
+
+/** roomInfo is GET /api/rooms/{id} for testRoom (or another room), active with the partner online unless told. */
+export function roomInfo(over: Partial<RoomInfo> = {}): RoomInfo {
+  return { ...testRoom, state: 'active', partner_online: true, created_at: 1, ...over };
+}
+
+/**
+ * fakeApi answers every call with a rejection until a test sets a result;
+ * typing, leave, report and delete succeed, testRoom exists (active, partner
+ * online) with an empty history, and any other room is not found.
+ */
 export function fakeApi(): FakeApi {
   const api = {} as Record<keyof ApiClient, Mock>;
   for (const m of methods) api[m] = vi.fn(() => Promise.reject(new Error(`unexpected call ${m}`)));
   api.sendTyping.mockResolvedValue(undefined);
   api.leaveRoom.mockResolvedValue(undefined);
+  api.reportRoom.mockResolvedValue(undefined);
+  api.deleteRoom.mockResolvedValue(undefined);
+  const notFound = () => Promise.reject(new ApiError(404, 'not_found', 'room not found'));
+  api.getRoom.mockImplementation((id: string) => (id === testRoom.id ? Promise.resolve(roomInfo()) : notFound()));
+  api.getMessages.mockImplementation((id: string) => (id === testRoom.id ? Promise.resolve(emptyHistory) : notFound()));
   return api as FakeApi;
 }
 
@@ -52,6 +73,8 @@ export function fakeApi(): FakeApi {
 export class FakeRealtime implements Realtime {
   state: ConnectionState = 'disconnected';
   rooms = new Map<string, RoomHandlers>();
+  /** The options of each subscribe, in order. */
+  subscribes: { channel: string; opts: RoomSubscribeOptions }[] = [];
   closed: string[] = [];
   private personal = new Set<(e: PersonalEvent) => void>();
   private connected = new Set<(i: { reconnect: boolean }) => void>();
@@ -74,8 +97,9 @@ export class FakeRealtime implements Realtime {
     this.personal.add(cb);
     return () => this.personal.delete(cb);
   }
-  subscribeRoom(channel: string, handlers: RoomHandlers) {
+  subscribeRoom(channel: string, handlers: RoomHandlers, opts: RoomSubscribeOptions = {}) {
     this.rooms.set(channel, handlers);
+    this.subscribes.push({ channel, opts });
     return { close: () => this.closed.push(channel) };
   }
 

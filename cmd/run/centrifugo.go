@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tetatet/tetatet/centrifugo"
+)
+
+// centrifugoServer is the Centrifugo of this run: the pinned v5.4.9 binary,
+// configured from centrifugo/config.json with loopback ports and secrets
+// generated for this run only.
+type centrifugoServer struct {
+	PublicURL     string // http://127.0.0.1:port, where the API proxies /connection/websocket
+	APIURL        string // http://127.0.0.1:internal/api
+	AdminURL      string // the admin UI
+	APIKey        string
+	TokenSecret   string
+	AdminPassword string
+	*child
+}
+
+// startCentrifugo builds the binary the first time, writes the config into
+// the state dir and starts the server with the memory engine (one node).
+// allowedOrigins are the origins the browser may load the Mini App from.
+func startCentrifugo(ctx context.Context, stateDir string, allowedOrigins []string) (*centrifugoServer, error) {
+	bin, err := centrifugo.EnsureBinary()
+	if err != nil {
+		return nil, err
+	}
+	base, err := os.ReadFile(filepath.Join(centrifugo.Dir(), "config.json"))
+	if err != nil {
+		return nil, err
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(base, &cfg); err != nil {
+		return nil, fmt.Errorf("centrifugo/config.json: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	internal, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &centrifugoServer{
+		PublicURL:     fmt.Sprintf("http://127.0.0.1:%d", port),
+		APIURL:        fmt.Sprintf("http://127.0.0.1:%d/api", internal),
+		AdminURL:      fmt.Sprintf("http://127.0.0.1:%d/", internal),
+		APIKey:        randomHex(24),
+		TokenSecret:   randomHex(32),
+		AdminPassword: randomHex(8),
+	}
+	cfg["address"] = "127.0.0.1"
+	cfg["port"] = port
+	cfg["internal_port"] = internal
+	cfg["api_key"] = s.APIKey
+	cfg["token_hmac_secret_key"] = s.TokenSecret
+	cfg["admin_password"] = s.AdminPassword
+	cfg["admin_secret"] = randomHex(32)
+	cfg["allowed_origins"] = allowedOrigins
+	path := filepath.Join(stateDir, "centrifugo.json")
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, err
+	}
+	// Only PATH: a CENTRIFUGO_* variable in the developer's shell would
+	// override the config.
+	s.child, err = startChild("centrifugo", filepath.Join(stateDir, "centrifugo.log"),
+		[]string{"PATH=" + os.Getenv("PATH")}, bin, "--config", path)
+	if err != nil {
+		return nil, err
+	}
+	health := fmt.Sprintf("http://127.0.0.1:%d/health", internal)
+	if err := waitReady(ctx, s.child, 20*time.Second, func(ctx context.Context) error { return get200(ctx, health) }); err != nil {
+		s.stop(time.Second)
+		return nil, err
+	}
+	return s, nil
+}
+
+func get200(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// randomHex returns n random bytes, hex-encoded.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// redisStore is the Redis of this run: one given by REDIS_URL, a
+// redis-server the runner started, or an embedded in-memory one.
+type redisStore struct {
+	URL string
+	// Desc says which, for the banner.
+	Desc string
+	// Persistent is false for the embedded Redis.
+	Persistent bool
+
+	server   *child
+	embedded *miniredis.Miniredis
+}
+
+// startRedis picks the Redis: REDIS_URL when set, else a real redis-server
+// on a free loopback port with its data in stateDir/redis (append-only file
+// on), else miniredis in this process, which keeps nothing.
+func startRedis(ctx context.Context, cfg Config) (*redisStore, error) {
+	if cfg.RedisURL != "" {
+		if err := pingRedis(ctx, cfg.RedisURL); err != nil {
+			return nil, fmt.Errorf("REDIS_URL does not answer: %w", err)
+		}
+		return &redisStore{URL: cfg.RedisURL, Desc: "REDIS_URL " + redactURL(cfg.RedisURL), Persistent: true}, nil
+	}
+	if bin, err := exec.LookPath("redis-server"); err == nil {
+		return startRedisServer(ctx, bin, cfg.StateDir)
+	}
+	m := miniredis.NewMiniRedis()
+	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("embedded redis: %w", err)
+	}
+	url := "redis://" + m.Addr() + "/0"
+	return &redisStore{URL: url, Desc: "EMBEDDED in-memory Redis (miniredis) at " + url + ", NOT PERSISTENT", embedded: m}, nil
+}
+
+func startRedisServer(ctx context.Context, bin, stateDir string) (*redisStore, error) {
+	dir := filepath.Join(stateDir, "redis")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	url := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+	c, err := startChild("redis-server", filepath.Join(stateDir, "redis.log"), nil, bin,
+		"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+		"--dir", dir, "--appendonly", "yes", "--save", "3600 1 300 100 60 10000",
+		"--daemonize", "no", "--loglevel", "notice")
+	if err != nil {
+		return nil, err
+	}
+	if err := waitReady(ctx, c, 10*time.Second, func(ctx context.Context) error { return pingRedis(ctx, url) }); err != nil {
+		c.stop(time.Second)
+		return nil, err
+	}
+	return &redisStore{URL: url, Desc: fmt.Sprintf("redis-server (pid %d) at %s, data in %s", c.PID(), url, dir),
+		Persistent: true, server: c}, nil
+}
+
+// Done is closed if a redis-server the runner started exits; nil otherwise.
+func (r *redisStore) Done() <-chan struct{} {
+	if r.server == nil {
+		return nil
+	}
+	return r.server.Done()
+}
+
+// stop shuts down what startRedis started. redis-server saves on SIGTERM.
+func (r *redisStore) stop() {
+	if r.server != nil {
+		r.server.stop(5 * time.Second)
+	}
+	if r.embedded != nil {
+		r.embedded.Close()
+	}
+}
+
+func pingRedis(ctx context.Context, url string) error {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	c := redis.NewClient(opt)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return c.Ping(ctx).Err()
+}
+
+// redactURL hides a password in a Redis URL.
+func redactURL(raw string) string {
+	opt, err := redis.ParseURL(raw)
+	if err != nil || opt.Password == "" {
+		return raw
+	}
+	return fmt.Sprintf("redis://%s/%d (password hidden)", opt.Addr, opt.DB)
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
