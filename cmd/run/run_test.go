@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -388,4 +389,33 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestRunDevLinksInBrowser: in headless Chromium, the two /dev links open
+// the built Mini App as two users who onboard, match and chat, with
+// telegram.org unreachable (miniapp/e2e/dev.mjs).
+func TestRunDevLinksInBrowser(t *testing.T) {
+	redistest.Require(t, "node", "install Node.js 20.19+")
+	redistest.Require(t, "chromium", "apt-get install -y chromium")
+	dist, _ := filepath.Abs("../../miniapp/dist")
+	if _, err := os.Stat(filepath.Join(dist, "index.html")); err != nil {
+		msg := "miniapp/dist is not built: run `cd miniapp && npm ci && npm run build`"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	r := startRunner(t, t.TempDir(), "MINIAPP_DIR="+dist)
+	r.waitReady(time.Minute)
+	started := r.children("centrifugo", "redis-server")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "e2e/dev.mjs")
+	cmd.Dir = "../../miniapp"
+	cmd.Env = append(os.Environ(), "BASE_URL="+r.URL)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("e2e/dev.mjs: %v", err)
+	}
+	r.interrupt(started)
 }
