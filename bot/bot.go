@@ -1,7 +1,9 @@
 // Package bot is Tet-a-Tet's Telegram bot, the only process that talks to
 // the Bot API. It onboards a user (gender, age, nickname) into the profile
 // record the API shares, shows the menu that opens the Mini App, lets the
-// user change the profile and deletes it on request.
+// user change the profile and deletes it on request, shows the privacy
+// policy, delivers the notices the API queues (partner wrote, partner found,
+// banned), and gives operators their commands (/reports, /unban, /stats).
 //
 // Its contract:
 //   - profiles are read and written only through matchmaker (one record, one
@@ -9,7 +11,13 @@
 //     is kept in Redis too, so a restart loses nothing;
 //   - the Mini App URL is FRONT_URL as configured: no user id or name is ever
 //     added to it (the Mini App authenticates with init data);
-//   - a Telegram id or a message text is logged only at debug level;
+//   - a Telegram id or a message text is logged only at debug level; a
+//     notice never quotes a message or says anything about the partner or
+//     a reporter;
+//   - a notice is sent at most once per id, and none is lost to a restart:
+//     it is acknowledged only once Telegram took it, or refused it for good;
+//   - operator commands answer only the ids in BOT_ADMIN_IDS, re-checked on
+//     every tap; anyone else gets the ordinary answer to an unknown command;
 //   - no update, however unexpected, crashes the process or fails loudly: it
 //     is answered politely or ignored; a failed send is logged once.
 package bot
@@ -25,6 +33,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,10 +55,44 @@ type Profiles interface {
 	ClearOnboarding(ctx context.Context, telegramID int64) error
 }
 
+// Moderation is what the operator commands need (matchmaker.Store).
+type Moderation interface {
+	OldestOpenReport(ctx context.Context) (*matchmaker.StoredReport, error)
+	ResolveReport(ctx context.Context, streamID, decision string) (bool, error)
+	Restrict(ctx context.Context, userID, code string, until time.Time) (matchmaker.Restricted, error)
+	Restriction(ctx context.Context, userID string) (*matchmaker.RestrictedError, error)
+	Unban(ctx context.Context, userID string) error
+	Stats(ctx context.Context) (matchmaker.Stats, error)
+	Notify(ctx context.Context, userID string, kind matchmaker.NoticeKind, onceKey string, cooldown time.Duration, until time.Time) (bool, error)
+}
+
+// Notices opens the queue of notices the API decides on (matchmaker.Store).
+type Notices interface {
+	NoticeQueue(ctx context.Context, group, consumer string, opts ...matchmaker.NoticeOption) (*matchmaker.NoticeQueue, error)
+}
+
+// Store is everything the bot keeps in Redis: matchmaker.Store.
+type Store interface {
+	Profiles
+	Moderation
+	Notices
+}
+
 // Publisher tells a room's partner that the room closed
 // (centrifugo.Publisher).
 type Publisher interface {
 	Publish(ctx context.Context, channel string, data any) (centrifugo.Position, error)
+}
+
+// Deps are the bot's outside dependencies.
+type Deps struct {
+	Store Store
+	// Rooms may be nil (no Centrifugo): then a partner learns that a room
+	// closed from the API instead of in real time.
+	Rooms Publisher
+	// Tokens may be nil (no CENTRIFUGO_TOKEN_SECRET): then a ban is not
+	// announced on the user's personal channel.
+	Tokens *centrifugo.Tokens
 }
 
 const (
@@ -68,21 +111,28 @@ type Bot struct {
 	cfg      Config
 	log      *slog.Logger
 	profiles Profiles
-	rooms    Publisher // nil without Centrifugo
+	store    Store
+	rooms    Publisher          // nil without Centrifugo
+	tokens   *centrifugo.Tokens // nil without CENTRIFUGO_TOKEN_SECRET
 	tg       *tgbot.Bot
+	pace     *pacer // every message the bot sends, at most 30 a second
 
 	// Set by Run before the first update is handled.
 	username string
 	seq      *sequencer
 }
 
-// New builds the bot without touching the network. rooms may be nil: then a
-// partner learns that the room closed from the API instead of in real time.
-func New(cfg Config, profiles Profiles, rooms Publisher, log *slog.Logger) (*Bot, error) {
+// New builds the bot without touching the network.
+func New(cfg Config, deps Deps, log *slog.Logger) (*Bot, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, log: log, profiles: profiles, rooms: rooms}
+	if deps.Store == nil {
+		return nil, errors.New("bot: no store")
+	}
+	cfg = cfg.withDefaults()
+	b := &Bot{cfg: cfg, log: log, profiles: deps.Store, store: deps.Store, rooms: deps.Rooms, tokens: deps.Tokens,
+		pace: newPacer(time.Second / globalRate)}
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithSkipGetMe(), // Run calls getMe, with a deadline and a clear error
 		tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
@@ -123,21 +173,37 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.username = me.Username
 
+	if len(b.cfg.AdminIDs) > 0 && b.tokens == nil {
+		b.log.Warn("CENTRIFUGO_TOKEN_SECRET is not set: a ban still ends the room and search and the user is told, " +
+			"but the Mini App learns of it only on its next call")
+	}
+
 	hctx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 	b.seq = newSequencer(hctx, maxConcurrent, func(v any) {
 		b.log.Error("update handler panicked", "panic", fmt.Sprint(v))
 	})
 
-	b.setCommands(ctx)
+	// Receiving (updates and notices) ends with ctx, or when the receive
+	// loop fails; what is in hand may finish until hctx ends.
+	rctx, stopReceiving := context.WithCancel(ctx)
+	defer stopReceiving()
+	noticesDone := make(chan struct{})
+	go func() {
+		defer close(noticesDone)
+		newNoticeSender(b).run(rctx, hctx)
+	}()
+
+	b.setCommands(rctx)
 	if b.cfg.Webhook() {
-		err = b.runWebhook(ctx)
+		err = b.runWebhook(rctx)
 	} else {
-		err = b.runPolling(ctx)
+		err = b.runPolling(rctx)
 	}
+	stopReceiving()
 
 	drained := make(chan struct{})
-	go func() { b.seq.wait(); close(drained) }()
+	go func() { b.seq.wait(); <-noticesDone; close(drained) }()
 	select {
 	case <-drained:
 	case <-time.After(shutdownGrace):
@@ -276,7 +342,8 @@ func senderOf(u *models.Update) int64 {
 }
 
 // setCommands fills the command list in Telegram's "/" menu, in both
-// languages. It is cosmetic: a failure is logged, not fatal.
+// languages; operators' chats also list their commands, which nobody else
+// sees. It is cosmetic: a failure is logged, not fatal.
 func (b *Bot) setCommands(ctx context.Context) {
 	for lang, t := range catalog {
 		code := lang
@@ -286,15 +353,33 @@ func (b *Bot) setCommands(ctx context.Context) {
 		cmds := []models.BotCommand{
 			{Command: "start", Description: t.CmdStart},
 			{Command: "help", Description: t.CmdHelp},
+			{Command: "privacy", Description: t.CmdPrivacy},
 			{Command: "delete", Description: t.CmdDelete},
 		}
-		err := b.call(ctx, "setMyCommands", func(ctx context.Context) error {
-			_, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: code})
-			return err
-		})
-		if err != nil {
-			b.log.Warn("could not set the command list", "lang", lang, "err", err)
+		b.setCommandList(ctx, cmds, nil, code)
+		admin := append(slices.Clip(cmds),
+			models.BotCommand{Command: "reports", Description: t.CmdReports},
+			models.BotCommand{Command: "stats", Description: t.CmdStats},
+			models.BotCommand{Command: "unban", Description: t.CmdUnban},
+		)
+		for _, id := range b.cfg.AdminIDs {
+			b.setCommandList(ctx, admin, &models.BotCommandScopeChat{ChatID: id}, code)
 		}
+	}
+}
+
+func (b *Bot) setCommandList(ctx context.Context, cmds []models.BotCommand, scope models.BotCommandScope, lang string) {
+	p := &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}
+	if scope != nil {
+		p.Scope = scope // only when set: a nil pointer in the interface would be sent as "null"
+	}
+	err := b.call(ctx, "setMyCommands", func(ctx context.Context) error {
+		_, err := b.tg.SetMyCommands(ctx, p)
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		// An operator who never opened the bot has no chat yet: harmless.
+		b.log.Warn("could not set the command list", "lang", lang, "operator", scope != nil, "err", err)
 	}
 }
 

@@ -16,9 +16,12 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/tetatet/tetatet/api/apitest"
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/bot/bottest"
+	"github.com/tetatet/tetatet/bot/privacy"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
@@ -28,14 +31,17 @@ const frontURL = "https://tetatet.example/app/"
 
 // harness is one fake Bot API, one Redis and the bot processes a test starts
 // on them. At the end it checks the logging contract: no ERROR line, and no
-// Telegram id of a test user above debug level.
+// Telegram id of a test user nor a chat text (secret) above debug level.
 type harness struct {
-	fake  *bottest.Server
-	store *matchmaker.Store
-	rooms *fakeRooms
-	logs  *logBuffer
-	cfg   bot.Config
-	ids   []int64
+	fake    *bottest.Server
+	store   *matchmaker.Store
+	rdb     *goredis.Client
+	rooms   *fakeRooms // nil on a whole stack: there Centrifugo is real
+	deps    bot.Deps
+	logs    *logBuffer
+	cfg     bot.Config
+	ids     []int64
+	secrets []string
 }
 
 var nextUserID atomic.Int64
@@ -45,17 +51,40 @@ func init() { nextUserID.Store(730_000_000) }
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	redis := redistest.Start(t)
+	rdb := redis.Client(t)
+	h := newHarnessOn(t, matchmaker.New(rdb, matchmaker.Config{}), rdb, redis.URL)
+	h.rooms = &fakeRooms{}
+	h.deps.Rooms = h.rooms
+	return h
+}
+
+// newStackHarness runs the bot beside the whole backend: the API, its
+// redis-server and a real Centrifugo.
+func newStackHarness(t *testing.T) (*harness, *apitest.Stack) {
+	t.Helper()
+	st := apitest.Start(t, apitest.Options{})
+	h := newHarnessOn(t, st.Store, st.RDB, st.Redis.URL)
+	h.cfg.CentrifugoAPIURL = st.Centrifugo.APIURL
+	h.cfg.CentrifugoAPIKey = st.Centrifugo.APIKey
+	h.cfg.CentrifugoTokenSecret = st.Centrifugo.Secret
+	h.deps.Rooms = centrifugo.NewPublisher(st.Centrifugo.APIURL, st.Centrifugo.APIKey, 3*time.Second)
+	h.deps.Tokens = centrifugo.NewTokens(st.Centrifugo.Secret, time.Hour)
+	return h, st
+}
+
+func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb *goredis.Client, redisURL string) *harness {
 	h := &harness{
 		fake:  bottest.New(t),
-		store: matchmaker.New(redis.Client(t), matchmaker.Config{}),
-		rooms: &fakeRooms{},
+		store: store,
+		rdb:   rdb,
+		deps:  bot.Deps{Store: store},
 		logs:  &logBuffer{},
 	}
 	h.cfg = bot.Config{
 		Token:       bottest.Token,
 		APIURL:      h.fake.URL,
 		FrontURL:    frontURL,
-		RedisURL:    redis.URL,
+		RedisURL:    redisURL,
 		WebhookAddr: ":8081",
 		PollTimeout: 5 * time.Second, // a stop cancels the poll at once
 		LogLevel:    "debug",
@@ -67,8 +96,15 @@ func newHarness(t *testing.T) *harness {
 // start runs a bot process until the returned stop (or the test's end).
 func (h *harness) start(t *testing.T) (stop func()) {
 	t.Helper()
+	return h.startWith(t, h.cfg)
+}
+
+// startWith runs a bot process with its own configuration (say, another
+// consumer name) on the harness's fake and Redis.
+func (h *harness) startWith(t *testing.T, cfg bot.Config) (stop func()) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	b, err := bot.New(h.cfg, h.store, h.rooms, log)
+	b, err := bot.New(cfg, h.deps, log)
 	if err != nil {
 		t.Fatalf("bot.New: %v", err)
 	}
@@ -104,6 +140,13 @@ func (h *harness) user(lang string) *bottest.User {
 	return h.fake.NewUser(id, lang)
 }
 
+// secret records a chat text the test sends: it must never show up in a
+// log line above debug level.
+func (h *harness) secret(text string) string {
+	h.secrets = append(h.secrets, text)
+	return text
+}
+
 func (h *harness) checkLogs(t *testing.T) {
 	for _, line := range strings.Split(h.logs.String(), "\n") {
 		if strings.Contains(line, "level=ERROR") {
@@ -115,6 +158,11 @@ func (h *harness) checkLogs(t *testing.T) {
 		for _, id := range h.ids {
 			if strings.Contains(line, strconv.FormatInt(id, 10)) {
 				t.Errorf("Telegram id above debug level: %s", line)
+			}
+		}
+		for _, text := range h.secrets {
+			if strings.Contains(line, text) {
+				t.Errorf("chat text above debug level: %s", line)
 			}
 		}
 	}
@@ -584,6 +632,11 @@ func TestWebhook(t *testing.T) {
 			t.Fatal("webhook mode called deleteWebhook")
 		}
 	}
+
+	// Notices go out in webhook mode too.
+	mark := h.fake.Mark()
+	h.notify(t, h.profile(t, hank, "Hank"), matchmaker.NoticePartnerFound)
+	checkOpenButton(t, h.fake.WaitCalls(t, "notice", mark, 1, sent(hank))[0])
 }
 
 func TestUnhandledUpdates(t *testing.T) {
@@ -795,4 +848,95 @@ func TestPollRateLimit(t *testing.T) {
 	if gap := answer.At.Sub(refused.At); gap < time.Second-50*time.Millisecond {
 		t.Fatalf("polled again %v after the 429; want at least retry_after 1s", gap)
 	}
+}
+
+// TestPrivacy: /privacy shows the policy in the user's language, or points
+// to the operator's own when PRIVACY_POLICY_URL is set. The "/" menu lists
+// it, /help mentions it, and only operators' chats list their commands.
+func TestPrivacy(t *testing.T) {
+	t.Run("built in", func(t *testing.T) {
+		h := newHarness(t)
+		h.cfg.AdminIDs = []int64{nextUserID.Add(1)}
+		h.start(t)
+		for _, lang := range []string{"en", "ru"} {
+			u := h.user(lang)
+			u.Say("/privacy")
+			if got := u.Expect(t); got.Text() != privacy.Policy(lang) {
+				t.Fatalf("/privacy in %s = %q", lang, got.Text())
+			}
+		}
+		u := h.user("en")
+		u.Say("/help")
+		mustContain(t, u.Expect(t), "/privacy")
+
+		var everyone, operator []string
+		for _, c := range h.fake.Calls() {
+			if c.Method != "setMyCommands" || c.Params["language_code"] != "" {
+				continue
+			}
+			var cmds []models.BotCommand
+			if err := c.Decode("commands", &cmds); err != nil {
+				t.Fatal(err)
+			}
+			names := make([]string, len(cmds))
+			for i, cmd := range cmds {
+				names[i] = cmd.Command
+			}
+			if _, scoped := c.Params["scope"]; scoped {
+				operator = names
+			} else {
+				everyone = names
+			}
+		}
+		if strings.Join(everyone, ",") != "start,help,privacy,delete" {
+			t.Fatalf("everyone's commands = %v", everyone)
+		}
+		if strings.Join(operator, ",") != "start,help,privacy,delete,reports,stats,unban" {
+			t.Fatalf("operator's commands = %v", operator)
+		}
+	})
+	t.Run("operator's own", func(t *testing.T) {
+		h := newHarness(t)
+		h.cfg.PrivacyPolicyURL = "https://operator.example/privacy"
+		h.start(t)
+		u := h.user("en")
+		u.Say("/privacy")
+		if got := u.Expect(t); got.Text() != "Our privacy policy: https://operator.example/privacy" {
+			t.Fatalf("/privacy = %q", got.Text())
+		}
+	})
+}
+
+// TestProfileSharedWithAPI: the profile a user gives the bot is what
+// GET /api/me returns, and a change through PUT /api/me is what "My profile"
+// shows: one record, through the real API.
+func TestProfileSharedWithAPI(t *testing.T) {
+	h, st := newStackHarness(t)
+	h.start(t)
+	carl := h.user("en")
+	carl.Say("/start")
+	carl.Tap(t, carl.Expect(t), "👨 Male")
+	carl.Expect(t) // the question, answered
+	carl.Expect(t) // age?
+	carl.Say("33")
+	carl.Expect(t) // nickname?
+	carl.Say("Carl")
+	menu := carl.Expect(t)
+	mustContain(t, menu, "All set, Carl!")
+
+	web := st.User(t, carl.ID, "Carl")
+	var me struct {
+		Onboarded bool   `json:"onboarded"`
+		Nickname  string `json:"nickname"`
+		Gender    string `json:"gender"`
+		Age       int    `json:"age"`
+	}
+	web.MustDo("GET", "/api/me", nil, http.StatusOK, &me)
+	if !me.Onboarded || me.Nickname != "Carl" || me.Gender != "male" || me.Age != 33 {
+		t.Fatalf("GET /api/me = %+v; want the profile given to the bot", me)
+	}
+
+	web.MustDo("PUT", "/api/me", map[string]any{"nickname": "Carlos", "gender": "male", "age": 34}, http.StatusOK, nil)
+	carl.Tap(t, menu, "👤 My profile")
+	mustContain(t, carl.Expect(t), "Nickname: Carlos", "Age: 34", "Gender: male")
 }

@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +32,29 @@ type Config struct {
 
 	CentrifugoAPIURL string `envconfig:"CENTRIFUGO_API_URL"`
 	CentrifugoAPIKey string `envconfig:"CENTRIFUGO_API_KEY"`
+	// CentrifugoTokenSecret is the API's token secret: a ban names the
+	// user's personal channel with it. Without it a ban still ends the room
+	// and search in Redis and the user still hears from the bot; only the
+	// real-time announcements are missing.
+	CentrifugoTokenSecret string `envconfig:"CENTRIFUGO_TOKEN_SECRET"`
+
+	// AdminIDs are the Telegram ids of the operators (/reports, /unban,
+	// /stats).
+	AdminIDs []int64 `envconfig:"BOT_ADMIN_IDS"`
+
+	// PrivacyPolicyURL, when set, is what /privacy points to instead of the
+	// built-in policy.
+	PrivacyPolicyURL string `envconfig:"PRIVACY_POLICY_URL"`
+
+	// ConsumerName is this process's name in the notices consumer group.
+	// Empty means the host name. Two processes must not share a name.
+	ConsumerName string `envconfig:"BOT_CONSUMER_NAME"`
+	// NoticeRetry is how long a notice whose send failed waits before it
+	// is tried again (default 30 s); NoticeTakeover how long another
+	// process's unsent notice waits before this one takes it over (default
+	// 1 min). Not read from the environment: tests shorten them.
+	NoticeRetry    time.Duration `ignored:"true"`
+	NoticeTakeover time.Duration `ignored:"true"`
 
 	LogLevel string `envconfig:"LOG_LEVEL" default:"info"`
 }
@@ -88,10 +113,59 @@ func (c Config) Validate() error {
 			return fail("CENTRIFUGO_API_KEY", "is required with CENTRIFUGO_API_URL")
 		}
 	}
+	if c.CentrifugoTokenSecret != "" {
+		if c.CentrifugoAPIURL == "" {
+			return fail("CENTRIFUGO_TOKEN_SECRET", "needs CENTRIFUGO_API_URL to publish with")
+		}
+		if len(c.CentrifugoTokenSecret) < 32 {
+			return fail("CENTRIFUGO_TOKEN_SECRET", "must be the API's secret: at least 32 characters")
+		}
+	}
+	for _, id := range c.AdminIDs {
+		if id <= 0 {
+			return fail("BOT_ADMIN_IDS", "must be positive Telegram user ids, comma-separated")
+		}
+	}
+	if c.PrivacyPolicyURL != "" {
+		if err := checkURL(c.PrivacyPolicyURL, true); err != nil {
+			return fail("PRIVACY_POLICY_URL", "%v", err)
+		}
+	}
+	if len(c.ConsumerName) > 128 || strings.ContainsAny(c.ConsumerName, " \t\r\n") {
+		return fail("BOT_CONSUMER_NAME", "must be at most 128 characters without spaces")
+	}
+	if c.NoticeRetry < 0 || c.NoticeRetry > time.Hour {
+		return fail("NoticeRetry", "must be between 0 (default) and 1h")
+	}
+	if c.NoticeTakeover < 0 || c.NoticeTakeover > time.Hour {
+		return fail("NoticeTakeover", "must be between 0 (default) and 1h")
+	}
 	if _, err := c.Level(); err != nil {
 		return fail("LOG_LEVEL", "must be debug, info, warn or error")
 	}
 	return nil
+}
+
+// withDefaults fills the settings whose zero value means "the default".
+func (c Config) withDefaults() Config {
+	if c.ConsumerName == "" {
+		c.ConsumerName, _ = os.Hostname()
+		if c.ConsumerName == "" {
+			c.ConsumerName = "bot"
+		}
+	}
+	if c.NoticeRetry == 0 {
+		c.NoticeRetry = 30 * time.Second
+	}
+	if c.NoticeTakeover == 0 {
+		c.NoticeTakeover = time.Minute
+	}
+	return c
+}
+
+// isAdmin reports whether a Telegram user is one of the operators.
+func (c Config) isAdmin(telegramID int64) bool {
+	return telegramID > 0 && slices.Contains(c.AdminIDs, telegramID)
 }
 
 // Webhook reports whether the bot receives updates by webhook instead of

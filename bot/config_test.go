@@ -53,6 +53,21 @@ func TestConfigValidate(t *testing.T) {
 		{"centrifugo without key", func(c *bot.Config) { c.CentrifugoAPIURL = "http://centrifugo:8000/api" }, "CENTRIFUGO_API_KEY"},
 		{"centrifugo", func(c *bot.Config) { c.CentrifugoAPIURL, c.CentrifugoAPIKey = "http://centrifugo:8000/api", "k" }, ""},
 		{"log level", func(c *bot.Config) { c.LogLevel = "verbose" }, "LOG_LEVEL"},
+		{"token secret", func(c *bot.Config) {
+			c.CentrifugoAPIURL, c.CentrifugoAPIKey, c.CentrifugoTokenSecret = "http://centrifugo:8000/api", "k", strings.Repeat("s", 32)
+		}, ""},
+		{"token secret without centrifugo", func(c *bot.Config) { c.CentrifugoTokenSecret = strings.Repeat("s", 32) }, "CENTRIFUGO_TOKEN_SECRET"},
+		{"token secret too short", func(c *bot.Config) {
+			c.CentrifugoAPIURL, c.CentrifugoAPIKey, c.CentrifugoTokenSecret = "http://centrifugo:8000/api", "k", "short"
+		}, "CENTRIFUGO_TOKEN_SECRET"},
+		{"admins", func(c *bot.Config) { c.AdminIDs = []int64{42, 7} }, ""},
+		{"admin id not positive", func(c *bot.Config) { c.AdminIDs = []int64{42, 0} }, "BOT_ADMIN_IDS"},
+		{"privacy url", func(c *bot.Config) { c.PrivacyPolicyURL = "https://operator.example/privacy" }, ""},
+		{"privacy url over http", func(c *bot.Config) { c.PrivacyPolicyURL = "http://operator.example/privacy" }, "PRIVACY_POLICY_URL"},
+		{"consumer name", func(c *bot.Config) { c.ConsumerName = "bot-2" }, ""},
+		{"consumer name with a space", func(c *bot.Config) { c.ConsumerName = "bot 2" }, "BOT_CONSUMER_NAME"},
+		{"notice retry negative", func(c *bot.Config) { c.NoticeRetry = -time.Second }, "NoticeRetry"},
+		{"notice takeover too long", func(c *bot.Config) { c.NoticeTakeover = 2 * time.Hour }, "NoticeTakeover"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -85,7 +100,17 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.APIURL != "https://api.telegram.org" || cfg.RedisURL != "redis://127.0.0.1:6379/0" ||
-		cfg.WebhookAddr != ":8081" || cfg.Webhook() || cfg.PollTimeout != 50*time.Second {
+		cfg.WebhookAddr != ":8081" || cfg.Webhook() || cfg.PollTimeout != 50*time.Second ||
+		len(cfg.AdminIDs) != 0 || cfg.ConsumerName != "" {
 		t.Fatalf("defaults = %+v", cfg)
+	}
+
+	t.Setenv("BOT_ADMIN_IDS", "111,222")
+	if cfg, err = bot.LoadConfig(); err != nil || len(cfg.AdminIDs) != 2 || cfg.AdminIDs[0] != 111 || cfg.AdminIDs[1] != 222 {
+		t.Fatalf("BOT_ADMIN_IDS=111,222: %+v, %v", cfg.AdminIDs, err)
+	}
+	t.Setenv("BOT_ADMIN_IDS", "111,@someone")
+	if _, err := bot.LoadConfig(); err == nil || !strings.Contains(err.Error(), "BOT_ADMIN_IDS") {
+		t.Fatalf("BOT_ADMIN_IDS with a username: %v; want an error naming it", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/tetatet/tetatet/bot/privacy"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
 )
@@ -28,6 +29,7 @@ const (
 	cbSetFemale  = "set:female"
 	cbDeleteYes  = "delete:yes"
 	cbDeleteNo   = "delete:no"
+	cbReport     = "rep:" // + action + ":" + the report's stream id
 )
 
 // routes declares every update the bot handles. Whatever matches none of
@@ -38,6 +40,10 @@ func (b *Bot) routes() {
 	on(b.isCommand("start"), b.message("start", b.onStart))
 	on(b.isCommand("help"), b.message("help", b.onHelp))
 	on(b.isCommand("delete"), b.message("delete", b.onDelete))
+	on(b.isCommand("privacy"), b.message("privacy", b.onPrivacy))
+	on(b.isCommand("reports"), b.message("reports", b.operator(b.onReports)))
+	on(b.isCommand("unban"), b.message("unban", b.operator(b.onUnban)))
+	on(b.isCommand("stats"), b.message("stats", b.operator(b.onStats)))
 	on(isPrivateMessage, b.message("message", b.onMessage))
 
 	buttons := map[string]buttonHandler{
@@ -57,6 +63,7 @@ func (b *Bot) routes() {
 	for data, h := range buttons {
 		b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, data, tgbot.MatchTypeExact, b.button(data, h))
 	}
+	b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, cbReport, tgbot.MatchTypePrefix, b.button("report", b.onDecide))
 }
 
 // --- matching -------------------------------------------------------------
@@ -124,6 +131,7 @@ type tap struct {
 	lang  string
 	chat  int64
 	msgID int // 0 when the message can no longer be edited
+	data  string
 	t     *texts
 }
 
@@ -158,7 +166,7 @@ func (b *Bot) button(kind string, h buttonHandler) tgbot.HandlerFunc {
 }
 
 func tapOf(cq *models.CallbackQuery, t *texts) (tap, bool) {
-	p := tap{user: cq.From.ID, lang: cq.From.LanguageCode, t: t}
+	p := tap{user: cq.From.ID, lang: cq.From.LanguageCode, data: cq.Data, t: t}
 	switch m := cq.Message; {
 	case m.Message != nil:
 		p.chat, p.msgID = m.Message.Chat.ID, m.Message.ID
@@ -222,9 +230,14 @@ func keyboard(rows ...[]models.InlineKeyboardButton) *models.InlineKeyboardMarku
 // signed init data, which is all the Mini App needs to know who is asking.
 func (b *Bot) menuKeyboard(t *texts) *models.InlineKeyboardMarkup {
 	return keyboard(
-		row(models.InlineKeyboardButton{Text: t.BtnOpen, WebApp: &models.WebAppInfo{URL: b.cfg.FrontURL}}),
+		row(b.openButton(t)),
 		row(btn(t.BtnProfile, cbProfile), btn(t.BtnAbout, cbAbout)),
 	)
+}
+
+// openButton opens the Mini App.
+func (b *Bot) openButton(t *texts) models.InlineKeyboardButton {
+	return models.InlineKeyboardButton{Text: t.BtnOpen, WebApp: &models.WebAppInfo{URL: b.cfg.FrontURL}}
 }
 
 func genderKeyboard(t *texts, male, female string, extra ...[]models.InlineKeyboardButton) *models.InlineKeyboardMarkup {
@@ -424,6 +437,14 @@ func (b *Bot) onHelp(ctx context.Context, m *models.Message, t *texts) error {
 	return b.send(ctx, m.Chat.ID, t.About, nil)
 }
 
+// onPrivacy shows the privacy policy, or points to the operator's own.
+func (b *Bot) onPrivacy(ctx context.Context, m *models.Message, t *texts) error {
+	if b.cfg.PrivacyPolicyURL != "" {
+		return b.send(ctx, m.Chat.ID, fmt.Sprintf(t.PrivacyAt, b.cfg.PrivacyPolicyURL), nil)
+	}
+	return b.send(ctx, m.Chat.ID, privacy.Policy(m.From.LanguageCode), nil)
+}
+
 // onDelete asks for confirmation; the "yes" button does the deleting.
 func (b *Bot) onDelete(ctx context.Context, m *models.Message, t *texts) error {
 	_, err := b.profiles.GetUser(ctx, m.From.ID)
@@ -446,7 +467,7 @@ func (b *Bot) onDelete(ctx context.Context, m *models.Message, t *texts) error {
 // shared chat with a pointer to the private chat, and ignores everything else.
 func (b *Bot) onGroup(ctx context.Context, m *models.Message, t *texts) error {
 	switch commandOf(m.Text, b.username) {
-	case "start", "help":
+	case "start", "help", "privacy":
 		return b.send(ctx, m.Chat.ID, t.PrivateOnly, nil)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -21,6 +22,7 @@ const (
 	callTimeout   = 15 * time.Second // one HTTP call, not counting 429 waits
 	maxAttempts   = 3                // first try plus two retries after a 429
 	maxRetryAfter = 30 * time.Second // a longer retry_after is not waited for
+	globalRate    = 30               // messages a second to all chats together
 )
 
 // apiError is a failed Bot API call. Handlers tell it apart from a failure on
@@ -39,9 +41,7 @@ func (e *apiError) Unwrap() error { return e.err }
 // (the user blocked the bot) or 400 would only fail again.
 func (b *Bot) call(ctx context.Context, method string, fn func(ctx context.Context) error) error {
 	for attempt := 1; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		err := fn(cctx)
-		cancel()
+		err := b.callOnce(ctx, method, fn)
 		if err == nil {
 			return nil
 		}
@@ -64,6 +64,55 @@ func (b *Bot) call(ctx context.Context, method string, fn func(ctx context.Conte
 			return &apiError{method: method, err: errors.Join(err, ctx.Err())}
 		case <-t.C:
 		}
+	}
+}
+
+// callOnce makes one Bot API call with a deadline. A call that puts a
+// message in a chat first waits its turn under the global rate.
+func (b *Bot) callOnce(ctx context.Context, method string, fn func(ctx context.Context) error) error {
+	if method == "sendMessage" || method == "editMessageText" {
+		if err := b.pace.wait(ctx); err != nil {
+			return err
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	return fn(cctx)
+}
+
+// pacer spaces events at least every apart, first come first served.
+type pacer struct {
+	every time.Duration
+	mu    sync.Mutex
+	next  time.Time // the earliest free slot
+}
+
+func newPacer(every time.Duration) *pacer { return &pacer{every: every} }
+
+// wait blocks until the caller's slot, or until ctx ends.
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	at := time.Now()
+	if p.next.After(at) {
+		at = p.next
+	}
+	p.next = at.Add(p.every)
+	p.mu.Unlock()
+	return sleep(ctx, time.Until(at))
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

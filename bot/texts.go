@@ -43,7 +43,34 @@ type texts struct {
 	BtnDeleteNo          string
 	MenuButton           string
 
-	CmdStart, CmdHelp, CmdDelete string
+	CmdStart, CmdHelp, CmdDelete, CmdPrivacy string
+
+	// PrivacyAt points to an operator's own policy (%s: its URL).
+	PrivacyAt string
+
+	// Notices, sent when the Mini App is closed. They never quote a
+	// message or say anything about the partner or a reporter.
+	NoticeWrote, NoticeFound string
+	NoticeBanned             string // %s: until, UTC
+	NoticeBannedForever      string
+	NoticeSuspended          string // %s: until, UTC
+
+	// Operators only.
+	CmdReports, CmdStats, CmdUnban string
+	NoReports                      string
+	Report                         string // %s id, reason, comment, filed, reporter, reported
+	Evidence                       string // %d shown, %d in all
+	NoEvidence                     string
+	Reporter, Reported             string
+	BtnBan7, BtnBanForever         string
+	BtnDismiss                     string
+	DecidedBan                     string // %s report id, %s until
+	DecidedBanForever              string // %s report id
+	DecidedDismiss                 string // %s report id
+	ReportGone                     string
+	UnbanUsage                     string
+	Unbanned, NotBanned            string // %s user id
+	Stats                          string // %d users, waiting, rooms, messages, reports
 }
 
 // catalog holds the two languages the bot speaks.
@@ -64,13 +91,13 @@ var catalog = map[string]*texts{
 		AskNewAge:     "Send your new age, a number from 16 to 99.",
 		AskNewNick:    "Send your new nickname, 2 to 32 characters.",
 		Saved:         "Saved.",
-		About:         "Tet-a-Tet is anonymous: a partner sees only your nickname, gender and age, never your Telegram name, username or photo.\nUnder-18s only meet under-18s, adults only adults.\nSomeone behaving badly? Tap “Report” in the chat in the Mini App. /delete removes your profile.",
+		About:         "Tet-a-Tet is anonymous: a partner sees only your nickname, gender and age, never your Telegram name, username or photo.\nUnder-18s only meet under-18s, adults only adults.\nSomeone behaving badly? Tap “Report” in the chat in the Mini App. /privacy says what we store, /delete removes your profile.",
 		ConfirmDelete: "Delete your profile? Any search or chat in progress ends. This cannot be undone.",
 		Deleted:       "Your profile is deleted. Send /start whenever you want to come back.",
 		NothingToDel:  "You have no profile yet. Send /start to create one.",
 		DelCancelled:  "OK, nothing was deleted.",
 		Outdated:      "This button is no longer active.",
-		Unknown:       "I understand the buttons below and the commands /start, /help and /delete.",
+		Unknown:       "I understand the buttons below and the commands /start, /help, /privacy and /delete.",
 		PrivateOnly:   "I only work in a private chat. Open a direct chat with me.",
 		TryLater:      "Something went wrong on our side. Please try again in a minute.",
 
@@ -90,9 +117,39 @@ var catalog = map[string]*texts{
 		BtnDeleteNo:  "Cancel",
 		MenuButton:   "Chat",
 
-		CmdStart:  "Start, or show the menu",
-		CmdHelp:   "Rules and help",
-		CmdDelete: "Delete my profile",
+		CmdStart:   "Start, or show the menu",
+		CmdHelp:    "Rules and help",
+		CmdDelete:  "Delete my profile",
+		CmdPrivacy: "What we store and for how long",
+
+		PrivacyAt: "Our privacy policy: %s",
+
+		NoticeWrote:         "Your partner wrote to you.",
+		NoticeFound:         "Partner found! Open the chat to say hi.",
+		NoticeBanned:        "You have been banned from Tet-a-Tet for breaking the rules, until %s. Your chat and search have ended.",
+		NoticeBannedForever: "You have been banned from Tet-a-Tet permanently for breaking the rules. Your chat and search have ended.",
+		NoticeSuspended:     "Your account is suspended for breaking the rules, until %s. Your chat and search have ended.",
+
+		CmdReports:        "Oldest open report",
+		CmdStats:          "Numbers",
+		CmdUnban:          "Lift a ban: /unban <user id>",
+		NoReports:         "No open reports.",
+		Report:            "Report %s\nReason: %s\nComment: %s\nFiled: %s\nReporter: %s\nReported: %s",
+		Evidence:          "Evidence, newest last (%d of %d messages):",
+		NoEvidence:        "No messages in the room.",
+		Reporter:          "reporter",
+		Reported:          "reported",
+		BtnBan7:           "Ban 7 days",
+		BtnBanForever:     "Ban for good",
+		BtnDismiss:        "Dismiss",
+		DecidedBan:        "Report %s: the user is banned until %s. /reports shows the next one.",
+		DecidedBanForever: "Report %s: the user is banned for good. /reports shows the next one.",
+		DecidedDismiss:    "Report %s: dismissed. /reports shows the next one.",
+		ReportGone:        "This report was already decided. /reports shows the next one.",
+		UnbanUsage:        "Send /unban followed by the internal user id shown in the report.",
+		Unbanned:          "User %s is no longer banned or suspended.",
+		NotBanned:         "User %s was not banned or suspended.",
+		Stats:             "Users: %d\nWaiting: %d\nActive rooms: %d\nMessages today (UTC): %d\nOpen reports: %d",
 	},
 	"ru": {
 		Welcome:       "Привет! Tet-a-Tet — анонимный чат один на один с незнакомцем. Три коротких вопроса, и можно начинать.",
@@ -110,13 +167,13 @@ var catalog = map[string]*texts{
 		AskNewAge:     "Отправьте новый возраст, число от 16 до 99.",
 		AskNewNick:    "Отправьте новый ник, от 2 до 32 символов.",
 		Saved:         "Сохранено.",
-		About:         "Tet-a-Tet анонимен: собеседник видит только ваш ник, пол и возраст, но не имя, username или фото в Telegram.\nДо 18 лет общаются только с ровесниками до 18, взрослые — только со взрослыми.\nКто-то ведёт себя плохо? Нажмите «Пожаловаться» в чате в мини-приложении. /delete удаляет профиль.",
+		About:         "Tet-a-Tet анонимен: собеседник видит только ваш ник, пол и возраст, но не имя, username или фото в Telegram.\nДо 18 лет общаются только с ровесниками до 18, взрослые — только со взрослыми.\nКто-то ведёт себя плохо? Нажмите «Пожаловаться» в чате в мини-приложении. /privacy — что мы храним, /delete удаляет профиль.",
 		ConfirmDelete: "Удалить профиль? Поиск или текущий чат завершатся. Отменить это нельзя.",
 		Deleted:       "Профиль удалён. Отправьте /start, когда захотите вернуться.",
 		NothingToDel:  "У вас ещё нет профиля. Отправьте /start, чтобы создать его.",
 		DelCancelled:  "Хорошо, ничего не удалено.",
 		Outdated:      "Эта кнопка больше не работает.",
-		Unknown:       "Я понимаю кнопки ниже и команды /start, /help и /delete.",
+		Unknown:       "Я понимаю кнопки ниже и команды /start, /help, /privacy и /delete.",
 		PrivateOnly:   "Я работаю только в личном чате. Напишите мне напрямую.",
 		TryLater:      "Что-то пошло не так на нашей стороне. Попробуйте ещё раз через минуту.",
 
@@ -136,9 +193,39 @@ var catalog = map[string]*texts{
 		BtnDeleteNo:  "Отмена",
 		MenuButton:   "Чат",
 
-		CmdStart:  "Начать или показать меню",
-		CmdHelp:   "Правила и помощь",
-		CmdDelete: "Удалить мой профиль",
+		CmdStart:   "Начать или показать меню",
+		CmdHelp:    "Правила и помощь",
+		CmdDelete:  "Удалить мой профиль",
+		CmdPrivacy: "Что мы храним и как долго",
+
+		PrivacyAt: "Наша политика конфиденциальности: %s",
+
+		NoticeWrote:         "Собеседник написал вам.",
+		NoticeFound:         "Собеседник найден! Откройте чат и поздоровайтесь.",
+		NoticeBanned:        "Вы заблокированы в Tet-a-Tet за нарушение правил до %s. Чат и поиск завершены.",
+		NoticeBannedForever: "Вы заблокированы в Tet-a-Tet навсегда за нарушение правил. Чат и поиск завершены.",
+		NoticeSuspended:     "Ваш аккаунт временно заблокирован за нарушение правил до %s. Чат и поиск завершены.",
+
+		CmdReports:        "Самая старая открытая жалоба",
+		CmdStats:          "Цифры",
+		CmdUnban:          "Снять блокировку: /unban <id пользователя>",
+		NoReports:         "Открытых жалоб нет.",
+		Report:            "Жалоба %s\nПричина: %s\nКомментарий: %s\nПодана: %s\nЗаявитель: %s\nНа кого: %s",
+		Evidence:          "Переписка, новые внизу (%d из %d сообщений):",
+		NoEvidence:        "В комнате нет сообщений.",
+		Reporter:          "заявитель",
+		Reported:          "обвиняемый",
+		BtnBan7:           "Бан на 7 дней",
+		BtnBanForever:     "Бан навсегда",
+		BtnDismiss:        "Отклонить",
+		DecidedBan:        "Жалоба %s: пользователь заблокирован до %s. /reports покажет следующую.",
+		DecidedBanForever: "Жалоба %s: пользователь заблокирован навсегда. /reports покажет следующую.",
+		DecidedDismiss:    "Жалоба %s: отклонена. /reports покажет следующую.",
+		ReportGone:        "По этой жалобе уже принято решение. /reports покажет следующую.",
+		UnbanUsage:        "Отправьте /unban и внутренний id пользователя из жалобы.",
+		Unbanned:          "Пользователь %s разблокирован.",
+		NotBanned:         "Пользователь %s не был заблокирован.",
+		Stats:             "Пользователей: %d\nВ поиске: %d\nАктивных комнат: %d\nСообщений сегодня (UTC): %d\nОткрытых жалоб: %d",
 	},
 }
 

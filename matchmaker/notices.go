@@ -57,49 +57,98 @@ func (s *Store) Notify(ctx context.Context, userID string, kind NoticeKind, once
 	return n == 1, nil
 }
 
-// NoticeQueue reads notices as one consumer of a consumer group: at least
-// once, and what a consumer read but did not ack is read again after a
-// restart under the same name.
+// NoticeQueue reads notices as one consumer of a consumer group, at least
+// once. A notice read but not acknowledged is read again: by the same
+// consumer name after a restart (at once), by the same consumer while it
+// runs (after RetryIdle: the send failed and is retried), or by any other
+// consumer once it has been idle for TakeoverIdle (its consumer is presumed
+// gone). The bot deduplicates by notice id with Sent and MarkSent.
+//
+// Read keeps cursors: call it from one goroutine at a time. Ack, Sent and
+// MarkSent may be called from any.
 type NoticeQueue struct {
 	s               *Store
 	group, consumer string
-	pendingDone     bool
+	retry, takeover time.Duration
+
+	ownFrom   string    // start-up: the next own pending entry to read, "" when done
+	claimFrom string    // XAUTOCLAIM cursor
+	nextSweep time.Time // when to look for idle pending entries again
+}
+
+// NoticeOption tunes a NoticeQueue.
+type NoticeOption func(*NoticeQueue)
+
+// RetryIdle sets how long this consumer's own unacknowledged notices wait
+// before they are read again while it runs (default 30 s). It must be
+// longer than the consumer takes to handle one notice.
+func RetryIdle(d time.Duration) NoticeOption {
+	return func(q *NoticeQueue) {
+		if d > 0 {
+			q.retry = d
+		}
+	}
+}
+
+// TakeoverIdle sets how long another consumer's unacknowledged notices wait
+// before this one claims them (default 1 min).
+func TakeoverIdle(d time.Duration) NoticeOption {
+	return func(q *NoticeQueue) {
+		if d > 0 {
+			q.takeover = d
+		}
+	}
 }
 
 // NoticeQueue creates the consumer group if needed.
-func (s *Store) NoticeQueue(ctx context.Context, group, consumer string) (*NoticeQueue, error) {
+func (s *Store) NoticeQueue(ctx context.Context, group, consumer string, opts ...NoticeOption) (*NoticeQueue, error) {
 	err := s.rdb.XGroupCreateMkStream(ctx, s.key("notices"), group, "0").Err()
 	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
 		return nil, fmt.Errorf("matchmaker: notice group: %w", err)
 	}
-	return &NoticeQueue{s: s, group: group, consumer: consumer}, nil
+	q := &NoticeQueue{s: s, group: group, consumer: consumer, retry: 30 * time.Second, takeover: time.Minute,
+		ownFrom: "0", claimFrom: "0-0"}
+	for _, o := range opts {
+		o(q)
+	}
+	return q, nil
 }
 
 // Read returns up to count notices, waiting up to block for new ones. It
-// first returns this consumer's own unacknowledged notices, then claims
-// those another consumer left unacknowledged for over a minute.
+// returns, in this order of preference: this consumer's notices left
+// unacknowledged before a restart; its own notices unacknowledged for
+// RetryIdle; other consumers' unacknowledged for TakeoverIdle; new ones.
+// A notice may come back while the caller still handles it (after
+// RetryIdle): the caller skips those it has in hand.
 func (q *NoticeQueue) Read(ctx context.Context, count int, block time.Duration) ([]Notice, error) {
+	count = max(count, 1)
 	stream := q.s.key("notices")
-	if !q.pendingDone {
+	if q.ownFrom != "" {
 		res, err := q.s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: q.group, Consumer: q.consumer,
-			Streams: []string{stream, "0"}, Count: int64(count)}).Result()
+			Streams: []string{stream, q.ownFrom}, Count: int64(count)}).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return nil, fmt.Errorf("matchmaker: read pending notices: %w", err)
 		}
 		if out := parseNotices(res); len(out) > 0 {
+			q.ownFrom = out[len(out)-1].StreamID
 			return out, nil
 		}
-		q.pendingDone = true
-		msgs, _, err := q.s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: stream, Group: q.group,
-			Consumer: q.consumer, MinIdle: time.Minute, Start: "0", Count: int64(count)}).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("matchmaker: claim notices: %w", err)
+		q.ownFrom = "" // and sweep at once: a dead consumer's notices may be waiting
+	}
+	if !time.Now().Before(q.nextSweep) {
+		out, done, err := q.sweep(ctx, stream, count)
+		if err != nil {
+			return nil, err
 		}
-		if len(msgs) > 0 {
-			q.pendingDone = false
-			return parseNotices([]redis.XStream{{Messages: msgs}}), nil
+		if done {
+			q.nextSweep = time.Now().Add(q.sweepEvery())
+		}
+		if len(out) > 0 {
+			return out, nil
 		}
 	}
+	// Wake up in time for the next sweep. Block 0 would mean forever.
+	block = max(min(block, time.Until(q.nextSweep)), time.Millisecond)
 	res, err := q.s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: q.group, Consumer: q.consumer,
 		Streams: []string{stream, ">"}, Count: int64(count), Block: block}).Result()
 	if errors.Is(err, redis.Nil) {
@@ -109,6 +158,46 @@ func (q *NoticeQueue) Read(ctx context.Context, count int, block time.Duration) 
 		return nil, fmt.Errorf("matchmaker: read notices: %w", err)
 	}
 	return parseNotices(res), nil
+}
+
+// sweepEvery is how often Read looks for idle pending entries: often enough
+// that neither idle limit is overshot by much.
+func (q *NoticeQueue) sweepEvery() time.Duration {
+	return max(min(q.retry, q.takeover)/2, 10*time.Millisecond)
+}
+
+// sweep claims idle pending entries: first this consumer's own (a failed
+// send to retry), then anyone's idle past TakeoverIdle. Claiming resets an
+// entry's idle time, so each comes back once per idle period. done says
+// nothing more is waiting to be claimed right now.
+func (q *NoticeQueue) sweep(ctx context.Context, stream string, count int) ([]Notice, bool, error) {
+	pend, err := q.s.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: stream, Group: q.group,
+		Idle: q.retry, Start: "-", End: "+", Count: int64(count), Consumer: q.consumer}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, false, fmt.Errorf("matchmaker: pending notices: %w", err)
+	}
+	if len(pend) > 0 {
+		ids := make([]string, len(pend))
+		for i, p := range pend {
+			ids[i] = p.ID
+		}
+		msgs, err := q.s.rdb.XClaim(ctx, &redis.XClaimArgs{Stream: stream, Group: q.group, Consumer: q.consumer,
+			MinIdle: q.retry, Messages: ids}).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, false, fmt.Errorf("matchmaker: retry notices: %w", err)
+		}
+		return parseNotices([]redis.XStream{{Messages: msgs}}), false, nil
+	}
+	msgs, next, err := q.s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: stream, Group: q.group,
+		Consumer: q.consumer, MinIdle: q.takeover, Start: q.claimFrom, Count: int64(count)}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, false, fmt.Errorf("matchmaker: claim notices: %w", err)
+	}
+	if next == "" {
+		next = "0-0"
+	}
+	q.claimFrom = next
+	return parseNotices([]redis.XStream{{Messages: msgs}}), next == "0-0", nil
 }
 
 // Ack marks a notice handled (sent, or given up on for good).

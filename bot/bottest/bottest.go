@@ -104,6 +104,14 @@ func Forbidden() Failure {
 	return Failure{Code: 403, Description: "Forbidden: bot was blocked by the user"}
 }
 
+// ServerError is a failure on Telegram's side, worth trying again.
+func ServerError() Failure {
+	return Failure{Code: 500, Description: "Internal Server Error"}
+}
+
+// Dropped is the Code of a call whose connection the fake dropped.
+const Dropped = -1
+
 // Server is a running fake Bot API.
 type Server struct {
 	URL string // base URL: the bot's TELEGRAM_API_URL
@@ -118,7 +126,8 @@ type Server struct {
 	confirmed  int64
 	calls      []Call
 	cursor     int
-	failures   map[string][]Failure
+	failures   map[string][]Failure // by method, or method + "/" + chat id
+	holds      []*Held
 	lastMsg    int
 	messages   map[int]string // message id → text+markup, for "message is not modified"
 }
@@ -206,6 +215,73 @@ func (s *Server) FailNext(method string, f Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures[method] = append(s.failures[method], f)
+}
+
+// FailNextFor makes the next call of method to one chat fail with f (once
+// per FailNextFor). Other chats are not affected.
+func (s *Server) FailNextFor(method string, chat int64, f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := chatKey(method, strconv.FormatInt(chat, 10))
+	s.failures[key] = append(s.failures[key], f)
+}
+
+func chatKey(method, chat string) string { return method + "/" + chat }
+
+// Held is a call the fake keeps waiting.
+type Held struct {
+	method  string
+	chat    string
+	arrived chan struct{}
+	done    chan struct{}
+	drop    bool
+	once    sync.Once
+}
+
+// HoldNext makes the next call of method to chat wait, unanswered, until
+// Release or Drop (or the caller gives up).
+func (s *Server) HoldNext(method string, chat int64) *Held {
+	h := &Held{method: method, chat: strconv.FormatInt(chat, 10), arrived: make(chan struct{}), done: make(chan struct{})}
+	s.mu.Lock()
+	s.holds = append(s.holds, h)
+	s.mu.Unlock()
+	s.t.Cleanup(h.Release) // before the server closes: Close waits for handlers
+	return h
+}
+
+// Wait waits until the held call has arrived.
+func (h *Held) Wait(t testing.TB) {
+	t.Helper()
+	select {
+	case <-h.arrived:
+	case <-time.After(WaitTimeout):
+		t.Fatalf("bottest: no %s to chat %s within %v", h.method, h.chat, WaitTimeout)
+	}
+}
+
+// Release lets the held call be answered as usual.
+func (h *Held) Release() { h.once.Do(func() { close(h.done) }) }
+
+// Drop closes the held call's connection without an answer, as when the
+// process at the other end dies mid-call. It is recorded with Code Dropped.
+func (h *Held) Drop() {
+	h.once.Do(func() {
+		h.drop = true
+		close(h.done)
+	})
+}
+
+// takeHold returns the hold for a call, if one waits for it.
+func (s *Server) takeHold(method string, p map[string]string) *Held {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, h := range s.holds {
+		if h.method == method && h.chat == p["chat_id"] {
+			s.holds = append(s.holds[:i], s.holds[i+1:]...)
+			return h
+		}
+	}
+	return nil
 }
 
 // Calls returns every call so far, except successful getUpdates.
@@ -343,6 +419,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if h := s.takeHold(method, params); h != nil {
+		close(h.arrived)
+		select {
+		case <-h.done:
+		case <-r.Context().Done():
+		}
+		if h.drop {
+			s.mu.Lock()
+			s.calls = append(s.calls, Call{Method: method, Params: params, Code: Dropped, At: time.Now()})
+			s.notifyLocked()
+			s.mu.Unlock()
+			panic(http.ErrAbortHandler) // the connection closes without a response
+		}
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	call := Call{Method: method, Params: params, At: time.Now()}
@@ -372,9 +463,13 @@ func fail(code int, format string, args ...any) reply {
 func ok(result any) reply { return reply{OK: true, Result: result} }
 
 func (s *Server) answerLocked(method string, p map[string]string) reply {
-	if q := s.failures[method]; len(q) > 0 {
+	key := method
+	if q := s.failures[chatKey(method, p["chat_id"])]; len(q) > 0 {
+		key = chatKey(method, p["chat_id"])
+	}
+	if q := s.failures[key]; len(q) > 0 {
 		f := q[0]
-		s.failures[method] = q[1:]
+		s.failures[key] = q[1:]
 		rep := fail(f.Code, "%s", f.Description)
 		if f.RetryAfter > 0 {
 			rep.Parameters = &map[string]int{"retry_after": f.RetryAfter}

@@ -1,6 +1,6 @@
 // Command bot runs Tet-a-Tet's Telegram bot (package bot). It only wires:
 // configuration from the environment, Redis, the optional Centrifugo
-// publisher, then the bot until SIGINT or SIGTERM.
+// publisher and token secret, then the bot until SIGINT or SIGTERM.
 package main
 
 import (
@@ -51,12 +51,15 @@ func run() error {
 		return fmt.Errorf("bot: redis at REDIS_URL does not answer: %w", err)
 	}
 
-	var rooms bot.Publisher // nil without Centrifugo: partners learn of a deletion from the API
-	if cfg.CentrifugoAPIURL != "" {
-		rooms = centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, 5*time.Second)
+	deps := bot.Deps{Store: store}
+	if cfg.CentrifugoAPIURL != "" { // else partners learn of a deletion or ban from the API
+		deps.Rooms = centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, 5*time.Second)
+	}
+	if cfg.CentrifugoTokenSecret != "" { // names personal channels; the bot mints no tokens
+		deps.Tokens = centrifugo.NewTokens(cfg.CentrifugoTokenSecret, time.Minute)
 	}
 
-	b, err := bot.New(cfg, store, rooms, log)
+	b, err := bot.New(cfg, deps, log)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ func startBot(ctx context.Context, cfg Config, frontURL, redisURL string, cf *ce
 		"REDIS_URL="+redisURL,
 		"CENTRIFUGO_API_URL="+cf.APIURL,
 		"CENTRIFUGO_API_KEY="+cf.APIKey,
+		"CENTRIFUGO_TOKEN_SECRET="+cf.TokenSecret,
 	)
 	return startChild("bot", filepath.Join(cfg.StateDir, "bot.log"), env, bin)
 }
