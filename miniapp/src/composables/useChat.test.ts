@@ -158,6 +158,17 @@ describe('useChat', () => {
       expect(chat.send('late')).toBe(false);
     });
 
+    it('a refused subscription (the room closed before we got in) re-reads the room and shows it closed', async () => {
+      api.getMessages.mockResolvedValueOnce(page([1]));
+      const { chat, room } = await setup();
+      expect(chat.closed.value).toBe(false);
+      api.getRoom.mockResolvedValueOnce(roomInfo({ state: 'closed', closed_by: 'partner', partner_online: false }));
+      room().onRefused();
+      await flush();
+      expect(chat.closed.value).toBe(true);
+      expect(systemLines(chat.items.value)).toContain('partnerLeft');
+    });
+
     it('read-only: a closed room is loaded but never subscribed', async () => {
       api.getMessages.mockResolvedValueOnce(page([1, 2]));
       const info = roomInfo({ state: 'closed', closed_by: 'me', partner_online: false });

@@ -401,6 +401,12 @@ export function useChat(room: Room, opts: ChatOptions) {
         onEvent,
         onJoin,
         onLeave,
+        // Refused: the room closed before we got in (e.g. the partner left at
+        // once). Its status says so, and shows the read-only room.
+        onRefused: () => {
+          subscription = null;
+          void refreshInfo();
+        },
         onSubscribed: ({ lostHistory }) => {
           const again = subscribedOnce;
           subscribedOnce = true;

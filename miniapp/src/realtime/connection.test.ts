@@ -38,7 +38,7 @@ const { createRealtime } = await import('./connection');
 
 describe('createRealtime room subscriptions', () => {
   const tokens = { connectionToken: vi.fn(), subscriptionToken: vi.fn() };
-  const handlers = () => ({ onEvent: vi.fn(), onJoin: vi.fn(), onLeave: vi.fn(), onSubscribed: vi.fn() });
+  const handlers = () => ({ onEvent: vi.fn(), onJoin: vi.fn(), onLeave: vi.fn(), onSubscribed: vi.fn(), onRefused: vi.fn() });
   beforeEach(() => (created.length = 0));
 
   it('passes the stream position as centrifuge-js `since`, or none', () => {
@@ -49,6 +49,15 @@ describe('createRealtime room subscriptions', () => {
       ['room:a', { offset: 12, epoch: 'ep' }],
       ['room:b', null],
     ]);
+  });
+
+  it('reports a refused subscription token (unsubscribed, unauthorized) and nothing else', () => {
+    const h = handlers();
+    createRealtime('ws://x', tokens).subscribeRoom('room:a', h);
+    created[0]!.handlers.get('unsubscribed')!({ code: 0, reason: 'unsubscribe called' });
+    expect(h.onRefused).not.toHaveBeenCalled();
+    created[0]!.handlers.get('unsubscribed')!({ code: 1, reason: 'unauthorized' });
+    expect(h.onRefused).toHaveBeenCalledOnce();
   });
 
   it.each([

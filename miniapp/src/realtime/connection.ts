@@ -1,4 +1,7 @@
 import { Centrifuge, UnauthorizedError, type Subscription } from 'centrifuge';
+
+/** centrifuge-js's unsubscribedCodes.unauthorized: getToken threw UnauthorizedError. */
+const UNSUBSCRIBED_UNAUTHORIZED = 1;
 import { isApiError } from '../api/errors';
 import type { PersonalEvent, Token } from '../api/types';
 import { memberOf, parsePersonalEvent, parseRoomEvent } from './events';
@@ -86,6 +89,9 @@ export function createRealtime(wsUrl: string, tokens: TokenSource): Realtime {
       if (member) handlers.onLeave(member, ctx.info.client);
     });
     sub.on('subscribed', (ctx) => handlers.onSubscribed({ lostHistory: ctx.wasRecovering && !ctx.recovered }));
+    sub.on('unsubscribed', (ctx) => {
+      if (ctx.code === UNSUBSCRIBED_UNAUTHORIZED) handlers.onRefused();
+    });
     sub.subscribe();
 
     let closed = false;

@@ -12,6 +12,11 @@ export interface RoomHandlers {
   onJoin(member: string, client: string): void;
   onLeave(member: string, client: string): void;
   /**
+   * The API refused the subscription token (the room closed, or it is no
+   * longer the user's current room): the subscription has stopped for good.
+   */
+  onRefused(): void;
+  /**
    * After each (re)subscribe; `lostHistory` means recovery was attempted and
    * failed (the position was too old, or of another epoch after a Centrifugo
    * restart): what was published meanwhile must be reloaded from the API.
