@@ -19,7 +19,7 @@ elseif st[1] == 'matched' then
     local t = redis.call('TIME')
     local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
     redis.call('HSET', rkey, 'state', 'closed', 'closed_at', string.format('%.0f', now), 'closed_by', uid)
-    redis.call('SREM', P .. 'active', st[2])
+    redis.call('ZREM', P .. 'active', st[2])
     local other = r[2]
     mine = r[5]
     if r[2] == uid then other, mine = r[3], r[4] end

@@ -18,7 +18,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local by = ARGV[6]
 if by == '' then by = uid end
 redis.call('HSET', rkey, 'state', 'closed', 'closed_at', string.format('%.0f', now), 'closed_by', by)
-redis.call('SREM', P .. 'active', rid)
+redis.call('ZREM', P .. 'active', rid)
 for _, m in ipairs({r[2], r[3]}) do
   local sk = P .. 's:' .. m
   if redis.call('HGET', sk, 'room') == rid then

@@ -30,6 +30,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = redis.call('HINCRBY', rkey, 'seq', 1)
 redis.call('HINCRBY', rkey, 'n:' .. mine, 1)
+redis.call('ZADD', P .. 'active', 'XX', string.format('%.0f', now), rid)
 local msg = cjson.encode({id = tostring(id), from = mine, text = text, ts = now})
 local mkey = rkey .. ':m'
 redis.call('RPUSH', mkey, msg)

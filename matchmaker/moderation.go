@@ -252,7 +252,10 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	pipe := s.rdb.Pipeline()
 	users := pipe.Get(ctx, s.key("stats:users"))
 	waiting := pipe.ZCard(ctx, s.key("waiting"))
-	active := pipe.SCard(ctx, s.key("active"))
+	// Active rooms are scored by their last activity; one idle past RoomTTL
+	// has expired from Redis without being closed.
+	pipe.ZRemRangeByScore(ctx, s.key("active"), "-inf", strconv.FormatInt(time.Now().Add(-s.cfg.RoomTTL).UnixMilli(), 10))
+	active := pipe.ZCard(ctx, s.key("active"))
 	msgs := pipe.Get(ctx, s.key("stats:messages:", day))
 	open := pipe.ZCard(ctx, s.key("reports:open"))
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {

@@ -26,7 +26,7 @@ elseif st[1] == 'matched' then
   local r = redis.call('HMGET', rkey, 'state', 'a', 'b', 'ma', 'mb')
   if r[1] == 'active' then
     redis.call('HSET', rkey, 'state', 'closed', 'closed_at', string.format('%.0f', now), 'closed_by', 'system')
-    redis.call('SREM', P .. 'active', st[2])
+    redis.call('ZREM', P .. 'active', st[2])
     for _, m in ipairs({r[2], r[3]}) do
       local sk = P .. 's:' .. m
       if redis.call('HGET', sk, 'room') == st[2] then redis.call('HSET', sk, 'state', 'idle', 'room', '') end

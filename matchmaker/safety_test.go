@@ -193,3 +193,27 @@ func TestHasLink(t *testing.T) {
 		}
 	}
 }
+
+func TestStats(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{RoomTTL: time.Second})
+	a, b := mkUser(t, s, "Ann", matchmaker.Female, 30), mkUser(t, s, "Ben", matchmaker.Male, 30)
+	c := mkUser(t, s, "Cat", matchmaker.Female, 70)
+	s.Search(ctx, a, anyAdult())
+	m, _ := s.Search(ctx, b, anyAdult())
+	s.Search(ctx, c, matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 70, AgeTo: 80})
+	if _, _, _, err := s.AddMessage(ctx, a, m.Room.ID, "hi", "1"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats(ctx)
+	want := matchmaker.Stats{Users: 3, Waiting: 1, ActiveRooms: 1, MessagesToday: 1}
+	if err != nil || st != want {
+		t.Fatalf("stats = %+v, %v; want %+v", st, err, want)
+	}
+	// The room idles past its TTL and expires from Redis without a leave:
+	// it no longer counts as active.
+	time.Sleep(1100 * time.Millisecond)
+	if st, _ := s.Stats(ctx); st.ActiveRooms != 0 {
+		t.Fatalf("active rooms after expiry = %d", st.ActiveRooms)
+	}
+}

@@ -104,7 +104,7 @@ while true do
         'a', cuid, 'ma', ARGV[9], 'na', c[3] or '', 'ga', c[1] or '', 'aa', c[2] or '',
         'b', uid, 'mb', ARGV[8], 'nb', me[3], 'gb', mg, 'ab', me[2])
       redis.call('EXPIRE', rkey, ARGV[10])
-      redis.call('SADD', P .. 'active', rid)
+      redis.call('ZADD', P .. 'active', string.format('%.0f', now), rid)
       redis.call('HSET', P .. 's:' .. cuid, 'state', 'matched', 'room', rid)
       redis.call('HSET', skey, 'state', 'matched', 'room', rid)
       redis.call('INCR', P .. 'stats:matches')
