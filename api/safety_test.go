@@ -1,14 +1,12 @@
 package api_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,30 +14,12 @@ import (
 	"github.com/tetatet/tetatet/api/apitest"
 )
 
-// lockedBuffer collects log output from concurrent handlers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestThreeReportsSuspend: three different users report the same troll;
 // his next search is 403 suspended with until, his partners saw only
 // "left", and nothing logged at info, no response to the others and no
 // frame carries a Telegram id or a message text.
 func TestThreeReportsSuspend(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &apitest.LogBuffer{}
 	st := apitest.Start(t, apitest.Options{
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})

@@ -38,7 +38,7 @@ type harness struct {
 	rdb     *goredis.Client
 	rooms   *fakeRooms // nil on a whole stack: there Centrifugo is real
 	deps    bot.Deps
-	logs    *logBuffer
+	logs    *apitest.LogBuffer
 	cfg     bot.Config
 	ids     []int64
 	secrets []string
@@ -78,7 +78,7 @@ func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb *goredis.Client, re
 		store: store,
 		rdb:   rdb,
 		deps:  bot.Deps{Store: store},
-		logs:  &logBuffer{},
+		logs:  &apitest.LogBuffer{},
 	}
 	h.cfg = bot.Config{
 		Token:       bottest.Token,
@@ -166,23 +166,6 @@ func (h *harness) checkLogs(t *testing.T) {
 			}
 		}
 	}
-}
-
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 type published struct {

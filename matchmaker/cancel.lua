@@ -4,9 +4,7 @@ local P, uid = ARGV[1], ARGV[2]
 local skey = P .. 's:' .. uid
 local st = redis.call('HMGET', skey, 'state', 'room', 'q', 'qm')
 if st[1] == 'waiting' then
-  redis.call('ZREM', st[3], st[4])
-  redis.call('ZREM', P .. 'waiting', uid)
-  redis.call('HSET', skey, 'state', 'idle')
+  dequeue(P, uid, st[3], st[4], 'idle')
   return {'cancelled'}
 end
 if st[1] == 'matched' and redis.call('HGET', P .. 'r:' .. st[2], 'state') == 'active' then

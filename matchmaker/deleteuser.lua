@@ -10,21 +10,13 @@ local skey = P .. 's:' .. uid
 local st = redis.call('HMGET', skey, 'state', 'room', 'q', 'qm')
 local rid, mine = '', ''
 if st[1] == 'waiting' then
-  redis.call('ZREM', st[3], st[4])
-  redis.call('ZREM', P .. 'waiting', uid)
+  dequeue(P, uid, st[3], st[4], 'idle')
 elseif st[1] == 'matched' then
-  local rkey = P .. 'r:' .. st[2]
-  local r = redis.call('HMGET', rkey, 'state', 'a', 'b', 'ma', 'mb')
+  local r = redis.call('HMGET', P .. 'r:' .. st[2], 'state', 'a', 'b', 'ma', 'mb')
   if r[1] == 'active' then
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-    redis.call('HSET', rkey, 'state', 'closed', 'closed_at', string.format('%.0f', now), 'closed_by', uid)
-    redis.call('ZREM', P .. 'active', st[2])
-    local other = r[2]
+    close_room(P, st[2], r[2], r[3], uid, now_ms())
     mine = r[5]
-    if r[2] == uid then other, mine = r[3], r[4] end
-    local osk = P .. 's:' .. other
-    if redis.call('HGET', osk, 'room') == st[2] then redis.call('HSET', osk, 'state', 'idle', 'room', '') end
+    if r[2] == uid then mine = r[4] end
     rid = st[2]
   end
 end

@@ -13,18 +13,9 @@ if b < a then a, b = b, a end
 if ARGV[7] == '1' then redis.call('SET', P .. 'bl:' .. a .. ':' .. b, '1') end
 if r[1] ~= 'active' then return {'already', mine} end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local by = ARGV[6]
 if by == '' then by = uid end
-redis.call('HSET', rkey, 'state', 'closed', 'closed_at', string.format('%.0f', now), 'closed_by', by)
-redis.call('ZREM', P .. 'active', rid)
-for _, m in ipairs({r[2], r[3]}) do
-  local sk = P .. 's:' .. m
-  if redis.call('HGET', sk, 'room') == rid then
-    redis.call('HSET', sk, 'state', 'idle', 'room', '')
-  end
-end
+close_room(P, rid, r[2], r[3], by, now_ms())
 if tonumber(ARGV[4]) > 0 then
   redis.call('SET', P .. 'cd:' .. a .. ':' .. b, '1', 'EX', ARGV[4])
 end

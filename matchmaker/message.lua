@@ -26,11 +26,10 @@ if ARGV[8] == '1' and need > 0 then
   if math.min(tonumber(n[1] or '0'), tonumber(n[2] or '0')) < need then return {'link_not_allowed'} end
 end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local id = redis.call('HINCRBY', rkey, 'seq', 1)
 redis.call('HINCRBY', rkey, 'n:' .. mine, 1)
-redis.call('ZADD', P .. 'active', 'XX', string.format('%.0f', now), rid)
+redis.call('ZADD', P .. 'active', 'XX', ms(now), rid)
 local msg = cjson.encode({id = tostring(id), from = mine, text = text, ts = now})
 local mkey = rkey .. ':m'
 redis.call('RPUSH', mkey, msg)
@@ -39,7 +38,7 @@ if cmid ~= '' then redis.call('HSET', ckey, mine .. ':' .. cmid, msg) end
 for _, k in ipairs({rkey, mkey, ckey}) do
   redis.call('EXPIRE', k, ARGV[7])
 end
-local day = P .. 'stats:messages:' .. math.floor(tonumber(t[1]) / 86400)
+local day = P .. 'stats:messages:' .. math.floor(now / 86400000)
 redis.call('INCR', day)
 redis.call('EXPIRE', day, 3 * 86400)
 return {'new', msg}

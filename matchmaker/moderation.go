@@ -17,10 +17,10 @@ import (
 var (
 	//go:embed report.lua
 	reportLua    string
-	reportScript = redis.NewScript(reportLua)
+	reportScript = newScript(reportLua)
 	//go:embed restrict.lua
 	restrictLua    string
-	restrictScript = redis.NewScript(restrictLua)
+	restrictScript = newScript(restrictLua)
 )
 
 // Restriction kinds.

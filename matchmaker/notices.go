@@ -15,7 +15,7 @@ import (
 //go:embed notify.lua
 var notifyLua string
 
-var notifyScript = redis.NewScript(notifyLua)
+var notifyScript = newScript(notifyLua)
 
 // NoticeKind is what the bot tells a user whose Mini App is closed.
 type NoticeKind string

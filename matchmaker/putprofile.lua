@@ -16,12 +16,7 @@ if ARGV[7] ~= '' then redis.call('HSET', ukey, 'lang', ARGV[7]) end
 
 -- A waiting search was filed under the old gender and age: cancel it.
 if old[1] ~= ARGV[5] or old[2] ~= ARGV[6] then
-  local skey = P .. 's:' .. id
-  local st = redis.call('HMGET', skey, 'state', 'q', 'qm')
-  if st[1] == 'waiting' then
-    redis.call('ZREM', st[2], st[3])
-    redis.call('ZREM', P .. 'waiting', id)
-    redis.call('HSET', skey, 'state', 'idle')
-  end
+  local st = redis.call('HMGET', P .. 's:' .. id, 'state', 'q', 'qm')
+  if st[1] == 'waiting' then dequeue(P, id, st[2], st[3], 'idle') end
 end
 return id

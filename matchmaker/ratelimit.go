@@ -5,14 +5,12 @@ import (
 	_ "embed"
 	"fmt"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 //go:embed ratelimit.lua
 var rateLimitLua string
 
-var rateLimitScript = redis.NewScript(rateLimitLua)
+var rateLimitScript = newScript(rateLimitLua)
 
 // Rate is a limit: one event per Every on average, up to Burst at once.
 type Rate struct {

@@ -12,9 +12,8 @@ local other, mine
 if r[1] == uid then other, mine = r[2], r[3] elseif r[2] == uid then other, mine = r[1], r[4] else return {'forbidden'} end
 if not redis.call('SET', P .. 'rep:' .. rid .. ':' .. uid, '1', 'NX', 'EX', 30 * 86400) then return {'dup'} end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local nows = string.format('%.0f', now)
+local now = now_ms()
+local nows = ms(now)
 local tg1 = redis.call('HGET', P .. 'u:' .. uid, 'tg') or ''
 local tg2 = redis.call('HGET', P .. 'u:' .. other, 'tg') or ''
 local evidence = '[' .. table.concat(redis.call('LRANGE', rkey .. ':m', -50, -1), ',') .. ']'
@@ -25,10 +24,10 @@ redis.call('ZADD', P .. 'reports:open', nows, sid)
 
 local rk = P .. 'rptd:' .. other
 redis.call('ZADD', rk, nows, uid)
-redis.call('ZREMRANGEBYSCORE', rk, '-inf', string.format('%.0f', now - tonumber(ARGV[7])))
+redis.call('ZREMRANGEBYSCORE', rk, '-inf', ms(now - tonumber(ARGV[7])))
 redis.call('PEXPIRE', rk, ARGV[7])
 if redis.call('ZCARD', rk) >= tonumber(ARGV[8])
   and redis.call('EXISTS', P .. 'susp:' .. other, P .. 'ban:' .. other) == 0 then
-  return {'reported', other, string.format('%.0f', now + tonumber(ARGV[9]))}
+  return {'reported', other, ms(now + tonumber(ARGV[9]))}
 end
 return {'reported', other, ''}

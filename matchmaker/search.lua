@@ -16,8 +16,7 @@
 local P, uid, want = ARGV[1], ARGV[2], ARGV[3]
 local af, at = tonumber(ARGV[4]), tonumber(ARGV[5])
 local ttl = tonumber(ARGV[6])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 
 local me = redis.call('HMGET', P .. 'u:' .. uid, 'gender', 'age', 'nick')
 if not me[1] then return {'no_profile'} end
@@ -33,9 +32,7 @@ local st = redis.call('HMGET', skey, 'state', 'room', 'since', 'q', 'qm')
 if st[1] == 'waiting' then
   if tonumber(st[3]) + ttl > now then return {'waiting', st[3]} end
   -- Expired, and the sweeper has not got to it yet: search afresh.
-  redis.call('ZREM', st[4], st[5])
-  redis.call('ZREM', P .. 'waiting', uid)
-  redis.call('HSET', skey, 'state', 'idle')
+  dequeue(P, uid, st[4], st[5], 'idle')
 elseif st[1] == 'matched' and redis.call('HGET', P .. 'r:' .. st[2], 'state') == 'active' then
   return {'matched', st[2], 'existing'}
 end
@@ -100,11 +97,11 @@ while true do
       local c = redis.call('HMGET', P .. 'u:' .. cuid, 'gender', 'age', 'nick')
       local rid = ARGV[7]
       local rkey = P .. 'r:' .. rid
-      redis.call('HSET', rkey, 'state', 'active', 'created', string.format('%.0f', now),
+      redis.call('HSET', rkey, 'state', 'active', 'created', ms(now),
         'a', cuid, 'ma', ARGV[9], 'na', c[3] or '', 'ga', c[1] or '', 'aa', c[2] or '',
         'b', uid, 'mb', ARGV[8], 'nb', me[3], 'gb', mg, 'ab', me[2])
       redis.call('EXPIRE', rkey, ARGV[10])
-      redis.call('ZADD', P .. 'active', string.format('%.0f', now), rid)
+      redis.call('ZADD', P .. 'active', ms(now), rid)
       redis.call('HSET', P .. 's:' .. cuid, 'state', 'matched', 'room', rid)
       redis.call('HSET', skey, 'state', 'matched', 'room', rid)
       redis.call('INCR', P .. 'stats:matches')
@@ -114,11 +111,11 @@ while true do
 end
 
 local seq = redis.call('INCR', P .. 'seq') % 1000
-local score = string.format('%.0f', now * 1000 + seq)
+local score = ms(now * 1000 + seq)
 local member = af .. ':' .. at .. ':' .. mage .. ':' .. uid
 local qkey = P .. 'q:' .. pool .. ':' .. mg .. ':' .. want
 redis.call('ZADD', qkey, score, member)
-redis.call('ZADD', P .. 'waiting', string.format('%.0f', now), uid)
-local since = string.format('%.0f', now)
+redis.call('ZADD', P .. 'waiting', ms(now), uid)
+local since = ms(now)
 redis.call('HSET', skey, 'state', 'waiting', 'since', since, 'q', qkey, 'qm', member, 'room', '')
 return {'waiting', since}

@@ -13,6 +13,8 @@ import (
 )
 
 var (
+	//go:embed lib.lua
+	libLua string
 	//go:embed putprofile.lua
 	putProfileLua string
 	//go:embed search.lua
@@ -47,17 +49,21 @@ type Store struct {
 // New returns a store on rdb.
 func New(rdb redis.UniversalClient, cfg Config) *Store {
 	s := &Store{rdb: rdb, cfg: cfg.withDefaults()}
-	s.scripts.putProfile = redis.NewScript(putProfileLua)
-	s.scripts.search = redis.NewScript(searchLua)
-	s.scripts.cancel = redis.NewScript(cancelLua)
-	s.scripts.sweep = redis.NewScript(sweepLua)
-	s.scripts.leave = redis.NewScript(leaveLua)
-	s.scripts.message = redis.NewScript(messageLua)
-	s.scripts.deleteUser = redis.NewScript(deleteUserLua)
-	s.scripts.history = redis.NewScript(historyLua)
-	s.scripts.clear = redis.NewScript(clearLua)
+	s.scripts.putProfile = newScript(putProfileLua)
+	s.scripts.search = newScript(searchLua)
+	s.scripts.cancel = newScript(cancelLua)
+	s.scripts.sweep = newScript(sweepLua)
+	s.scripts.leave = newScript(leaveLua)
+	s.scripts.message = newScript(messageLua)
+	s.scripts.deleteUser = newScript(deleteUserLua)
+	s.scripts.history = newScript(historyLua)
+	s.scripts.clear = newScript(clearLua)
 	return s
 }
+
+// newScript loads one of the package's scripts with the shared helpers of
+// lib.lua in front of it.
+func newScript(src string) *redis.Script { return redis.NewScript(libLua + src) }
 
 // Config returns the effective configuration (defaults filled in).
 func (s *Store) Config() Config { return s.cfg }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -70,7 +69,7 @@ type runner struct {
 	URL   string
 	WS    string
 	cmd   *exec.Cmd
-	out   *syncBuffer
+	out   *apitest.LogBuffer
 	done  chan struct{}
 	began time.Time
 }
@@ -98,7 +97,7 @@ func startRunner(t *testing.T, stateDir string, env ...string) *runner {
 		"MINIAPP_DIR="+t.TempDir(), "LOG_LEVEL=warn")
 	cmd.Env = append(cmd.Env, env...)
 	r := &runner{t: t, URL: fmt.Sprintf("http://127.0.0.1:%d", port), WS: fmt.Sprintf("ws://127.0.0.1:%d/connection/websocket", port),
-		cmd: cmd, out: &syncBuffer{}, done: make(chan struct{}), began: time.Now()}
+		cmd: cmd, out: &apitest.LogBuffer{}, done: make(chan struct{}), began: time.Now()}
 	cmd.Stdout, cmd.Stderr = r.out, r.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -372,24 +371,6 @@ func (p proc) alive() bool {
 }
 
 func (p proc) String() string { return fmt.Sprintf("%s(%d)", p.comm, p.pid) }
-
-// syncBuffer collects a process's output from its copying goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestRunDevLinksInBrowser: in headless Chromium, the two /dev links open
 // the built Mini App as two users who onboard, match and chat, with
