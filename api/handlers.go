@@ -77,8 +77,25 @@ type tokenResponse struct {
 	ExpiresAt int64  `json:"expires_at"`
 }
 
+// session is the app's id for one launch (see centrifugo.Tokens.Subject);
+// empty is a session too.
+type connectionRequest struct {
+	Session string `json:"session"`
+}
+
 type subscriptionRequest struct {
 	Channel string `json:"channel"`
+	Session string `json:"session"`
+}
+
+var sessionPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{0,64}$`)
+
+func validSession(s string) error {
+	if !sessionPattern.MatchString(s) {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_field", Field: "session",
+			Message: "session must be at most 64 characters of A-Z a-z 0-9 _ -"}
+	}
+	return nil
 }
 
 type messageRequest struct {
@@ -237,7 +254,12 @@ func (s *Server) deleteSearch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) connectionToken(w http.ResponseWriter, r *http.Request) {
-	if err := drain(w, r); err != nil {
+	var req connectionRequest
+	err := decodeOptional(w, r, &req)
+	if err == nil {
+		err = validSession(req.Session)
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -246,7 +268,7 @@ func (s *Server) connectionToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	tok, exp, err := s.tokens.Connection(uid, time.Now())
+	tok, exp, err := s.tokens.Connection(uid, req.Session, time.Now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -258,7 +280,11 @@ func (s *Server) connectionToken(w http.ResponseWriter, r *http.Request) {
 // caller is in right now.
 func (s *Server) subscriptionToken(w http.ResponseWriter, r *http.Request) {
 	var req subscriptionRequest
-	if err := decode(w, r, &req); err != nil {
+	err := decode(w, r, &req)
+	if err == nil {
+		err = validSession(req.Session)
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -282,7 +308,7 @@ func (s *Server) subscriptionToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	me, _, _ := sr.Room.Side(uid)
-	tok, exp, err := s.tokens.Subscription(uid, req.Channel, me.MemberID, time.Now())
+	tok, exp, err := s.tokens.Subscription(uid, req.Session, req.Channel, me.MemberID, time.Now())
 	if err != nil {
 		s.fail(w, r, err)
 		return

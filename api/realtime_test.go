@@ -13,6 +13,7 @@ import (
 
 	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/api/apitest"
+	"github.com/tetatet/tetatet/centrifugo/centrifugotest"
 )
 
 // event is any publication or join/leave a realtime client saw.
@@ -423,4 +424,39 @@ func TestSearchExpiresWithPush(t *testing.T) {
 	if s.State != "idle" {
 		t.Fatalf("after cancel = %s", s.State)
 	}
+}
+
+// TestSubjectChangesWithSession: what a partner sees of a user in join
+// frames changes with every app launch (session), so a partner cannot
+// recognise the same person in a later room; a subscription token of
+// another session does not fit the connection.
+func TestSubjectChangesWithSession(t *testing.T) {
+	st := apitest.Start(t, apitest.Options{})
+	alice, _, ra, _, _, cb := meet(t, st)
+	cb.drainEvents(300 * time.Millisecond)
+	var subjects []string
+	for _, session := range []string{"launch-one", "launch-two"} {
+		var tok, sub apitest.Token
+		alice.MustDo("POST", "/api/centrifugo/connection-token", map[string]string{"session": session}, 200, &tok)
+		raw := centrifugotest.DialRaw(t, st.Centrifugo.WSURL, tok.Token)
+		alice.MustDo("POST", "/api/centrifugo/subscription-token", map[string]string{"channel": ra.Channel, "session": session}, 200, &sub)
+		if _, err := raw.Subscribe(ra.Channel, sub.Token, 0, ""); err != nil {
+			t.Fatalf("session %s: %v", session, err)
+		}
+		join := cb.next("alice's join", func(e event) bool { return e.Kind == "join" && e.Member == ra.Me })
+		subjects = append(subjects, join.User)
+		raw.Close()
+	}
+	if subjects[0] == subjects[1] || subjects[0] == "" {
+		t.Fatalf("subjects of two launches = %q; want two different ones", subjects)
+	}
+
+	var tok, other apitest.Token
+	alice.MustDo("POST", "/api/centrifugo/connection-token", map[string]string{"session": "mine"}, 200, &tok)
+	raw := centrifugotest.DialRaw(t, st.Centrifugo.WSURL, tok.Token)
+	alice.MustDo("POST", "/api/centrifugo/subscription-token", map[string]string{"channel": ra.Channel, "session": "not-mine"}, 200, &other)
+	if _, err := raw.Subscribe(ra.Channel, other.Token, 0, ""); err == nil {
+		t.Fatal("a subscription token of another session was accepted")
+	}
+	alice.MustDo("POST", "/api/centrifugo/connection-token", map[string]string{"session": "no spaces"}, 422, nil)
 }

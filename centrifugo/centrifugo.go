@@ -56,17 +56,26 @@ func NewTokens(secret string, ttl time.Duration) *Tokens {
 
 var subjectEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// Subject is the user's Centrifugo identity: an HMAC of the internal id, so
-// it is stable across connections yet reveals nothing about the user.
-func (t *Tokens) Subject(userID string) string {
-	m := hmac.New(sha256.New, t.secret)
-	m.Write([]byte("centrifugo-subject\x00" + userID))
-	return subjectEncoding.EncodeToString(m.Sum(nil)[:15])
+// Subject is the user's Centrifugo identity for one app session: an HMAC
+// of the internal id and the session id the app chose at launch. A partner
+// sees it in join/leave frames, so it reveals nothing about the user, and
+// with a new session per launch it does not let a partner recognise the
+// same person in a later room either. The same session keeps the same
+// subject, as token refreshes require.
+func (t *Tokens) Subject(userID, session string) string {
+	return t.hmac("centrifugo-subject\x00" + userID + "\x00" + session)
 }
 
-// PersonalChannel is where the API pushes a user's own events.
+// PersonalChannel is where the API pushes a user's own events. It is the
+// same for every session of the user, and only that user's tokens list it.
 func (t *Tokens) PersonalChannel(userID string) string {
-	return PersonalNamespace + ":" + t.Subject(userID)
+	return PersonalNamespace + ":" + t.hmac("personal-channel\x00"+userID)
+}
+
+func (t *Tokens) hmac(s string) string {
+	m := hmac.New(sha256.New, t.secret)
+	m.Write([]byte(s))
+	return subjectEncoding.EncodeToString(m.Sum(nil)[:15])
 }
 
 type connectionClaims struct {
@@ -74,14 +83,14 @@ type connectionClaims struct {
 	jwt.RegisteredClaims
 }
 
-// Connection mints a connection token that also subscribes the user,
-// server-side, to their personal channel.
-func (t *Tokens) Connection(userID string, now time.Time) (string, time.Time, error) {
+// Connection mints a connection token for one session of the user that
+// also subscribes them, server-side, to their personal channel.
+func (t *Tokens) Connection(userID, session string, now time.Time) (string, time.Time, error) {
 	exp := now.Add(t.ttl)
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, connectionClaims{
 		Channels: []string{t.PersonalChannel(userID)},
 		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:   t.Subject(userID),
+			Subject:   t.Subject(userID, session),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(exp),
 		},
@@ -104,14 +113,15 @@ type subscriptionClaims struct {
 	jwt.RegisteredClaims
 }
 
-// Subscription mints a token for one room channel.
-func (t *Tokens) Subscription(userID, channel, memberID string, now time.Time) (string, time.Time, error) {
+// Subscription mints a token for one room channel, for the connection of
+// the same session.
+func (t *Tokens) Subscription(userID, session, channel, memberID string, now time.Time) (string, time.Time, error) {
 	exp := now.Add(t.ttl)
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, subscriptionClaims{
 		Channel: channel,
 		Info:    SubscriptionInfo{Member: memberID},
 		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:   t.Subject(userID),
+			Subject:   t.Subject(userID, session),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(exp),
 		},

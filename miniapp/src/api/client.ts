@@ -24,8 +24,9 @@ export interface ApiClient {
   getSearch(): Promise<SearchStatus>;
   /** Resolves on 204; rejects with ApiError code 'already_matched' when the match already happened. */
   cancelSearch(): Promise<void>;
-  connectionToken(): Promise<Token>;
-  subscriptionToken(channel: string): Promise<Token>;
+  /** session: this launch's id (realtime/connection.ts newSession). */
+  connectionToken(session: string): Promise<Token>;
+  subscriptionToken(channel: string, session: string): Promise<Token>;
   sendMessage(roomId: string, msg: SendMessageRequest): Promise<SentMessage>;
   sendTyping(roomId: string): Promise<void>;
   /** `block` keeps the two users apart for good. */
@@ -93,8 +94,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     startSearch: (filters) => call<StartSearchResult>('POST', '/api/search', filters),
     getSearch: () => call<SearchStatus>('GET', '/api/search'),
     cancelSearch: () => call<void>('DELETE', '/api/search'),
-    connectionToken: () => call<Token>('POST', '/api/centrifugo/connection-token'),
-    subscriptionToken: (channel) => call<Token>('POST', '/api/centrifugo/subscription-token', { channel }),
+    connectionToken: (session) => call<Token>('POST', '/api/centrifugo/connection-token', { session }),
+    subscriptionToken: (channel, session) => call<Token>('POST', '/api/centrifugo/subscription-token', { channel, session }),
     sendMessage: (roomId, msg) => call<SentMessage>('POST', `${room(roomId)}/messages`, msg),
     sendTyping: (roomId) => call<void>('POST', `${room(roomId)}/typing`),
     leaveRoom: (roomId, o) => call<void>('POST', `${room(roomId)}/leave`, o?.block ? { block: true } : undefined),

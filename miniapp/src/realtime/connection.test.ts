@@ -34,12 +34,22 @@ vi.mock('centrifuge', () => {
   return { Centrifuge, UnauthorizedError };
 });
 
-const { createRealtime } = await import('./connection');
+const { createRealtime, newSession } = await import('./connection');
 
 describe('createRealtime room subscriptions', () => {
   const tokens = { connectionToken: vi.fn(), subscriptionToken: vi.fn() };
   const handlers = () => ({ onEvent: vi.fn(), onJoin: vi.fn(), onLeave: vi.fn(), onSubscribed: vi.fn(), onRefused: vi.fn() });
   beforeEach(() => (created.length = 0));
+
+  it('asks for every token of one launch with the same session id, and a new launch gets a new one', async () => {
+    tokens.connectionToken.mockResolvedValue({ token: 'c', expires_at: 1 });
+    tokens.subscriptionToken.mockResolvedValue({ token: 's', expires_at: 1 });
+    createRealtime('ws://x', tokens).subscribeRoom('room:a', handlers());
+    await (created[0]!.opts.getToken as () => Promise<string>)();
+    const session = tokens.subscriptionToken.mock.calls[0]![1] as string;
+    expect(session).toMatch(/^[0-9a-f]{32}$/);
+    expect(newSession()).not.toBe(session);
+  });
 
   it('passes the stream position as centrifuge-js `since`, or none', () => {
     const rt = createRealtime('ws://x/connection/websocket', tokens);

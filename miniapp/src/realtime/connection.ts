@@ -1,16 +1,26 @@
 import { Centrifuge, UnauthorizedError, type Subscription } from 'centrifuge';
-
-/** centrifuge-js's unsubscribedCodes.unauthorized: getToken threw UnauthorizedError. */
-const UNSUBSCRIBED_UNAUTHORIZED = 1;
 import { isApiError } from '../api/errors';
 import type { PersonalEvent, Token } from '../api/types';
 import { memberOf, parsePersonalEvent, parseRoomEvent } from './events';
 import type { ConnectionState, Realtime, RoomHandlers, RoomSubscribeOptions, RoomSubscription } from './types';
 
+/** centrifuge-js's unsubscribedCodes.unauthorized: getToken threw UnauthorizedError. */
+const UNSUBSCRIBED_UNAUTHORIZED = 1;
+
 /** TokenSource is the slice of the API client the connection needs. */
 export interface TokenSource {
-  connectionToken(): Promise<Token>;
-  subscriptionToken(channel: string): Promise<Token>;
+  connectionToken(session: string): Promise<Token>;
+  subscriptionToken(channel: string, session: string): Promise<Token>;
+}
+
+/**
+ * newSession is this launch's session id. The API derives the Centrifugo
+ * identity a partner sees in join/leave frames from it, so a new launch is
+ * not recognisable in a later room; all tokens of one launch share it.
+ */
+export function newSession(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 type Listener<T> = (value: T) => void;
@@ -41,8 +51,8 @@ async function tokenOrStop(get: () => Promise<Token>): Promise<string> {
  * subscriptions are kept as the same Subscription objects across reconnects,
  * which is what lets Centrifugo recover missed room messages.
  */
-export function createRealtime(wsUrl: string, tokens: TokenSource): Realtime {
-  const client = new Centrifuge(wsUrl, { getToken: () => tokenOrStop(() => tokens.connectionToken()) });
+export function createRealtime(wsUrl: string, tokens: TokenSource, session = newSession()): Realtime {
+  const client = new Centrifuge(wsUrl, { getToken: () => tokenOrStop(() => tokens.connectionToken(session)) });
   const stateEvents = new Emitter<ConnectionState>();
   const connectedEvents = new Emitter<{ reconnect: boolean }>();
   const personalEvents = new Emitter<PersonalEvent>();
@@ -73,7 +83,7 @@ export function createRealtime(wsUrl: string, tokens: TokenSource): Realtime {
     // sets offset, epoch and recover from it); the subscribed event then says whether
     // it worked. Later resubscribes recover from the last publication received.
     const sub: Subscription = client.newSubscription(channel, {
-      getToken: () => tokenOrStop(() => tokens.subscriptionToken(channel)),
+      getToken: () => tokenOrStop(() => tokens.subscriptionToken(channel, session)),
       since: opts.since ? { offset: opts.since.offset, epoch: opts.since.epoch } : null,
     });
     sub.on('publication', (ctx) => {
