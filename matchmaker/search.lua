@@ -8,7 +8,8 @@
 --
 -- The queue is one sorted set per (pool, own gender, wanted gender); pool is
 -- 'a' (adults) or 'm' (minors), so minors and adults never share a set.
--- Member: "age_from:age_to:age:user_id"; score: enqueue ms * 1000 + a
+-- Member: three bytes (age_from, age_to, age) then the user id, so the scan
+-- reads a candidate with one string.byte; score: enqueue ms * 1000 + a
 -- sequence number, so lower is older. A search looks only at the sets whose
 -- users it could accept and who could accept it (at most four), and walks
 -- them merged by score: the first mutually compatible user found is the
@@ -52,22 +53,28 @@ if want == 'any' then wants = {'male', 'female'} end
 local buckets = {}
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'any'}) do
-    buckets[#buckets + 1] = {key = P .. 'q:' .. pool .. ':' .. cg .. ':' .. cw, pos = 0, items = {}, i = 1, done = false}
+    buckets[#buckets + 1] = {key = P .. 'q:' .. pool .. ':' .. cg .. ':' .. cw, pos = 0, done = false}
   end
 end
 
-local BATCH = 128
-local function head(b)
-  if b.i > #b.items then
-    if b.done then return nil end
-    local r = redis.call('ZRANGE', b.key, b.pos, b.pos + BATCH - 1, 'WITHSCORES')
-    b.pos = b.pos + BATCH
-    b.items, b.i = {}, 1
-    for k = 1, #r, 2 do b.items[#b.items + 1] = {r[k], tonumber(r[k + 1])} end
-    if #r < 2 * BATCH then b.done = true end
-    if #b.items == 0 then return nil end
+-- Each bucket is read in batches: b.r is the raw ZRANGE reply (member,
+-- score, member, score, ...), b.k the head's index in it and b.s the head's
+-- score, nil once the bucket is exhausted.
+local BATCH = 512
+local function advance(b)
+  b.k = b.k + 2
+  if b.k > #b.r then
+    if b.done then b.s = nil return end
+    b.r = redis.call('ZRANGE', b.key, b.pos, b.pos + BATCH - 1, 'WITHSCORES')
+    b.pos, b.k = b.pos + BATCH, 1
+    if #b.r < 2 * BATCH then b.done = true end
+    if #b.r == 0 then b.s = nil return end
   end
-  return b.items[b.i]
+  b.s = tonumber(b.r[b.k + 1])
+end
+for _, b in ipairs(buckets) do
+  b.r, b.k = {}, -1
+  advance(b)
 end
 
 local function pairkey(a, b)
@@ -77,22 +84,21 @@ end
 
 local cutoff = (now - ttl) * 1000
 while true do
-  local best, bestb = nil, nil
+  local bestb = nil
   for _, b in ipairs(buckets) do
-    local h = head(b)
-    if h and (best == nil or h[2] < best[2]) then best, bestb = h, b end
+    if b.s and (bestb == nil or b.s < bestb.s) then bestb = b end
   end
-  if best == nil then break end
-  bestb.i = bestb.i + 1
+  if bestb == nil then break end
+  local m, score = bestb.r[bestb.k], bestb.s
+  advance(bestb)
 
-  local caf, cat, cage, cuid = string.match(best[1], '^(%d+):(%d+):(%d+):(.+)$')
-  caf, cat, cage = tonumber(caf), tonumber(cat), tonumber(cage)
-  if cuid ~= uid and best[2] >= cutoff
-    and cage >= af and cage <= at and mage >= caf and mage <= cat
-    and (cage >= 18) == adult then
+  local caf, cat, cage = string.byte(m, 1, 3)
+  if score >= cutoff and cage >= af and cage <= at and mage >= caf and mage <= cat
+    and (cage >= 18) == adult and string.sub(m, 4) ~= uid then
+    local cuid = string.sub(m, 4)
     local pk = pairkey(uid, cuid)
     if redis.call('EXISTS', P .. 'cd:' .. pk, P .. 'bl:' .. pk) == 0 then
-      redis.call('ZREM', bestb.key, best[1])
+      redis.call('ZREM', bestb.key, m)
       redis.call('ZREM', P .. 'waiting', cuid)
       local c = redis.call('HMGET', P .. 'u:' .. cuid, 'gender', 'age', 'nick')
       local rid = ARGV[7]
@@ -112,7 +118,7 @@ end
 
 local seq = redis.call('INCR', P .. 'seq') % 1000
 local score = ms(now * 1000 + seq)
-local member = af .. ':' .. at .. ':' .. mage .. ':' .. uid
+local member = string.char(af, at, mage) .. uid
 local qkey = P .. 'q:' .. pool .. ':' .. mg .. ':' .. want
 redis.call('ZADD', qkey, score, member)
 redis.call('ZADD', P .. 'waiting', ms(now), uid)
