@@ -217,3 +217,43 @@ func TestStats(t *testing.T) {
 		t.Fatalf("active rooms after expiry = %d", st.ActiveRooms)
 	}
 }
+
+// TestBansAndBlocksOutliveDeletion: deleting the profile and onboarding
+// again does not shed a ban or a block.
+func TestBansAndBlocksOutliveDeletion(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{RematchCooldown: -1})
+	put := func(tg int64, nick string, g matchmaker.Gender) string {
+		u, err := s.PutProfile(ctx, tg, "en", matchmaker.Profile{Nickname: nick, Gender: g, Age: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	victim, pest := put(501, "Victim", matchmaker.Female), put(502, "Pest", matchmaker.Male)
+	s.Search(ctx, victim, anyAdult())
+	m, _ := s.Search(ctx, pest, anyAdult())
+	if _, _, err := s.Leave(ctx, victim, m.Room.ID, matchmaker.LeaveOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteUser(ctx, 502); err != nil {
+		t.Fatal(err)
+	}
+	if again := put(502, "NewName", matchmaker.Male); again != pest {
+		t.Fatalf("re-registering gave a new id %s; want the old %s", again, pest)
+	}
+	s.Search(ctx, victim, anyAdult())
+	if got, _ := s.Search(ctx, pest, anyAdult()); got.State != matchmaker.Waiting {
+		t.Fatalf("the blocked pest met the victim again after re-registering: %s", got.State)
+	}
+
+	if _, err := s.Restrict(ctx, pest, matchmaker.Banned, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	s.DeleteUser(ctx, 502)
+	put(502, "Third", matchmaker.Male)
+	var re *matchmaker.RestrictedError
+	if _, err := s.Search(ctx, pest, anyAdult()); !errors.As(err, &re) || re.Code != matchmaker.Banned || !re.Until.IsZero() {
+		t.Fatalf("search after ban, delete, re-register = %v; want banned for good", err)
+	}
+}
