@@ -138,14 +138,15 @@ func TestLinksOnlyAfterAFewMessages(t *testing.T) {
 }
 
 // TestMessageRateLimitAcrossReplicas: 30 messages in one second, alternating
-// between two API servers sharing Redis: at least 10 accepted and delivered
+// between this test's API server and a cmd/api process sharing its Redis: at least 10 accepted and delivered
 // once each in order, the rest 429 with Retry-After, no 5xx, and another
 // user is unaffected.
 func TestMessageRateLimitAcrossReplicas(t *testing.T) {
 	st1 := apitest.Start(t, apitest.Options{})
-	st2 := apitest.Start(t, apitest.Options{Redis: st1.Redis, Centrifugo: st1.Centrifugo})
 	alice, bob, ra, rb, _, cb := meet(t, st1)
-	alice2 := st2.User(t, alice.TG, "Alice Liddell")
+	// A second API, as its own process, on the same Redis and Centrifugo.
+	api2 := apitest.StartProcess(t, st1.Redis, st1.Centrifugo)
+	alice2 := apitest.NewUser(t, api2, alice.InitData)
 
 	var accepted []string
 	limited := 0
