@@ -119,7 +119,7 @@ func (s *Server) Handler() http.Handler {
 			})
 		})
 	})
-	r.Handle("/*", s.static)
+	r.Handle("/*", s.withSecurityHeaders(s.static))
 	return r
 }
 
