@@ -101,5 +101,6 @@ func (c Config) Validate() error {
 func (c Config) StoreConfig() matchmaker.Config {
 	sc := c.Settings.StoreConfig()
 	sc.PublishTimeout = c.CentrifugoAPITimeout
+	sc.MessageRate = DefaultLimits["message"] // checked in the message script
 	return sc
 }

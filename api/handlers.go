@@ -172,8 +172,7 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, cancel := s.opContext(r)
-	defer cancel()
+	ctx := r.Context()
 	sr, err := s.store.Search(ctx, uid, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -210,8 +209,7 @@ func (s *Server) deleteSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		ctx, cancel := s.opContext(r)
-		defer cancel()
+		ctx := r.Context()
 		err = s.store.CancelSearch(ctx, uid)
 	}
 	if err != nil {
@@ -333,8 +331,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, cancel := s.opContext(r)
-	defer cancel()
+	ctx := r.Context()
 	st, err := s.store.AddMessage(ctx, tg, rid, matchmaker.NewMessage{Text: req.Text, ClientMsgID: req.ClientMsgID, ReplyTo: req.ReplyTo})
 	if err != nil {
 		s.fail(w, r, err)
@@ -406,8 +403,7 @@ func (s *Server) postLeave(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, cancel := s.opContext(r)
-	defer cancel()
+	ctx := r.Context()
 	if err := s.store.Leave(ctx, tg, rid, matchmaker.LeaveOptions{Block: req.Block}); err != nil {
 		s.fail(w, r, err)
 		return

@@ -30,8 +30,7 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, cancel := s.opContext(r)
-	defer cancel()
+	ctx := r.Context()
 	res, err := s.store.Report(ctx, tg, rid, req.Reason, req.Comment)
 	if err != nil {
 		s.fail(w, r, err)

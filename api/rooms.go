@@ -156,8 +156,7 @@ func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, cancel := s.opContext(r)
-	defer cancel()
+	ctx := r.Context()
 	if err := s.store.Clear(ctx, tg, rid); err != nil {
 		s.fail(w, r, err)
 		return

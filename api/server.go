@@ -86,12 +86,21 @@ func New(cfg Config, d Deps) *Server {
 // opTimeout bounds a state-changing request's work.
 const opTimeout = 10 * time.Second
 
-// opContext is the context a state-changing request's domain call runs on:
-// detached from the client's connection, so a request that was fully
-// received is carried out even if the client goes away at the wrong moment,
-// with a deadline of its own.
-func (s *Server) opContext(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(r.Context()), opTimeout)
+// carryOut detaches a state-changing request (anything but GET) from its
+// client's connection once it is received: its Redis steps and follow-ups
+// run to the end, with a deadline of their own, even if the client goes away
+// at the wrong moment (a report whose app closed, a search whose searcher
+// left: the partner is still told).
+func carryOut(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), opTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // Handler is the whole HTTP surface.
@@ -117,7 +126,7 @@ func (s *Server) Handler() http.Handler {
 		r.Use(s.shed)
 		r.Get("/config", s.getConfig)
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
+			r.Use(carryOut, s.authenticate)
 			r.With(s.limit("readonly")).Get("/queue", s.getQueue)
 			r.With(s.limit("readonly")).Get("/me", s.getMe)
 			r.With(s.limit("profile")).Put("/me", s.putMe)

@@ -57,19 +57,10 @@ type Server struct {
 	logf *os.File
 }
 
-// Options change how Start runs redis-server.
-type Options struct {
-	// Persistent keeps an RDB file in Dir (SAVE writes it; a restart loads
-	// it), for tests of what a restart or a crash does.
-	Persistent bool
-}
-
-// Start runs a fresh, non-persistent redis-server and returns it once it
-// answers PING.
-func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
-
-// StartWith is Start with options.
-func StartWith(t testing.TB, o Options) *Server {
+// Start runs a fresh redis-server and returns it once it answers PING. It
+// saves nothing by itself; SAVE writes Dir/dump.rdb, which Restart loads
+// (tests of what a restart or a crash does).
+func Start(t testing.TB) *Server {
 	t.Helper()
 	bin := Require(t, "redis-server", "apt-get install -y redis-server")
 	dir := t.TempDir()
