@@ -2,9 +2,9 @@
 FUZZTIME ?= 15s
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: test deps vet centrifugo miniapp miniapp-test go-test fuzz bench run build
+.PHONY: test deps vet centrifugo seaweedfs miniapp miniapp-test go-test fuzz bench run build
 
-test: deps vet centrifugo miniapp miniapp-test go-test fuzz
+test: deps vet centrifugo seaweedfs miniapp miniapp-test go-test fuzz
 
 deps:
 	bash .ci/deps.sh
@@ -18,6 +18,12 @@ centrifugo:
 	@test -x centrifugo/server/bin/centrifugo || { echo 'building Centrifugo v5.4.9 (about 75 s the first time)'; \
 	  cd centrifugo/server && go build -ldflags '-X github.com/centrifugal/centrifugo/v5/internal/build.Version=5.4.9' \
 	  -o bin/centrifugo github.com/centrifugal/centrifugo/v5; }
+
+# SeaweedFS (`weed`, the S3 server of the media tests) from the pinned tools
+# module, built once into matchmaker/blobstore/seaweedfs/bin by its build.sh
+# (about six minutes on two cores the first time; rebuilt when the pin changes).
+seaweedfs:
+	@bash matchmaker/blobstore/seaweedfs/build.sh >/dev/null
 
 miniapp:
 	cd miniapp && npm run build
