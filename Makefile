@@ -37,6 +37,8 @@ go-test:
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseInitData$$' -fuzztime $(FUZZTIME) ./api/
 	go test -run '^$$' -fuzz '^FuzzDecodeRequests$$' -fuzztime $(FUZZTIME) ./api/
+	go test -run '^$$' -fuzz '^FuzzVoice$$' -fuzztime $(FUZZTIME) ./api/media/
+	go test -run '^$$' -fuzz '^FuzzOrientation$$' -fuzztime $(FUZZTIME) ./api/media/
 
 bench:
 	go test -run '^$$' -bench Search -benchtime 2000x ./matchmaker/

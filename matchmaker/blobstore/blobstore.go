@@ -100,8 +100,8 @@ func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// validPrefix accepts "" (everything), a valid key, or a valid key
-// followed by "/", or a valid key whose last segment is cut short.
+// validPrefix accepts "" (everything), or a valid key with or without a
+// trailing "/" ("rooms/r1/" lists a room; "rooms/r1" also matches r10).
 func validPrefix(prefix string) bool {
 	if prefix == "" {
 		return true
