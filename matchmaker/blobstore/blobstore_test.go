@@ -262,6 +262,18 @@ func TestS3(t *testing.T) {
 		}
 	})
 
+	t.Run("the filer behind S3 refuses anonymous reads", func(t *testing.T) {
+		resp, err := http.Get(srv.FilerURL + "/buckets/" + srv.Bucket + "/rooms/r9/v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(b), body) {
+			t.Fatalf("anonymous filer GET: %d %q, want 401", resp.StatusCode, b)
+		}
+	})
+
 	t.Run("wrong secret is refused", func(t *testing.T) {
 		bad := cfg
 		bad.SecretKey = "not-the-secret"

@@ -62,6 +62,11 @@ type Server struct {
 	Bucket    string
 	Region    string // us-east-1
 	Dir       string // the data directory (-dir)
+	// FilerURL is the filer's HTTP port behind S3 (http://127.0.0.1:port).
+	// It answers only requests signed with the JWT keys of the
+	// security.toml Start writes, as deploy/ should configure it too:
+	// without them the filer serves every object to anyone.
+	FilerURL string
 
 	cmd     *exec.Cmd
 	done    chan struct{}
@@ -130,6 +135,16 @@ func freePorts(t testing.TB, n int) []int {
 	return ports
 }
 
+// securityTOML makes the volume servers and the filer require a JWT for
+// reads and writes (the S3 gateway signs its own), with fresh keys.
+func securityTOML() string {
+	var b strings.Builder
+	for _, section := range []string{"jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read"} {
+		fmt.Fprintf(&b, "[%s]\nkey = %q\n", section, randomHex(24))
+	}
+	return b.String()
+}
+
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
@@ -180,13 +195,17 @@ func (s *Server) start(t testing.TB, bin string) error {
 	}
 	s.Endpoint = fmt.Sprintf("127.0.0.1:%d", ports[6])
 	s.URL = "http://" + s.Endpoint
+	s.FilerURL = fmt.Sprintf("http://127.0.0.1:%d", ports[4])
 	s.logPath = filepath.Join(s.Dir, "weed.log")
+	if err := os.WriteFile(filepath.Join(s.Dir, "security.toml"), []byte(securityTOML()), 0o600); err != nil {
+		return err
+	}
 	logf, err := os.Create(s.logPath)
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Dir = s.Dir // weed looks for *.toml in ., $HOME/.seaweedfs and /etc/seaweedfs
+	cmd.Dir = s.Dir // weed reads *.toml (security.toml) from ., $HOME/.seaweedfs and /etc/seaweedfs
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + s.Dir, // no developer's ~/.seaweedfs
