@@ -46,6 +46,26 @@ type Presigner interface {
 	PresignGet(ctx context.Context, key string, expiry time.Duration) (*url.URL, error)
 }
 
+// DeleteFolder deletes every object under folder, which must be a valid
+// key followed by "/" ("rooms/r1/": a room's media, not also rooms/r10's),
+// and returns how many it deleted. It stops at the first error; calling
+// it again finishes the job.
+func DeleteFolder(ctx context.Context, s Store, folder string) (int, error) {
+	if !strings.HasSuffix(folder, "/") || !ValidKey(strings.TrimSuffix(folder, "/")) {
+		return 0, fmt.Errorf("%w: folder %q must be a key followed by /", ErrInvalidKey, folder)
+	}
+	keys, err := s.List(ctx, folder)
+	if err != nil {
+		return 0, err
+	}
+	for i, k := range keys {
+		if err := s.Delete(ctx, k); err != nil {
+			return i, err
+		}
+	}
+	return len(keys), nil
+}
+
 // MaxPresignExpiry is the longest a presigned URL may stay valid.
 const MaxPresignExpiry = 5 * time.Minute
 

@@ -136,6 +136,30 @@ func testStore(t *testing.T, s blobstore.Store) {
 		}
 	})
 
+	t.Run("delete folder", func(t *testing.T) {
+		put("rooms/r7/a", "image/jpeg", "a")
+		put("rooms/r7/a.preview", "image/jpeg", "p")
+		put("rooms/r70/b", "audio/ogg", "b")
+		for _, bad := range []string{"rooms/r7", "", "/", "../"} {
+			if _, err := blobstore.DeleteFolder(ctx, s, bad); !errors.Is(err, blobstore.ErrInvalidKey) {
+				t.Errorf("DeleteFolder(%q) = %v, want ErrInvalidKey", bad, err)
+			}
+		}
+		n, err := blobstore.DeleteFolder(ctx, s, "rooms/r7/")
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteFolder(rooms/r7/) = %d, %v; want 2", n, err)
+		}
+		if got, want := list("rooms/r7"), []string{"rooms/r70/b"}; !slices.Equal(got, want) {
+			t.Errorf("after DeleteFolder(rooms/r7/): %q, want %q", got, want)
+		}
+		if n, err := blobstore.DeleteFolder(ctx, s, "rooms/r7/"); err != nil || n != 0 {
+			t.Errorf("DeleteFolder again = %d, %v; want 0, nil", n, err)
+		}
+		if err := s.Delete(ctx, "rooms/r70/b"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("invalid", func(t *testing.T) {
 		for _, key := range []string{"../escape", "rooms/../../escape", "/abs", "rooms//x", ".tmp/x", ""} {
 			if err := s.Put(ctx, key, "image/jpeg", strings.NewReader("x"), 1); !errors.Is(err, blobstore.ErrInvalidKey) {
