@@ -27,6 +27,7 @@ type Config struct {
 	Ladder      []float64 // msg/s, one step each
 	Duration    time.Duration
 	Drain       time.Duration // the most a step waits for its last messages
+	APIPath     bool          // run each step through the API (the path under test)
 	Direct      bool          // also run each step straight to Centrifugo
 	Resend      bool          // after 429/503, resend with the same client_msg_id
 	MaxResends  int
@@ -35,6 +36,7 @@ type Config struct {
 	MatchPairs  int // pairs that search at once in the match-push phase
 	Concurrency int // parallel requests while setting up users
 	Cleanup     bool
+	CPUProfile  string // main writes the generator's CPU profile here
 
 	PIDs PIDs
 	// Progress gets one line a second while a step runs (nil: none).
@@ -63,6 +65,9 @@ func (c Config) Validate() error {
 		if err := (Schedule{Rate: r, Senders: c.Users, Duration: c.Duration}).Validate(); err != nil {
 			return fmt.Errorf("-ladder: %w", err)
 		}
+	}
+	if !c.APIPath && !c.Direct {
+		return errors.New("-api=false and -direct=false: nothing to measure")
 	}
 	if c.Direct && (c.CentrifugoAPIURL == "" || c.CentrifugoAPIKey == "") {
 		return errors.New("the Centrifugo-direct baseline needs Centrifugo's API URL and key (stack.json, or -centrifugo-api-url and -centrifugo-api-key); or pass -direct=false")

@@ -56,7 +56,7 @@ func TestFitFiles(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	ok := Config{URL: "http://127.0.0.1:8080", BotToken: "1:x", Users: 20, Ladder: []float64{20}, Duration: time.Second,
+	ok := Config{URL: "http://127.0.0.1:8080", BotToken: "1:x", APIPath: true, Users: 20, Ladder: []float64{20}, Duration: time.Second,
 		MatchPairs: 10, MaxInFlight: 10, Concurrency: 4}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ func TestLoadTestAgainstARealStack(t *testing.T) {
 		Ladder:           []float64{20}, // 1 msg/s per user
 		Duration:         2 * time.Second,
 		Drain:            20 * time.Second,
+		APIPath:          true,
 		Direct:           true,
 		MaxInFlight:      100,
 		HTTPTimeout:      10 * time.Second,

@@ -46,6 +46,9 @@ type RateStep struct {
 type Measured struct {
 	StepResult
 	CPU map[string]time.Duration // by procRef name
+	// Others is the CPU every other process on the machine used meanwhile
+	// (other people's builds and tests on a shared machine), over Wall.
+	Others, Wall time.Duration
 }
 
 // procRef is a process whose CPU the run measures.
@@ -141,14 +144,19 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 	step := 0
 	measure := func(path string, rate float64, send sendFunc) *Measured {
 		step++
-		before := sampleCPU(pfs, rep.Procs)
+		before, busy0, t0 := sampleCPU(pfs, rep.Procs), machineBusy(pfs), time.Now()
 		res := pop.runStep(ctx, step, path, rate, send)
-		after := sampleCPU(pfs, rep.Procs)
-		m := &Measured{StepResult: res, CPU: map[string]time.Duration{}}
+		after, busy1 := sampleCPU(pfs, rep.Procs), machineBusy(pfs)
+		m := &Measured{StepResult: res, CPU: map[string]time.Duration{}, Wall: time.Since(t0)}
+		ours := time.Duration(0)
 		for name, t := range after {
 			if b, ok := before[name]; ok {
 				m.CPU[name] = t - b
+				ours += t - b
 			}
+		}
+		if busy0 > 0 && busy1 > 0 {
+			m.Others = max(busy1-busy0-ours, 0)
 		}
 		return m
 	}
@@ -157,7 +165,10 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 			break
 		}
 		fmt.Fprintf(log, "step %s msg/s, %s each path\n", formatLadder([]float64{rate}), cfg.Duration)
-		rs := RateStep{Rate: rate, API: measure("api", rate, pop.apiSend)}
+		rs := RateStep{Rate: rate}
+		if cfg.APIPath {
+			rs.API = measure("api", rate, pop.apiSend)
+		}
 		if direct != nil && ctx.Err() == nil {
 			rs.Direct = measure("direct", rate, direct)
 		}
@@ -220,6 +231,11 @@ func sampleCPU(pfs procFS, procs []procRef) map[string]time.Duration {
 		}
 	}
 	return out
+}
+
+func machineBusy(pfs procFS) time.Duration {
+	t, _ := pfs.Busy()
+	return t
 }
 
 func rss(pfs procFS, pid int) int64 {

@@ -72,6 +72,34 @@ func parseStatCPU(stat string, tick time.Duration) (time.Duration, error) {
 	return time.Duration(utime+stime) * tick, nil
 }
 
+// Busy is the CPU time all CPUs of the machine have spent not idle so far
+// (user, nice, system, irq, softirq and steal: time this machine's work
+// did not get), from the first line of /proc/stat.
+func (p procFS) Busy() (time.Duration, error) {
+	b, err := os.ReadFile(filepath.Join(p.Root, "stat"))
+	if err != nil {
+		return 0, err
+	}
+	return parseProcStatBusy(string(b), p.Tick)
+}
+
+func parseProcStatBusy(stat string, tick time.Duration) (time.Duration, error) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("proc stat: first line %q is not the cpu total", line)
+	}
+	var busy uint64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system [idle iowait] irq softirq steal
+		n, err := strconv.ParseUint(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("proc stat: %w", err)
+		}
+		busy += n
+	}
+	return time.Duration(busy) * tick, nil
+}
+
 // RSS is a process's resident set size in bytes (VmRSS).
 func (p procFS) RSS(pid int) (int64, error) {
 	b, err := os.ReadFile(filepath.Join(p.Root, strconv.Itoa(pid), "status"))

@@ -26,6 +26,20 @@ func TestParseStatCPU(t *testing.T) {
 	}
 }
 
+func TestParseProcStatBusy(t *testing.T) {
+	stat := "cpu  100 5 50 9000 20 1 2 3 0 0\ncpu0 50 2 25 4500 10 0 1 1 0 0\n"
+	got, err := parseProcStatBusy(stat, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 161 * 10 * time.Millisecond; got != want {
+		t.Errorf("busy = %v; want %v (user+nice+system+irq+softirq+steal, not idle or iowait)", got, want)
+	}
+	if _, err := parseProcStatBusy("intr 1 2 3\n", time.Millisecond); err == nil {
+		t.Error("a /proc/stat without the cpu line gave no error")
+	}
+}
+
 func TestParseStatusRSS(t *testing.T) {
 	status := "Name:\tcentrifugo\nVmPeak:\t 900000 kB\nVmRSS:\t   51200 kB\nRssAnon:\t 40000 kB\n"
 	got, err := parseStatusRSS(status)
@@ -90,6 +104,9 @@ func TestProcOfThisProcess(t *testing.T) {
 	}
 	if cpu <= 0 {
 		t.Errorf("CPU of this test = %v after busy work (%d); want > 0", cpu, x)
+	}
+	if busy, err := pfs.Busy(); err != nil || busy < cpu {
+		t.Errorf("machine busy = %v, %v; want at least this process's %v", busy, err, cpu)
 	}
 	if rss, err := pfs.RSS(os.Getpid()); err != nil || rss <= 0 {
 		t.Errorf("RSS = %d, %v", rss, err)

@@ -48,9 +48,9 @@ func (r *Report) Print(w io.Writer) {
 		}
 	}
 
-	fmt.Fprint(w, "\nCPU per 1,000 accepted messages, in ms, from /proc/<pid>/stat over the step (sending and draining).\n\n")
-	fmt.Fprintln(w, "| offered msg/s | API path: api + centrifugo + redis = total | direct: api + centrifugo + redis = total | API / direct | generator API / direct |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
+	fmt.Fprint(w, "\nCPU per 1,000 accepted messages, in ms, from /proc/<pid>/stat over the step (sending and draining). Other processes: the CPUs that everything else on the machine kept busy meanwhile (/proc/stat), which the step did not get.\n\n")
+	fmt.Fprintln(w, "| offered msg/s | API path: api + centrifugo + redis = total | direct: api + centrifugo + redis = total | API / direct | generator API / direct | other processes, cores API / direct |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
 	for _, s := range r.Steps {
 		at, atOK := cpuTotal(s.API)
 		dt, dtOK := cpuTotal(s.Direct)
@@ -58,8 +58,8 @@ func (r *Report) Print(w io.Writer) {
 		if atOK && dtOK && dt > 0 {
 			ratio = fmt.Sprintf("%.1f×", at/dt)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s / %s |\n", rate(s.Rate), cpuParts(s.API), cpuParts(s.Direct), ratio,
-			cpuPer1k(s.API, "generator"), cpuPer1k(s.Direct, "generator"))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s / %s | %s / %s |\n", rate(s.Rate), cpuParts(s.API), cpuParts(s.Direct), ratio,
+			cpuPer1k(s.API, "generator"), cpuPer1k(s.Direct, "generator"), others(s.API), others(s.Direct))
 	}
 
 	fmt.Fprintln(w)
@@ -159,6 +159,14 @@ func cpuTotal(m *Measured) (float64, bool) {
 		}
 	}
 	return sum, any
+}
+
+// others is the average number of CPUs other processes kept busy.
+func others(m *Measured) string {
+	if m == nil || m.Wall <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", float64(m.Others)/float64(m.Wall))
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }

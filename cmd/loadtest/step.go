@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -46,18 +45,29 @@ type messageRequest struct {
 func (p *population) directSend(c *centrifugoAPI) sendFunc {
 	return func(ctx context.Context, u *user, text, clientMsgID string) (int, bool, string, time.Duration, error) {
 		id := fmt.Sprintf("%016d", u.roomSeq.Add(1))
-		data, _ := json.Marshal(map[string]any{"type": "message", "id": id, "from": u.room.Me, "text": text,
-			"ts": time.Now().UnixMilli(), "client_msg_id": clientMsgID})
+		data, _ := json.Marshal(directMessage{Type: "message", ID: id, From: u.room.Me, Text: text,
+			TS: time.Now().UnixMilli(), ClientMsgID: clientMsgID})
 		status, ok, err := c.Publish(ctx, u.room.Channel, data)
 		return status, ok, id, 0, err
 	}
+}
+
+// directMessage is the room publication the API sends for a message.
+type directMessage struct {
+	Type        string `json:"type"`
+	ID          string `json:"id"`
+	From        string `json:"from"`
+	Text        string `json:"text"`
+	TS          int64  `json:"ts"`
+	ClientMsgID string `json:"client_msg_id"`
 }
 
 // runStep sends one step's schedule open loop: message i leaves at its due
 // time whether or not the earlier ones were answered, so a slow server
 // shows up as latency and never as a lower offered rate. Only when
 // MaxInFlight messages are already out does the generator drop a message
-// (never sent). It then waits for the answers and, up to Drain, for the
+// (never sent). Lag (send time minus due time) says how well the generator
+// itself kept up. It then waits for the answers and, up to Drain, for the
 // last deliveries, and closes the books.
 func (p *population) runStep(ctx context.Context, step int, path string, rate float64, send sendFunc) StepResult {
 	sched := Schedule{Rate: rate, Senders: len(p.order), Duration: p.cfg.Duration}
@@ -67,27 +77,29 @@ func (p *population) runStep(ctx context.Context, step int, path string, rate fl
 	stop := p.progress(path, rate, l)
 	defer stop()
 
-	var inflight atomic.Int64
-	var wg sync.WaitGroup
+	tick := time.NewTimer(0)
+	defer tick.Stop()
+	<-tick.C
 	for i := range sched.Count() {
 		if d := time.Until(l.Due(i)); d > 0 {
-			if sleepCtx(ctx, d) != nil {
+			tick.Reset(d)
+			select {
+			case <-ctx.Done():
+			case <-tick.C:
+			}
+			if ctx.Err() != nil {
 				break
 			}
 		}
 		from := p.order[sched.Sender(i)]
-		if inflight.Load() >= int64(p.cfg.MaxInFlight) {
-			l.NeverSent(i, from.idx, from.partner)
-			continue
-		}
-		inflight.Add(1)
-		l.Sending(i, from.idx, from.partner, time.Now())
-		wg.Go(func() {
-			defer inflight.Add(-1)
+		if !p.senders.Submit(func() {
+			l.Sending(i, from.idx, from.partner, time.Now())
 			p.sendOne(ctx, l, step, i, from, send)
-		})
+		}) {
+			l.NeverSent(i, from.idx, from.partner)
+		}
 	}
-	wg.Wait()
+	p.senders.Wait()
 	deadline := time.Now().Add(p.cfg.Drain)
 	for l.Pending() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)

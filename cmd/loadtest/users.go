@@ -67,6 +67,7 @@ type population struct {
 	connects   atomic.Int64            // connected events, the first ones included
 	pushes     pushBook
 	subscribed atomic.Int64
+	senders    *pool // runs the sends of every step
 }
 
 // stepRun is the step receivers book arrivals into.
@@ -76,7 +77,8 @@ type stepRun struct {
 }
 
 func newPopulation(cfg Config, ac *apiClient, wsURL, run string, tgBase int64, age int) *population {
-	p := &population{cfg: cfg, api: ac, wsURL: wsURL, run: run, age: age, pushes: pushBook{byRoom: map[string]push{}}}
+	p := &population{cfg: cfg, api: ac, wsURL: wsURL, run: run, age: age, pushes: pushBook{byRoom: map[string]push{}},
+		senders: newPool(cfg.MaxInFlight)}
 	now := time.Now()
 	for i := range cfg.Users {
 		tg := tgBase + int64(i)
