@@ -25,8 +25,10 @@ type Report struct {
 
 	Match MatchResult
 	// Centrifugo's VmRSS before the users connected, once they were
-	// connected, and once they were subscribed to their rooms (0: unknown).
-	RSSBefore, RSSConnected, RSSSubscribed int64
+	// connected, and once they were subscribed to their rooms (0: unknown),
+	// and its peak (VmHWM) before: well above RSSBefore means an earlier run
+	// left freed memory the runtime reuses, so the growth undercounts.
+	RSSBefore, RSSConnected, RSSSubscribed, PeakBefore int64
 
 	Steps []RateStep
 	// Reconnects: WebSocket connections that had to be made again.
@@ -114,13 +116,13 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("onboarding: %w", err)
 	}
 	fmt.Fprintf(log, "  profiles: %.1fs\n", time.Since(t0).Seconds())
-	rep.RSSBefore = rss(pfs, cfg.PIDs.Centrifugo)
+	rep.RSSBefore, rep.PeakBefore = memory(pfs, cfg.PIDs.Centrifugo)
 	t0 = time.Now()
 	if err := pop.connect(ctx); err != nil {
 		return nil, fmt.Errorf("connecting: %w", err)
 	}
 	time.Sleep(time.Second) // let Centrifugo settle what the connects allocated
-	rep.RSSConnected = rss(pfs, cfg.PIDs.Centrifugo)
+	rep.RSSConnected, _ = memory(pfs, cfg.PIDs.Centrifugo)
 	fmt.Fprintf(log, "  WebSockets: %.1fs\n", time.Since(t0).Seconds())
 	t0 = time.Now()
 	if rep.Match, err = pop.match(ctx); err != nil {
@@ -132,7 +134,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("subscribing: %w", err)
 	}
 	time.Sleep(time.Second)
-	rep.RSSSubscribed = rss(pfs, cfg.PIDs.Centrifugo)
+	rep.RSSSubscribed, _ = memory(pfs, cfg.PIDs.Centrifugo)
 	fmt.Fprintf(log, "  room subscriptions: %.1fs\n", time.Since(t0).Seconds())
 
 	var direct sendFunc
@@ -238,15 +240,15 @@ func machineBusy(pfs procFS) time.Duration {
 	return t
 }
 
-func rss(pfs procFS, pid int) int64 {
+func memory(pfs procFS, pid int) (rss, peak int64) {
 	if pid <= 0 {
-		return 0
+		return 0, 0
 	}
-	n, err := pfs.RSS(pid)
+	rss, peak, err := pfs.Memory(pid)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	return n
+	return rss, peak
 }
 
 // machine describes where the numbers come from.

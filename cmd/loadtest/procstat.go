@@ -100,32 +100,38 @@ func parseProcStatBusy(stat string, tick time.Duration) (time.Duration, error) {
 	return time.Duration(busy) * tick, nil
 }
 
-// RSS is a process's resident set size in bytes (VmRSS).
-func (p procFS) RSS(pid int) (int64, error) {
+// Memory is a process's resident set size now (VmRSS) and at its peak
+// (VmHWM), in bytes.
+func (p procFS) Memory(pid int) (rss, peak int64, err error) {
 	b, err := os.ReadFile(filepath.Join(p.Root, strconv.Itoa(pid), "status"))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return parseStatusRSS(string(b))
+	if rss, err = parseStatusKB(string(b), "VmRSS"); err != nil {
+		return 0, 0, err
+	}
+	peak, err = parseStatusKB(string(b), "VmHWM")
+	return rss, peak, err
 }
 
-func parseStatusRSS(status string) (int64, error) {
+// parseStatusKB reads a "Key: n kB" line of /proc/<pid>/status, in bytes.
+func parseStatusKB(status, key string) (int64, error) {
 	for line := range strings.Lines(status) {
-		rest, ok := strings.CutPrefix(line, "VmRSS:")
+		rest, ok := strings.CutPrefix(line, key+":")
 		if !ok {
 			continue
 		}
 		f := strings.Fields(rest)
 		if len(f) != 2 || f[1] != "kB" {
-			return 0, fmt.Errorf("proc status: VmRSS %q", strings.TrimSpace(rest))
+			return 0, fmt.Errorf("proc status: %s %q", key, strings.TrimSpace(rest))
 		}
 		kb, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("proc status: VmRSS: %w", err)
+			return 0, fmt.Errorf("proc status: %s: %w", key, err)
 		}
 		return kb * 1024, nil
 	}
-	return 0, errors.New("proc status: no VmRSS (a kernel thread, or the process is gone)")
+	return 0, fmt.Errorf("proc status: no %s (a kernel thread, or the process is gone)", key)
 }
 
 // Comm is a process's command name.

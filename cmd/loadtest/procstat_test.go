@@ -40,13 +40,15 @@ func TestParseProcStatBusy(t *testing.T) {
 	}
 }
 
-func TestParseStatusRSS(t *testing.T) {
-	status := "Name:\tcentrifugo\nVmPeak:\t 900000 kB\nVmRSS:\t   51200 kB\nRssAnon:\t 40000 kB\n"
-	got, err := parseStatusRSS(status)
-	if err != nil || got != 51200*1024 {
-		t.Errorf("RSS = %d, %v; want %d", got, err, 51200*1024)
+func TestParseStatusKB(t *testing.T) {
+	status := "Name:\tcentrifugo\nVmPeak:\t 900000 kB\nVmHWM:\t   81200 kB\nVmRSS:\t   51200 kB\nRssAnon:\t 40000 kB\n"
+	if got, err := parseStatusKB(status, "VmRSS"); err != nil || got != 51200*1024 {
+		t.Errorf("VmRSS = %d, %v; want %d", got, err, 51200*1024)
 	}
-	if _, err := parseStatusRSS("Name:\tkthreadd\n"); err == nil {
+	if got, err := parseStatusKB(status, "VmHWM"); err != nil || got != 81200*1024 {
+		t.Errorf("VmHWM = %d, %v; want %d", got, err, 81200*1024)
+	}
+	if _, err := parseStatusKB("Name:\tkthreadd\n", "VmRSS"); err == nil {
 		t.Error("no VmRSS line gave no error")
 	}
 }
@@ -108,8 +110,8 @@ func TestProcOfThisProcess(t *testing.T) {
 	if busy, err := pfs.Busy(); err != nil || busy < cpu {
 		t.Errorf("machine busy = %v, %v; want at least this process's %v", busy, err, cpu)
 	}
-	if rss, err := pfs.RSS(os.Getpid()); err != nil || rss <= 0 {
-		t.Errorf("RSS = %d, %v", rss, err)
+	if rss, peak, err := pfs.Memory(os.Getpid()); err != nil || rss <= 0 || peak < rss {
+		t.Errorf("RSS = %d, peak %d, %v", rss, peak, err)
 	}
 	for _, network := range []string{"tcp4", "tcp6"} {
 		addr := "127.0.0.1:0"

@@ -63,14 +63,18 @@ func (r *Report) Print(w io.Writer) {
 	}
 
 	fmt.Fprintln(w)
-	if r.RSSBefore > 0 && r.RSSConnected > 0 {
+	switch {
+	case r.RSSBefore == 0 || r.RSSConnected == 0:
+		fmt.Fprintln(w, "Centrifugo memory per connected user: unknown (no Centrifugo pid).")
+	default:
 		per := func(after int64) string {
 			return fmt.Sprintf("%.1f KB", float64(after-r.RSSBefore)/float64(c.Users)/1024)
 		}
 		fmt.Fprintf(w, "Centrifugo memory per connected user: %s (VmRSS %.1f -> %.1f MB for %d connections); %s once each is also subscribed to its room (%.1f MB).\n",
 			per(r.RSSConnected), mb(r.RSSBefore), mb(r.RSSConnected), c.Users, per(r.RSSSubscribed), mb(r.RSSSubscribed))
-	} else {
-		fmt.Fprintln(w, "Centrifugo memory per connected user: unknown (no Centrifugo pid).")
+		if r.RSSConnected <= r.RSSBefore || r.PeakBefore > r.RSSBefore*3/2 {
+			fmt.Fprintf(w, "  Not a clean figure: Centrifugo had been at %.1f MB before (VmHWM), and its runtime reuses what an earlier run freed. Restart `make run` and run again for this number.\n", mb(r.PeakBefore))
+		}
 	}
 	m := r.Match
 	fmt.Fprintf(w, "Match push, %d pairs, %d searching at once: push arrival after the second user's answer p50 / p99 / max %s (negative: the push came before the answer); after its request left %s; search answer %s; %d of %d pushed, %d found by GET /api/search.\n",
