@@ -29,7 +29,7 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", rate(s.Rate), latency(s.API), delivered(s.API), latency(s.Direct), delivered(s.Direct))
 	}
 
-	fmt.Fprint(w, "\nAnswers and books. HTTP = answer time of each attempt from the moment it left; lag = how late the generator sent against the schedule (high: the generator could not keep up).\n\n")
+	fmt.Fprint(w, "\nAnswers and books. HTTP = answer time of each attempt from the moment it left; lag = how late the generator sent against the schedule (high: the generator could not keep up). Reordered: arrived after a higher id on the same subscription; on the direct path the generator numbers a room's messages before publishing, so two publishes of one room in flight at once can swap.\n\n")
 	fmt.Fprintln(w, "| offered msg/s | path | HTTP p50 / p99 | 2xx | 429 | 503 | other | no answer | never sent | lost | dup | reordered | resent | lag p99 |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, s := range r.Steps {
