@@ -21,6 +21,7 @@ type Ledger struct {
 	maxID     map[int]string // per receiving user: the highest message id delivered so far
 	statuses  StatusCounts
 	answers   []time.Duration // HTTP answer times, every attempt
+	refusals  []time.Duration // of those, the answers that were not a success
 	lags      []time.Duration // how late each send left, against its due time
 	late      int             // arrivals for this step's messages on a subscription that is not the partner's
 	resends   int
@@ -50,6 +51,8 @@ const (
 // StatusCounts counts answers by kind; every attempt counts once.
 type StatusCounts struct {
 	Created, RateLimited, Unavailable, Other, Errors int
+	// NoRetryAfter counts 429 and 503 answers without a Retry-After.
+	NoRetryAfter int
 }
 
 // NewLedger opens the books for a step that starts at start.
@@ -78,37 +81,52 @@ func (l *Ledger) NeverSent(i, sender, receiver int) {
 	s.sender, s.receiver, s.state = sender, receiver, neverSent
 }
 
-// Attempt records one answer (or err) for message i, which took took. ok
-// says whether the message was accepted; id is the server's message id.
-// resend says this was not the first attempt.
-func (l *Ledger) Attempt(i int, status int, ok bool, id string, took time.Duration, err error, resend bool) {
+// Answer is how one attempt to send a message went.
+type Answer struct {
+	Status     int    // HTTP status; 0 with Err
+	OK         bool   // the message was accepted
+	ID         string // the server's message id
+	Took       time.Duration
+	RetryAfter time.Duration // of a 429 or 503
+	Err        error         // no answer: timeout, connection error
+	Resend     bool          // not the first attempt
+}
+
+// Attempt records one attempt to send message i.
+func (l *Ledger) Attempt(i int, a Answer) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if resend {
+	if a.Resend {
 		l.resends++
 	}
 	switch {
-	case err != nil:
+	case a.Err != nil:
 		l.statuses.Errors++
-	case ok:
+	case a.OK:
 		l.statuses.Created++
-	case status == 429:
+	case a.Status == 429:
 		l.statuses.RateLimited++
-	case status == 503:
+	case a.Status == 503:
 		l.statuses.Unavailable++
 	default:
 		l.statuses.Other++
 	}
-	if err == nil {
-		l.answers = append(l.answers, took)
+	if (a.Status == 429 || a.Status == 503) && a.RetryAfter <= 0 {
+		l.statuses.NoRetryAfter++
+	}
+	if a.Err == nil {
+		l.answers = append(l.answers, a.Took)
+		if !a.OK {
+			l.refusals = append(l.refusals, a.Took)
+		}
 	}
 	s := &l.slots[i]
 	switch {
-	case ok:
-		s.state, s.id = accepted, id
+	case a.OK:
+		s.state, s.id = accepted, a.ID
 	case s.state == accepted:
 		// an earlier attempt got through; a later failure changes nothing
-	case err != nil:
+	case a.Err != nil:
 		s.state = failed
 	default:
 		s.state = refused
@@ -228,6 +246,7 @@ type StepResult struct {
 	Stray                    int     // this step's messages on a subscription that is not the partner's
 	Latency                  Summary // due time -> first arrival at the partner
 	HTTP                     Summary // answer time of every attempt, from the moment it left
+	Refusals                 Summary // answer time of the attempts that were not a success (429, 503, 4xx)
 	Lag                      Summary // how late the generator sent, against the due time
 	Window                   time.Duration
 }
@@ -281,6 +300,7 @@ func (l *Ledger) Result() StepResult {
 	}
 	r.Latency = Summarize(lat)
 	r.HTTP = Summarize(append([]time.Duration(nil), l.answers...))
+	r.Refusals = Summarize(append([]time.Duration(nil), l.refusals...))
 	r.Lag = Summarize(append([]time.Duration(nil), l.lags...))
 	return r
 }

@@ -13,7 +13,9 @@ func TestLedgerCountsLossDuplicatesAndReordering(t *testing.T) {
 	l := NewLedger(Schedule{Rate: 10, Senders: 2, Duration: time.Second}, start)
 	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
 	send := func(i, from, to int) { l.Sending(i, from, to, l.Due(i)) }
-	ok := func(i int, id string) { l.Attempt(i, 201, true, id, 3*time.Millisecond, nil, false) }
+	ok := func(i int, id string) {
+		l.Attempt(i, Answer{Status: 201, OK: true, ID: id, Took: 3 * time.Millisecond})
+	}
 
 	// 0: delivered 5 ms after it was due.
 	send(0, 0, 1)
@@ -42,17 +44,17 @@ func TestLedgerCountsLossDuplicatesAndReordering(t *testing.T) {
 	// 3: accepted, never delivered: lost.
 	send(3, 1, 0)
 	ok(3, "0000000000000013")
-	// 5: 429, not resent: refused, not lost.
+	// 5: 429, not resent: refused, not lost. It came without Retry-After.
 	send(5, 1, 0)
-	l.Attempt(5, 429, false, "", time.Millisecond, nil, false)
+	l.Attempt(5, Answer{Status: 429, Took: 2 * time.Millisecond})
 	// 6: 503 then resent and accepted; the publication beat the answer.
 	send(6, 0, 1)
-	l.Attempt(6, 503, false, "", time.Millisecond, nil, false)
+	l.Attempt(6, Answer{Status: 503, Took: time.Millisecond, RetryAfter: time.Second})
 	l.Delivered(6, 1, "0000000000000016", at(700))
-	l.Attempt(6, 201, true, "0000000000000016", time.Millisecond, nil, true)
+	l.Attempt(6, Answer{Status: 201, OK: true, ID: "0000000000000016", Took: time.Millisecond, Resend: true})
 	// 7: timed out, yet delivered: unacked.
 	send(7, 1, 0)
-	l.Attempt(7, 0, false, "", 0, errors.New("timeout"), false)
+	l.Attempt(7, Answer{Err: errors.New("timeout")})
 	l.Delivered(7, 0, "0000000000000017", at(1200)) // after the window
 	// 8: the generator dropped it.
 	l.NeverSent(8, 0, 1)
@@ -72,12 +74,12 @@ func TestLedgerCountsLossDuplicatesAndReordering(t *testing.T) {
 	r := l.Result()
 	want := StepResult{
 		Offered: 10, Sent: 8, NeverSent: 1,
-		Statuses: StatusCounts{Created: 6, RateLimited: 1, Unavailable: 1, Errors: 1},
+		Statuses: StatusCounts{Created: 6, RateLimited: 1, Unavailable: 1, Errors: 1, NoRetryAfter: 1},
 		Resends:  1, Accepted: 6, Delivered: 6, DeliveredInWindow: 5, Lost: 1, Unacked: 1,
 		Duplicated: 1, Reordered: 1, Stray: 1, Window: time.Second,
 	}
 	got := r
-	got.Latency, got.HTTP, got.Lag = Summary{}, Summary{}, Summary{}
+	got.Latency, got.HTTP, got.Refusals, got.Lag = Summary{}, Summary{}, Summary{}, Summary{}
 	if got != want {
 		t.Errorf("Result =\n %+v\nwant\n %+v", got, want)
 	}
@@ -86,6 +88,9 @@ func TestLedgerCountsLossDuplicatesAndReordering(t *testing.T) {
 	}
 	if r.HTTP.N != 8 {
 		t.Errorf("HTTP answers = %d; want 8 (the timeout has no answer time)", r.HTTP.N)
+	}
+	if r.Refusals.N != 2 || r.Refusals.Max != 2*time.Millisecond {
+		t.Errorf("refusals = %+v; want the 429 and the 503, the slower 2 ms", r.Refusals)
 	}
 	if got := r.DeliveredRate(); got != 5 {
 		t.Errorf("DeliveredRate = %v; want 5/s", got)
@@ -98,7 +103,7 @@ func TestLedgerSeesAResendStoredTwice(t *testing.T) {
 	start := time.Now()
 	l := NewLedger(Schedule{Rate: 1, Senders: 2, Duration: time.Second}, start)
 	l.Sending(0, 0, 1, start)
-	l.Attempt(0, 201, true, "0000000000000001", 0, nil, false)
+	l.Attempt(0, Answer{Status: 201, OK: true, ID: "0000000000000001"})
 	l.Delivered(0, 1, "0000000000000001", start)
 	l.Delivered(0, 1, "0000000000000002", start)
 	if r := l.Result(); r.Duplicated != 1 || r.DuplicateOtherID != 1 {

@@ -30,8 +30,8 @@ func (r *Report) Print(w io.Writer) {
 	}
 
 	fmt.Fprint(w, "\nAnswers and books. HTTP = answer time of each attempt from the moment it left; lag = how late the generator sent against the schedule (high: the generator could not keep up). Reordered: arrived after a higher id on the same subscription; on the direct path the generator numbers a room's messages before publishing, so two publishes of one room in flight at once can swap.\n\n")
-	fmt.Fprintln(w, "| offered msg/s | path | HTTP p50 / p99 | 2xx | 429 | 503 | other | no answer | never sent | lost | dup | reordered | resent | lag p99 |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(w, "| offered msg/s | path | HTTP p50 / p99 | refusals p50 / p99 | 2xx | 429 | 503 | other | no answer | never sent | lost | dup | reordered | resent | lag p99 |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, s := range r.Steps {
 		for _, m := range []struct {
 			path string
@@ -41,10 +41,16 @@ func (r *Report) Print(w io.Writer) {
 				continue
 			}
 			x := m.m
-			fmt.Fprintf(w, "| %s | %s | %s / %s ms | %d | %d | %d | %d | %d | %d | %d | %s | %d | %d | %s ms |\n",
-				rate(s.Rate), m.path, ms(x.HTTP.P50), ms(x.HTTP.P99), x.Statuses.Created, x.Statuses.RateLimited,
+			fmt.Fprintf(w, "| %s | %s | %s / %s ms | %s | %d | %d | %d | %d | %d | %d | %d | %s | %d | %d | %s ms |\n",
+				rate(s.Rate), m.path, ms(x.HTTP.P50), ms(x.HTTP.P99), p50p99(x.Refusals), x.Statuses.Created, x.Statuses.RateLimited,
 				x.Statuses.Unavailable, x.Statuses.Other, x.Statuses.Errors, x.NeverSent, x.Lost,
 				dup(x.StepResult), x.Reordered, x.Resends, ms(x.Lag.P99))
+		}
+	}
+
+	for _, s := range r.Steps {
+		if s.API != nil && s.API.Statuses.NoRetryAfter > 0 {
+			fmt.Fprintf(w, "\nAt %s msg/s, %d of the API's 429/503 answers had no Retry-After.\n", rate(s.Rate), s.API.Statuses.NoRetryAfter)
 		}
 	}
 
@@ -82,6 +88,13 @@ func (r *Report) Print(w io.Writer) {
 	if r.Reconnects > 0 || r.Strays > 0 {
 		fmt.Fprintf(w, "WebSocket reconnects during the run: %d; publications of a step that arrived after it closed: %d.\n", r.Reconnects, r.Strays)
 	}
+}
+
+func p50p99(s Summary) string {
+	if s.N == 0 {
+		return "-"
+	}
+	return ms(s.P50) + " / " + ms(s.P99) + " ms"
 }
 
 func rate(r float64) string { return thousands(int64(r)) }

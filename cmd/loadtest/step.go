@@ -115,7 +115,7 @@ func (p *population) sendOne(ctx context.Context, l *Ledger, step, i int, from *
 	for attempt := 0; ; attempt++ {
 		t0 := time.Now()
 		status, ok, id, retry, err := send(ctx, from, text, cmid)
-		l.Attempt(i, status, ok, id, time.Since(t0), err, attempt > 0)
+		l.Attempt(i, Answer{Status: status, OK: ok, ID: id, Took: time.Since(t0), RetryAfter: retry, Err: err, Resend: attempt > 0})
 		if ok || !p.cfg.Resend || attempt >= p.cfg.MaxResends ||
 			status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable {
 			return

@@ -16,7 +16,7 @@ func TestSendOneResendsWithTheSameClientMsgID(t *testing.T) {
 		send := func(_ context.Context, _ *user, _ string, cmid string) (int, bool, string, time.Duration, error) {
 			ids = append(ids, cmid)
 			if len(ids) == 1 {
-				return http.StatusServiceUnavailable, false, "", 0, nil
+				return http.StatusServiceUnavailable, false, "", 50 * time.Millisecond, nil
 			}
 			return http.StatusCreated, true, "0000000000000001", 0, nil
 		}
