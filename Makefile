@@ -2,7 +2,7 @@
 FUZZTIME ?= 15s
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: test deps vet centrifugo seaweedfs miniapp miniapp-test go-test fuzz bench run build
+.PHONY: test deps vet centrifugo seaweedfs miniapp miniapp-test go-test fuzz bench run build load
 
 test: deps vet centrifugo seaweedfs miniapp miniapp-test go-test fuzz
 
@@ -45,6 +45,17 @@ bench:
 
 build:
 	go build -o bin/ ./cmd/...
+
+# Load test of the message path (cmd/loadtest) against the stack `make run`
+# started: run `make run` in one terminal, then `make load` in another. It
+# reads the dev stack's bot token, Centrifugo API and pids from
+# $(RUN_STATE_DIR)/stack.json (default .run/), sets up 2,000 users in 1,000
+# rooms, and runs the ladder 250..4,000 msg/s, 10 s a step, on the API path
+# and straight to Centrifugo (a few minutes on 2 cores). Other settings:
+# make load LOAD_FLAGS='-users 200 -ladder 100,400 -duration 5s' (-h lists them).
+load:
+	@mkdir -p .run/bin && go build -o .run/bin/loadtest ./cmd/loadtest
+	.run/bin/loadtest $(LOAD_FLAGS)
 
 # The whole stack on this machine (cmd/run): Redis, Centrifugo, the API with
 # the Mini App, the bot with TELEGRAM_BOT_TOKEN; dev logins at /dev without

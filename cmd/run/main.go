@@ -143,6 +143,13 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := waitHTTP(ctx, appURL+"/readyz", 15*time.Second); err != nil {
 		return fmt.Errorf("the API is not ready: %w", err)
 	}
+	if mode.Dev && cfg.BotToken == "" { // only the throwaway token is ever written down
+		removeState, err := writeStackState(cfg.StateDir, newStackState(appURL, botToken, rs, cf))
+		if err != nil {
+			return err
+		}
+		defer removeState()
+	}
 	printBanner(out, banner{
 		mode: mode, took: time.Since(began), appURL: appURL, cfg: cfg, redis: rs, cf: cf, bot: bot, frontURL: frontURL,
 	})
