@@ -359,7 +359,8 @@ func (b *Bot) setCommandList(ctx context.Context, cmds []models.BotCommand, scop
 	})
 	if err != nil && ctx.Err() == nil {
 		// An operator who never opened the bot has no chat yet: harmless.
-		b.log.Warn("could not set the command list", "lang", lang, "operator", scope != nil, "err", err)
+		b.log.Warn("could not set the command list", "lang", lang, "operator", scope != nil, "err", errKind(err))
+		b.log.Debug("could not set the command list", "err", err)
 	}
 }
 
@@ -367,10 +368,10 @@ func (b *Bot) setCommandList(ctx context.Context, cmds []models.BotCommand, scop
 // which it retries with a back-off). They are warnings; a response body that
 // failed to decode may hold users' messages, so it is shown only at debug.
 func (b *Bot) clientError(err error) {
+	b.log.Debug("telegram client", "err", err)
 	if strings.Contains(err.Error(), "error decode") {
 		b.log.Warn("telegram client: malformed response")
-		b.log.Debug("telegram client: malformed response", "err", err)
 		return
 	}
-	b.log.Warn("telegram client", "err", err)
+	b.log.Warn("telegram client", "err", errKind(&apiError{method: "getUpdates", err: err}))
 }

@@ -292,7 +292,8 @@ func (b *Bot) greet(ctx context.Context, chat int64, t *texts, text string) erro
 		return err
 	}
 	if err := b.setMenuButton(ctx, chat, t); err != nil {
-		b.log.Warn("could not set the chat menu button", "err", err)
+		b.log.Warn("could not set the chat menu button", "err", errKind(err))
+		b.log.Debug("could not set the chat menu button", "err", err)
 	}
 	return nil
 }
