@@ -86,6 +86,44 @@ export const en = {
 
   connecting: 'Connecting…',
   reconnecting: 'No connection. Reconnecting…',
+
+  today: 'Today',
+  yesterday: 'Yesterday',
+  you: 'You',
+  nextPartner: 'Next partner',
+  nextConfirm: 'End this chat and look for someone new? Your partner will be told you left.',
+  leaveChat: 'Leave chat',
+  block: 'Block partner',
+  blockClosedConfirm: 'Block this partner? You won’t be matched again.',
+  back: 'Back',
+  presenceUnknown: 'waiting for network…',
+  scrollToNew: 'Scroll to new messages',
+  olderNotKept: 'Older messages are no longer kept',
+  reply: 'Reply',
+  copy: 'Copy',
+  copied: 'Copied',
+  cancelReply: 'Cancel reply',
+  replyTo: 'Reply to {name}',
+  quotedMissing: 'Message',
+  messageActions: 'Message actions',
+  linkUnlockEach: 'Links unlock after {n} from each of you.',
+  linkUnlockSplit: 'Links unlock after {me} from you and {partner} from your partner.',
+  linkUnlockPartner: 'Links unlock after {n} from your partner.',
+  linkUnlockYou: 'Links unlock after {n} from you.',
+  readStatus: 'read',
+  sentStatus: 'sent',
+  pendingStatus: 'sending',
+  failedStatus: 'not sent',
+  incomingFrom: '{name}: {text}',
+  searchEnds: 'The search stops by itself after 10 minutes.',
+  searchCloseApp: 'You can close the app: the bot will message you when someone is found.',
+  onlineFew: 'Fewer than 3 people online now',
+  sessionExpired: 'Session expired — open the app again from the bot.',
+  openDevPage: 'Back to /dev',
+  closeApp: 'Close',
+  editProfile: 'Edit profile',
+  saveChanges: 'Save',
+  addToHomeScreen: 'Add Tet-a-Tet to your home screen to find it faster next time?',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -178,4 +216,58 @@ export const ru: Record<MessageKey, string> = {
 
   connecting: 'Подключение…',
   reconnecting: 'Нет связи. Переподключаемся…',
+
+  today: 'Сегодня',
+  yesterday: 'Вчера',
+  you: 'Вы',
+  nextPartner: 'Следующий собеседник',
+  nextConfirm: 'Завершить чат и найти нового собеседника? Собеседник узнает, что вы вышли.',
+  leaveChat: 'Выйти из чата',
+  block: 'Заблокировать',
+  blockClosedConfirm: 'Заблокировать собеседника? Вы больше не встретитесь.',
+  back: 'Назад',
+  presenceUnknown: 'ожидание сети…',
+  scrollToNew: 'К новым сообщениям',
+  olderNotKept: 'Более ранние сообщения больше не хранятся',
+  reply: 'Ответить',
+  copy: 'Копировать',
+  copied: 'Скопировано',
+  cancelReply: 'Отменить ответ',
+  replyTo: 'Ответ: {name}',
+  quotedMissing: 'Сообщение',
+  messageActions: 'Действия с сообщением',
+  linkUnlockEach: 'Ссылки откроются, когда каждый из вас отправит {n}.',
+  linkUnlockSplit: 'Ссылки откроются, когда вы отправите {me}, а собеседник — {partner}.',
+  linkUnlockPartner: 'Ссылки откроются, когда собеседник отправит {n}.',
+  linkUnlockYou: 'Ссылки откроются, когда вы отправите {n}.',
+  readStatus: 'прочитано',
+  sentStatus: 'отправлено',
+  pendingStatus: 'отправляется',
+  failedStatus: 'не отправлено',
+  incomingFrom: '{name}: {text}',
+  searchEnds: 'Поиск сам остановится через 10 минут.',
+  searchCloseApp: 'Можно закрыть приложение: бот напишет, когда кто-то найдётся.',
+  onlineFew: 'Сейчас в сети меньше 3 человек',
+  sessionExpired: 'Сессия истекла — откройте приложение снова из бота.',
+  openDevPage: 'Вернуться на /dev',
+  closeApp: 'Закрыть',
+  editProfile: 'Изменить профиль',
+  saveChanges: 'Сохранить',
+  addToHomeScreen: 'Добавить Tet-a-Tet на главный экран, чтобы быстрее находить его?',
+};
+
+/** Words that change with a number, per CLDR plural category (Intl.PluralRules). */
+export type PluralKey = 'messages' | 'moreMessages' | 'peopleOnline';
+export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+
+export const enPlurals: Record<PluralKey, PluralForms> = {
+  messages: { one: '{n} message', other: '{n} messages' },
+  moreMessages: { one: '{n} more message', other: '{n} more messages' },
+  peopleOnline: { one: '{n} person online now', other: '{n} people online now' },
+};
+
+export const ruPlurals: Record<PluralKey, PluralForms> = {
+  messages: { one: '{n} сообщение', few: '{n} сообщения', many: '{n} сообщений', other: '{n} сообщения' },
+  moreMessages: { one: 'ещё {n} сообщение', few: 'ещё {n} сообщения', many: 'ещё {n} сообщений', other: 'ещё {n} сообщения' },
+  peopleOnline: { one: '{n} человек сейчас в сети', few: '{n} человека сейчас в сети', many: '{n} человек сейчас в сети', other: '{n} человека сейчас в сети' },
 };
