@@ -37,7 +37,8 @@ function telegramBridge(): TelegramBridge {
   if (!inTelegramClient(launch, window)) return browser();
   try {
     return createSdkBridge(launch, localStore());
-  } catch {
+  } catch (err) {
+    console.warn('tetatet: the Mini Apps SDK did not start; running as in a browser:', err);
     return browser(); // the SDK refused these launch parameters: run as in a browser
   }
 }
