@@ -112,7 +112,7 @@ func run(ctx context.Context, out io.Writer) error {
 	defer rdb.Close()
 	handler := srv.Handler()
 	if mode.Dev {
-		handler = newDevLogins(botToken, handler)
+		handler = newDevLogins(botToken, handler, flushOwnRedis(rs, rdb), log)
 	}
 
 	var bot *child
