@@ -27,7 +27,14 @@ const KEY_PREFIX = 'tetatet_';
  * `ifAvailable`, so an older client that lacks one simply does without.
  */
 export function createSdkBridge(launch: LaunchParams, fallback: Pick<Storage, 'getItem' | 'setItem'> | null): TelegramBridge {
-  init();
+  // The version and theme are given, so the SDK does not validate the launch
+  // parameters itself: it would refuse init data without the Bot API 8.0
+  // `signature` (older clients), which the API checks anyway.
+  init({
+    version: launch.version ?? '6.0',
+    isInlineMode: false,
+    themeParams: launch.themeParams as Parameters<typeof init>[0] extends { themeParams?: infer T } ? NonNullable<T> : never,
+  });
   for (const mount of [
     () => miniApp.mount.ifAvailable(),
     () => themeParams.mount.ifAvailable(),
@@ -42,12 +49,13 @@ export function createSdkBridge(launch: LaunchParams, fallback: Pick<Storage, 'g
     }
   }
   // Safe-area and content-safe-area insets become CSS variables the layout reads.
-  void Promise.resolve(viewport.mount.ifAvailable())
-    .then(() => {
-      viewport.bindCssVars.ifAvailable();
-      viewport.expand.ifAvailable();
-    })
-    .catch(() => {});
+  viewport.expand.ifAvailable();
+  const mounting = viewport.mount.ifAvailable();
+  if (mounting.ok) {
+    void Promise.resolve(mounting.data)
+      .then(() => void viewport.bindCssVars.ifAvailable())
+      .catch(() => {}); // no viewport from this client: env() insets still apply
+  }
 
   let back: (() => void) | null = null;
   let offBack: (() => void) | null = null;
