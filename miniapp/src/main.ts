@@ -63,6 +63,7 @@ const app = useApp({
   realtime: (config) => createRealtime(resolveWsUrl(config.centrifugo_ws_url, window.location), api),
   onConfig: (config) => mountAds(config, document),
   memory: createRoomMemory(localStore()),
+  outboxStore: localStore(),
 });
 expire = () => app.expireSession();
 

@@ -5,7 +5,7 @@ import type { AppConfig, Room, RoomInfo, SearchFilters } from '../api/types';
 import type { MessageKey, Translate } from '../i18n';
 import type { ConnectionState, Realtime } from '../realtime/types';
 import type { TelegramBridge } from '../telegram/bridge';
-import { createRoomMemory, type RoomMemory } from './roomMemory';
+import { createRoomMemory, type KeyValueStore, type RoomMemory } from './roomMemory';
 import { useChat, type ChatMode, type UseChat } from './useChat';
 import { useProfile, type ProfileForm } from './useProfile';
 import { useReportForm } from './useReportForm';
@@ -35,6 +35,8 @@ export interface AppDeps {
   clipboard?: Pick<Clipboard, 'writeText'>;
   /** Remembers the last room across launches (localStorage); in memory when absent. */
   memory?: RoomMemory;
+  /** Keeps unsent messages across launches (localStorage). */
+  outboxStore?: KeyValueStore | null;
   now?: () => number;
 }
 
@@ -93,6 +95,7 @@ export function useApp(deps: AppDeps) {
       realtime: rt,
       mode,
       info,
+      outboxStore: deps.outboxStore,
       onIncoming: () => telegram.hapticLight(),
       onClosed: () => void maybeOfferHomeScreen(c),
       onGone: () => {

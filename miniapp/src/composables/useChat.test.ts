@@ -7,12 +7,14 @@ import {
   HISTORY_AT_OPEN,
   OFFLINE_GRACE_MS,
   TYPING_SHOW_MS,
+  OUTBOX_KEY_PREFIX,
   useChat,
   type ChatItem,
   type ChatMessage,
   type ChatOptions,
 } from './useChat';
 import { RESEND_JITTER } from './chat/outbox';
+import { memoryStore } from './roomMemory';
 import { PRESENCE_RECHECK_MS } from './chat/presence';
 
 const me = testRoom.me;
@@ -474,6 +476,39 @@ describe('useChat', () => {
       expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '4' }]);
       chat.dispose();
     });
+  });
+
+  it('keeps unsent messages across a relaunch and sends them when the room opens again', async () => {
+    const store = memoryStore();
+    api.sendMessage.mockRejectedValue(new ApiError(0, 'network', 'offline'));
+    const first = useChat(testRoom, { api, realtime: rt, uuid: () => `c${++ids}`, outboxStore: store });
+    await flush();
+    first.send('written offline');
+    first.reply(null);
+    await flush();
+    expect(JSON.parse(store.data.get(OUTBOX_KEY_PREFIX + 'r1')!)).toMatchObject([{ client_msg_id: 'c1', text: 'written offline' }]);
+    first.dispose(); // the app closes
+
+    api.sendMessage.mockReset();
+    api.sendMessage.mockResolvedValue({ id: '5', ts: 5 });
+    const again = useChat(testRoom, { api, realtime: rt, uuid: () => `c${++ids}`, outboxStore: store });
+    await flush();
+    expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'written offline', client_msg_id: 'c1' });
+    expect(messages(again.items.value)).toMatchObject([{ id: '5', status: 'sent', text: 'written offline' }]);
+    expect(store.data.has(OUTBOX_KEY_PREFIX + 'r1')).toBe(false);
+    again.dispose();
+  });
+
+  it('a kept message the history already has (by client_msg_id) is not sent again', async () => {
+    const store = memoryStore();
+    store.data.set(OUTBOX_KEY_PREFIX + 'r1', JSON.stringify([{ client_msg_id: 'c9', text: 'made it', reply_to: null, ts: 1 }]));
+    api.getMessages.mockResolvedValueOnce({ ...emptyHistory, messages: [{ ...msg(3, 'made it', me), client_msg_id: 'c9' }] });
+    const chat = useChat(testRoom, { api, realtime: rt, outboxStore: store });
+    await flush();
+    expect(api.sendMessage).not.toHaveBeenCalled();
+    expect(messages(chat.items.value)).toHaveLength(1);
+    expect(store.data.has(OUTBOX_KEY_PREFIX + 'r1')).toBe(false);
+    chat.dispose();
   });
 
   describe('read markers', () => {

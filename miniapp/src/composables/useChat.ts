@@ -10,6 +10,7 @@ import { usePresence } from './chat/presence';
 import { useReadMarkers } from './chat/readMarkers';
 import { useTyping } from './chat/typing';
 import { newClientMsgId } from './clientMsgId';
+import type { KeyValueStore } from './roomMemory';
 
 export type { ChatItem, ChatMessage, MessageStatus, SendFailure, SystemLine } from './chat/conversation';
 export type { Presence } from './chat/presence';
@@ -48,6 +49,37 @@ export interface ChatOptions {
   onGone?: () => void;
   uuid?: () => string;
   random?: () => number;
+  /**
+   * Keeps messages not yet stored across a relaunch (localStorage): the app
+   * closed while offline sends them when the room is opened again, with
+   * their client_msg_id, so the server stores each once.
+   */
+  outboxStore?: KeyValueStore | null;
+}
+
+/** A message waiting in the outbox, as kept across launches. */
+interface KeptMessage {
+  client_msg_id: string;
+  text: string;
+  reply_to: string | null;
+  ts: number;
+}
+
+export const OUTBOX_KEY_PREFIX = 'tetatet.outbox.';
+
+function readKept(store: KeyValueStore | null | undefined, key: string): KeptMessage[] {
+  try {
+    const raw = store?.getItem(key);
+    if (!raw) return [];
+    const parsed: unknown = JSON.parse(raw);
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter(
+      (m): m is KeptMessage =>
+        typeof m === 'object' && m !== null && typeof m.client_msg_id === 'string' && typeof m.text === 'string' && typeof m.ts === 'number',
+    );
+  } catch {
+    return [];
+  }
 }
 
 const closedLine = { partner: 'partnerLeft', me: 'youLeft', system: 'chatClosed' } as const;
@@ -101,7 +133,34 @@ export function useChat(room: Room, opts: ChatOptions) {
       if (isApiError(err, 'room_closed')) void refreshInfo().then(() => markClosed(null));
       else markGone();
     },
+    onChange: (pending) => keep(pending),
   });
+
+  const outboxKey = OUTBOX_KEY_PREFIX + room.id;
+  function keep(pending: ChatMessage[]) {
+    const store = opts.outboxStore;
+    if (!store) return;
+    try {
+      if (pending.length === 0) store.removeItem(outboxKey);
+      else
+        store.setItem(
+          outboxKey,
+          JSON.stringify(pending.map((m): KeptMessage => ({ client_msg_id: m.clientMsgId ?? '', text: m.text, reply_to: m.replyTo, ts: m.ts }))),
+        );
+    } catch {
+      // No storage: unsent messages are lost with the app, as before.
+    }
+  }
+
+  /** resumeOutbox queues again what was still unsent when the app closed; what the history shows is stored already. */
+  function resumeOutbox() {
+    for (const m of readKept(opts.outboxStore, outboxKey)) {
+      if (conv.byClientId(m.client_msg_id)) continue;
+      const msg = conv.addLocal(m.text, m.client_msg_id, m.reply_to, m.ts);
+      outbox.enqueue(msg.key);
+    }
+    keep(conv.items.value.filter((i): i is ChatMessage => i.kind === 'message' && i.mine && i.status === 'pending'));
+  }
 
   presence.connection(rt.state === 'connected');
   const offState = rt.onState((s) => {
@@ -204,7 +263,10 @@ export function useChat(room: Room, opts: ChatOptions) {
   async function open(): Promise<void> {
     const stream = await history.open();
     if (disposed) return;
-    if (mode === 'live') subscribe(stream); // without a position, live from now; reload fills the rest
+    if (mode === 'live') {
+      resumeOutbox();
+      subscribe(stream); // without a position, live from now; reload fills the rest
+    }
     if (opts.info) applyInfo(opts.info, presence.marker());
     else if (mode === 'readonly') await refreshInfo();
     if (disposed) return;

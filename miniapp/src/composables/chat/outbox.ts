@@ -1,7 +1,7 @@
 import type { ApiClient } from '../../api/client';
 import { isApiError, isTransient, type ApiError } from '../../api/errors';
 import type { LinkRemaining } from '../../api/types';
-import type { Conversation } from './conversation';
+import type { ChatMessage, Conversation } from './conversation';
 
 /** Backoff for a send that got no answer (network, 5xx without Retry-After): 1 s, 2 s, 4 s … capped. */
 export const RESEND_BASE_MS = 1000;
@@ -31,6 +31,8 @@ export interface OutboxOptions {
   onLinkRefused?: (text: string, remaining: LinkRemaining | undefined) => void;
   /** The server said the room is closed, or gone for this user. */
   onRoomError?: (err: ApiError) => void;
+  /** The set of messages still to be stored changed (to keep it across a relaunch). */
+  onChange?: (pending: ChatMessage[]) => void;
   random?: () => number;
 }
 
@@ -55,8 +57,16 @@ export function useOutbox(opts: OutboxOptions) {
   let backoffIsOurs = false;
   let stopped = false;
 
+  function changed() {
+    opts.onChange?.(queue.flatMap((k) => {
+      const m = conv.find(k);
+      return m && m.status === 'pending' ? [m] : [];
+    }));
+  }
+
   function enqueue(key: string) {
     if (!queue.includes(key)) queue.push(key);
+    changed();
     pump();
   }
 
@@ -68,6 +78,7 @@ export function useOutbox(opts: OutboxOptions) {
     if (!msg || msg.status !== 'pending' || msg.clientMsgId === null) {
       queue.shift(); // stored meanwhile (its publication or the history came first), or removed
       attempt = 0;
+      changed();
       return pump();
     }
     sending = true;
@@ -81,6 +92,7 @@ export function useOutbox(opts: OutboxOptions) {
         queue.shift();
         attempt = 0;
         conv.stored(key, res.id, res.ts);
+        changed();
         pump();
       },
       (err: unknown) => {
@@ -99,6 +111,7 @@ export function useOutbox(opts: OutboxOptions) {
         queue.shift();
         attempt = 0;
         refused(key, err as ApiError);
+        changed();
         pump();
       },
     );
@@ -148,6 +161,7 @@ export function useOutbox(opts: OutboxOptions) {
       const m = conv.find(k);
       if (m && m.status === 'pending') Object.assign(m, { status: 'failed', failure: 'refused' });
     }
+    changed();
   }
 
   function dispose() {
