@@ -345,6 +345,7 @@ export function useChat(room: Room, opts: ChatOptions) {
     const body: ReportRequest = r.comment?.trim() ? { reason: r.reason, comment: r.comment.trim() } : { reason: r.reason };
     await api.reportRoom(room.id, body);
     closed.value = true;
+    outbox.failAll();
     dispose();
   }
 
@@ -356,6 +357,7 @@ export function useChat(room: Room, opts: ChatOptions) {
       if (!isApiError(err, 'not_found')) throw err; // already gone is what we wanted
     }
     closed.value = true;
+    outbox.failAll();
     dispose();
   }
 
