@@ -35,7 +35,7 @@ const frontURL = "https://tetatet.example/app/"
 type harness struct {
 	fake    *bottest.Server
 	store   *matchmaker.Store
-	rdb     *goredis.Client
+	rdb     goredis.UniversalClient
 	rooms   *fakeRooms // nil on a whole stack: there Centrifugo is real
 	deps    bot.Deps
 	logs    *apitest.LogBuffer
@@ -52,9 +52,11 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	redis := redistest.Start(t)
 	rdb := redis.Client(t)
-	h := newHarnessOn(t, matchmaker.New(rdb, matchmaker.Config{}), rdb, redis.URL)
-	h.rooms = &fakeRooms{}
-	h.deps.Rooms = h.rooms
+	rooms := &fakeRooms{}
+	// Tests add messages straight to the store, faster than a person types.
+	cfg := matchmaker.Config{MessageRate: matchmaker.Rate{Every: time.Millisecond, Burst: 1000}}
+	h := newHarnessOn(t, matchmaker.New(rdb, cfg, rooms), rdb, redis.URL)
+	h.rooms = rooms
 	return h
 }
 
@@ -67,12 +69,10 @@ func newStackHarness(t *testing.T) (*harness, *apitest.Stack) {
 	h.cfg.CentrifugoAPIURL = st.Centrifugo.APIURL
 	h.cfg.CentrifugoAPIKey = st.Centrifugo.APIKey
 	h.cfg.CentrifugoTokenSecret = st.Centrifugo.Secret
-	h.deps.Rooms = centrifugo.NewPublisher(st.Centrifugo.APIURL, st.Centrifugo.APIKey, 3*time.Second)
-	h.deps.Tokens = centrifugo.NewTokens(st.Centrifugo.Secret, time.Hour)
 	return h, st
 }
 
-func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb *goredis.Client, redisURL string) *harness {
+func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb goredis.UniversalClient, redisURL string) *harness {
 	h := &harness{
 		fake:  bottest.New(t),
 		store: store,
@@ -84,7 +84,7 @@ func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb *goredis.Client, re
 		Token:       bottest.Token,
 		APIURL:      h.fake.URL,
 		FrontURL:    frontURL,
-		RedisURL:    redisURL,
+		Settings:    matchmaker.Settings{RedisURL: redisURL, RoomTTL: 24 * time.Hour, RoomMaxMessages: 1000, SearchTTL: 10 * time.Minute, NotifyCooldown: 5 * time.Minute, AwayCheckEvery: time.Minute, ReportsToSuspend: 3, SuspendFor: 24 * time.Hour},
 		WebhookAddr: ":8081",
 		PollTimeout: 5 * time.Second, // a stop cancels the poll at once
 		LogLevel:    "debug",
@@ -173,17 +173,28 @@ type published struct {
 	data    any
 }
 
+// fakeRooms is the store's Announcer in tests without Centrifugo: it notes
+// the room publications the store asks for.
 type fakeRooms struct {
 	mu   sync.Mutex
 	sent []published
 }
 
-func (f *fakeRooms) Publish(_ context.Context, channel string, data any) (centrifugo.Position, error) {
+func (f *fakeRooms) add(channel string, data any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, published{channel, data})
-	return centrifugo.Position{Offset: uint64(len(f.sent))}, nil
+	return nil
 }
+
+func (f *fakeRooms) Left(_ context.Context, roomID, member string) error {
+	return f.add(centrifugo.RoomChannel(roomID), centrifugo.Left(member))
+}
+func (f *fakeRooms) Matched(context.Context, matchmaker.Room, string) error      { return nil }
+func (f *fakeRooms) Restricted(context.Context, string, string, time.Time) error { return nil }
+func (f *fakeRooms) SearchExpired(context.Context, string) error                 { return nil }
+func (f *fakeRooms) RemoveHistory(context.Context, string) error                 { return nil }
+func (f *fakeRooms) AppOpen(context.Context, string) (bool, error)               { return true, nil }
 
 func (f *fakeRooms) all() []published {
 	f.mu.Lock()

@@ -11,7 +11,6 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/tetatet/tetatet/bot/privacy"
-	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
 )
 
@@ -585,17 +584,10 @@ func (b *Bot) onDeleteYes(ctx context.Context, p tap) (string, error) {
 			return "", err
 		}
 	}
-	if d.RoomID != "" && b.rooms != nil {
-		if _, err := b.rooms.Publish(ctx, centrifugo.RoomChannel(d.RoomID), centrifugo.Left(d.MemberID)); err != nil {
-			// The room is closed in Redis already; the partner's next call
-			// to the API finds out.
-			b.log.Warn("could not tell the partner the room closed", "err", err)
-		}
-	}
 	if !existed {
 		return "", b.show(ctx, p.chat, p.msgID, p.t.NothingToDel, nil)
 	}
-	b.log.Info("profile deleted", "closed_room", d.RoomID != "")
+	b.log.Info("profile deleted", "user", d.UserID)
 	return "", b.show(ctx, p.chat, p.msgID, p.t.Deleted, nil)
 }
 

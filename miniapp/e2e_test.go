@@ -76,7 +76,7 @@ func TestBrowserChat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Server.Restrict(context.Background(), id, r.code, r.until); err != nil {
+		if err := st.Store.Restrict(context.Background(), id, r.code, r.until); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -150,3 +150,7 @@ func (s *Server) Restart() {
 	s.Stop()
 	s.start()
 }
+
+// Process is the running server's process, for tests that signal it (a
+// SIGSTOP freezes it as a hung host would).
+func (s *Server) Process() *os.Process { return s.cmd.Process }
