@@ -89,11 +89,19 @@ type devReset func(ctx context.Context) error
 // clears everything a test session leaves, including what the store keeps on
 // purpose past /delete (blocks, bans, reports). A Redis given by REDIS_URL is
 // never flushed.
-func flushOwnRedis(rs *redisStore, rdb *redis.Client) devReset {
+func flushOwnRedis(rs *redisStore) devReset {
 	if rs.server == nil && rs.embedded == nil {
 		return nil
 	}
-	return func(ctx context.Context) error { return rdb.FlushDB(ctx).Err() }
+	return func(ctx context.Context) error {
+		opt, err := redis.ParseURL(rs.URL)
+		if err != nil {
+			return err
+		}
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
+		return rdb.FlushDB(ctx).Err()
+	}
 }
 
 // devLogins serves /dev in front of the app: links that open the Mini App

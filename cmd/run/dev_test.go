@@ -252,10 +252,11 @@ func TestFlushOwnRedis(t *testing.T) {
 	if err := rdb.Set(ctx, "user:1", "x", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if flushOwnRedis(&redisStore{URL: "redis://" + m.Addr()}, rdb) != nil {
+	url := "redis://" + m.Addr() + "/0"
+	if flushOwnRedis(&redisStore{URL: url}) != nil {
 		t.Fatal("a reset is offered for a REDIS_URL Redis")
 	}
-	reset := flushOwnRedis(&redisStore{embedded: m}, rdb)
+	reset := flushOwnRedis(&redisStore{URL: url, embedded: m})
 	if reset == nil {
 		t.Fatal("no reset for the runner's own Redis")
 	}
