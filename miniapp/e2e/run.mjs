@@ -592,30 +592,44 @@ step('Defects 2, 3: offline, B says "waiting for network", queues messages with 
   first.push(...queued, ...missed);
 });
 
-step('Goal 3 / defect 11.8: a 503 with Retry-After after the server stored the message: clock, resend, one bubble', async () => {
-  let answered = 0;
-  const ids = [];
-  await B.page.route(`**/api/rooms/${roomAB}/messages`, async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
-    ids.push(JSON.parse(route.request().postData()).client_msg_id);
-    const real = await route.fetch(); // the real server stores it…
-    if (answered++ === 0) return route.fulfill({ status: 503, headers: { 'Retry-After': '1', 'Content-Type': 'application/json' }, body: '{"error":{"code":"unavailable","message":"busy"}}' }); // …but the answer is shed
-    return route.fulfill({ response: real });
-  });
-  allowHttp(B, 503, /\/messages$/);
-  await send(B, 'shed once');
-  await B.page.locator('[data-testid=message][data-status=pending]', { hasText: 'shed once' }).waitFor({ timeout: 5000 });
-  // Retry-After is 1 s (plus jitter): by 2.5 s the app has resent (or learnt from the publication that it is stored).
-  await sleep(2500);
-  await B.page.locator('[data-testid=message][data-status=sent]', { hasText: 'shed once' }).waitFor({ timeout: WAIT });
-  await B.page.unroute(`**/api/rooms/${roomAB}/messages`);
-  await waitForMessage(A, 'shed once');
-  await sleep(500);
-  assert(ids.length >= 1 && ids.length <= 2 && ids.every((id) => id === ids[0]), `B sent client_msg_ids ${JSON.stringify(ids)}, want one id, at most twice`);
-  log(`shed message: ${ids.length} POST(s) with the same client_msg_id`);
-  assertOnce(await messageTexts(B), 'shed once', 'B');
-  assertOnce(await messageTexts(A), 'shed once', 'A');
-  first.push('shed once');
+step('Goal 3 / defect 11.8: shed with 503 + Retry-After: clock while waiting, resent with the same client_msg_id, one bubble', async () => {
+  // (a) Shed before the server took it: the app waits Retry-After (2 s), the bubble keeps its clock.
+  // (b) Shed after the server stored it (only the answer is lost): still one bubble.
+  for (const [text, stored] of [
+    ['shed, not stored', false],
+    ['shed once', true],
+  ]) {
+    let answered = 0;
+    const ids = [];
+    await B.page.route(`**/api/rooms/${roomAB}/messages`, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      ids.push(JSON.parse(route.request().postData()).client_msg_id);
+      const shed = { status: 503, headers: { 'Retry-After': '2', 'Content-Type': 'application/json' }, body: '{"error":{"code":"unavailable","message":"busy"}}' };
+      if (answered++ > 0) return route.continue();
+      if (stored) await route.fetch(); // the real server stores it, the answer is lost
+      return route.fulfill(shed);
+    });
+    allowHttp(B, 503, /\/messages$/);
+    await send(B, text);
+    if (!stored) {
+      await sleep(1200); // inside Retry-After: still waiting, with a clock, no "Not sent"
+      const row = B.page.locator('[data-testid=message][data-mine=true]', { hasText: text });
+      assert((await row.getAttribute('data-status')) === 'pending', `B: "${text}" is ${await row.getAttribute('data-status')} during Retry-After`);
+      assert((await row.getByTestId('tick-pending').count()) === 1, `B: "${text}" has no clock while it waits`);
+      assert((await row.getByTestId('retry-button').count()) === 0, `B: "${text}" says Not sent while it only waits`);
+      assert(ids.length === 1, `B resent before Retry-After: ${ids.length} POSTs after 1.2 s`);
+    }
+    await B.page.locator('[data-testid=message][data-status=sent]', { hasText: text }).waitFor({ timeout: WAIT });
+    await sleep(stored ? 3000 : 300); // a resend (b) may still be due; it must not make a second bubble
+    await B.page.unroute(`**/api/rooms/${roomAB}/messages`);
+    await waitForMessage(A, text);
+    assert(ids.length >= 1 && ids.length <= 2 && ids.every((id) => id === ids[0]), `B sent client_msg_ids ${JSON.stringify(ids)}, want one id, at most twice`);
+    if (!stored) assert(ids.length === 2, `B: "${text}" was not resent after Retry-After`);
+    log(`"${text}": ${ids.length} POST(s) with the same client_msg_id`);
+    assertOnce(await messageTexts(B), text, 'B');
+    assertOnce(await messageTexts(A), text, 'A');
+    first.push(text);
+  }
 });
 
 step('B reloads mid-conversation: the whole conversation once, in order; presence right at once', async () => {
