@@ -13,11 +13,15 @@ import (
 
 	initdata "github.com/telegram-mini-apps/init-data-golang"
 
+	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/api/apitest"
 	"github.com/tetatet/tetatet/matchmaker"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 	"github.com/tetatet/tetatet/miniapp"
 )
+
+// roomCap is ROOM_MAX_MESSAGES for the browser test.
+const roomCap = 40
 
 // TestBrowserChat runs e2e/run.mjs (headless Chromium via playwright-core)
 // against the real API serving the built app, real Redis and Centrifugo.
@@ -42,7 +46,9 @@ func TestBrowserChat(t *testing.T) {
 	// The app is served with its own Content-Security-Policy, as cmd/api
 	// serves it: the Centrifugo WebSocket is proxied on the app's origin.
 	static := miniapp.Handler(dist, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "/connection/websocket"}))
-	st := apitest.Start(t, apitest.Options{Static: static, Proxy: true})
+	// A small per-room cap, so one story can see "older messages are no longer kept"
+	// (the main conversation stays under it).
+	st := apitest.Start(t, apitest.Options{Static: static, Proxy: true, Config: func(c *api.Config) { c.RoomMaxMessages = roomCap }})
 	// Alice and Carol use Telegram in English, Bob and Dave in Russian.
 	user := func(tgID int64, name, lang string) *apitest.User {
 		return apitest.NewUser(t, st.URL, telegramInitData(apitest.BotToken, tgID, name, lang))
@@ -60,6 +66,11 @@ func TestBrowserChat(t *testing.T) {
 	// Init data the server refuses (signed with another bot token, as after
 	// the secrets of a restarted `make run` changed): the expired session.
 	expired := telegramInitData("123456:another-bot", 7007, "Xena", "en")
+	// A third pair whose room goes past the cap.
+	gina := user(7008, "Gina", "ru")
+	gina.Onboard("Gina", "female", 33)
+	hugo := user(7009, "Hugo", "en")
+	hugo.Onboard("Hugo", "male", 35)
 
 	// Two users restricted for real in Redis, as moderation would: Eve
 	// suspended for two hours, Frank banned for good.
@@ -97,6 +108,9 @@ func TestBrowserChat(t *testing.T) {
 		"INITDATA_E="+eve.InitData,
 		"INITDATA_F="+frank.InitData,
 		"INITDATA_X="+expired,
+		"INITDATA_G="+gina.InitData,
+		"INITDATA_H="+hugo.InitData,
+		"ROOM_MAX_MESSAGES="+strconv.Itoa(roomCap),
 		"SCREENSHOT_DIR="+shots,
 	)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr

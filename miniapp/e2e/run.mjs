@@ -16,6 +16,8 @@
 //   INITDATA_C/_D      Carol (f/30, en) and Dave (m/31, ru), onboarded
 //   INITDATA_E/_F      Eve (suspended) and Frank (banned)
 //   INITDATA_X         init data the server refuses (signed with another token): the expired session
+//   INITDATA_G/_H      Gina (f/33, ru) and Hugo (m/35, en), onboarded: a room past ROOM_MAX_MESSAGES
+//   ROOM_MAX_MESSAGES  the API's per-room cap
 //   SCREENSHOT_DIR     where screenshots go (default test-results/screenshots)
 //   CHROMIUM           browser binary (default /usr/bin/chromium)
 //
@@ -29,7 +31,7 @@ import { SAFE_AREA_BOTTOM, launchHash, telegramClient, themes } from './telegram
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
-for (const name of ['BASE_URL', 'INITDATA_A', 'INITDATA_B', 'INITDATA_C', 'INITDATA_D', 'INITDATA_E', 'INITDATA_F', 'INITDATA_X']) {
+for (const name of ['BASE_URL', 'INITDATA_A', 'INITDATA_B', 'INITDATA_C', 'INITDATA_D', 'INITDATA_E', 'INITDATA_F', 'INITDATA_X', 'INITDATA_G', 'INITDATA_H', 'ROOM_MAX_MESSAGES']) {
   if (!env[name]) {
     console.error(`e2e: ${name} is not set (see the header of e2e/run.mjs)`);
     process.exit(2);
@@ -858,6 +860,34 @@ step('a suspended and a banned user (older clients: no init data signature) see 
     assert((await tgCalls(u, 'web_app_ready')).length === 1, `${label}: the Mini Apps SDK did not start for init data without a signature`);
     await shot(u, 'restricted');
   }
+});
+
+step('Defect 11.2: a room past the cap says "older messages are no longer kept" at the top', async () => {
+  const cap = Number(env.ROOM_MAX_MESSAGES);
+  // Gina and Hugo meet through the API and write more than the cap.
+  const f = { gender: 'any', age_from: 18, age_to: 99 };
+  assert((await api(env.INITDATA_G, 'POST', '/api/search', f)).json?.state === 'waiting', 'G: search did not wait');
+  const m = await api(env.INITDATA_H, 'POST', '/api/search', f);
+  assert(m.json?.state === 'matched', `H: search answered ${JSON.stringify(m.json)}`);
+  const room = m.json.room.id;
+  for (let i = 1; i <= cap + 6; i++) {
+    const who = i % 2 ? env.INITDATA_G : env.INITDATA_H;
+    for (;;) {
+      const r = await api(who, 'POST', `/api/rooms/${room}/messages`, { text: `n${i}`, client_msg_id: `cap-${i}` });
+      if (r.status === 201 || r.status === 200) break;
+      assert(r.status === 429 || r.status === 503, `posting n${i}: ${r.status} ${JSON.stringify(r.json)}`);
+      await sleep(250);
+    }
+  }
+  const G = await openUser('G', env.INITDATA_G, { lang: 'ru', theme: 'dark' });
+  await G.page.getByRole('heading', { name: 'Hugo' }).waitFor({ timeout: WAIT });
+  await waitForMessage(G, `n${cap + 6}`);
+  const notice = G.page.getByText('Более ранние сообщения больше не хранятся');
+  await notice.waitFor({ timeout: WAIT });
+  const texts = await messageTexts(G);
+  assert(texts.length <= cap && !texts.includes('n1'), `G shows ${texts.length} messages (${texts[0]} first), want at most ${cap} without the dropped ones`);
+  await G.page.getByTestId('message-list').evaluate((e) => e.scrollTo(0, 0));
+  await shot(G, 'truncated');
 });
 
 step('theme passes: each language in the other theme (Telegram switches the theme live)', async () => {
