@@ -508,6 +508,7 @@ step('Defect 8: copy a message and reply to one (long press menu), the quote sho
     const q = (await quote.innerText()).trim();
     assert(q.includes('строка один') && !q.includes('строка два'), `${u.label}: the quote says ${JSON.stringify(q)}`);
   }
+  await shot(A, 'reply');
   first.push('да, именно');
 });
 
