@@ -11,6 +11,7 @@ import { useReadMarkers } from './chat/readMarkers';
 import { useTyping } from './chat/typing';
 import { newClientMsgId } from './clientMsgId';
 import type { KeyValueStore } from './roomMemory';
+import { keptOutbox } from './chat/keptOutbox';
 
 export type { ChatItem, ChatMessage, MessageStatus, SendFailure, SystemLine } from './chat/conversation';
 export type { Presence } from './chat/presence';
@@ -18,6 +19,7 @@ export { compareIds } from './chat/ids';
 export { HISTORY_AT_OPEN, HISTORY_PAGE, HISTORY_RETRY_MS } from './chat/history';
 export { OFFLINE_GRACE_MS } from './chat/presence';
 export { TYPING_SEND_INTERVAL_MS, TYPING_SHOW_MS } from './chat/typing';
+export { OUTBOX_KEY_PREFIX } from './chat/keptOutbox';
 
 /** Who closed the room, as GET /api/rooms/{id} says; null when not known. */
 export type ClosedBy = 'me' | 'partner' | 'system' | null;
@@ -55,31 +57,6 @@ export interface ChatOptions {
    * their client_msg_id, so the server stores each once.
    */
   outboxStore?: KeyValueStore | null;
-}
-
-/** A message waiting in the outbox, as kept across launches. */
-interface KeptMessage {
-  client_msg_id: string;
-  text: string;
-  reply_to: string | null;
-  ts: number;
-}
-
-export const OUTBOX_KEY_PREFIX = 'tetatet.outbox.';
-
-function readKept(store: KeyValueStore | null | undefined, key: string): KeptMessage[] {
-  try {
-    const raw = store?.getItem(key);
-    if (!raw) return [];
-    const parsed: unknown = JSON.parse(raw);
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (m): m is KeptMessage =>
-        typeof m === 'object' && m !== null && typeof m.client_msg_id === 'string' && typeof m.text === 'string' && typeof m.ts === 'number',
-    );
-  } catch {
-    return [];
-  }
 }
 
 const closedLine = { partner: 'partnerLeft', me: 'youLeft', system: 'chatClosed' } as const;
@@ -136,25 +113,12 @@ export function useChat(room: Room, opts: ChatOptions) {
     onChange: (pending) => keep(pending),
   });
 
-  const outboxKey = OUTBOX_KEY_PREFIX + room.id;
-  function keep(pending: ChatMessage[]) {
-    const store = opts.outboxStore;
-    if (!store) return;
-    try {
-      if (pending.length === 0) store.removeItem(outboxKey);
-      else
-        store.setItem(
-          outboxKey,
-          JSON.stringify(pending.map((m): KeptMessage => ({ client_msg_id: m.clientMsgId ?? '', text: m.text, reply_to: m.replyTo, ts: m.ts }))),
-        );
-    } catch {
-      // No storage: unsent messages are lost with the app, as before.
-    }
-  }
+  const kept = keptOutbox(opts.outboxStore, room.id);
+  const keep = (pending: ChatMessage[]) => kept.save(pending);
 
   /** resumeOutbox queues again what was still unsent when the app closed; what the history shows is stored already. */
   function resumeOutbox() {
-    for (const m of readKept(opts.outboxStore, outboxKey)) {
+    for (const m of kept.load()) {
       if (conv.byClientId(m.client_msg_id)) continue;
       const msg = conv.addLocal(m.text, m.client_msg_id, m.reply_to, m.ts);
       outbox.enqueue(msg.key);
