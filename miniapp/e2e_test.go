@@ -138,3 +138,35 @@ func telegramInitData(botToken string, tgID int64, name, lang string) string {
 	v.Set("hash", initdata.Sign(payload, botToken, now))
 	return v.Encode()
 }
+
+// TestBrowserAdsFrame runs e2e/ads.mjs against an API with RichAds on: its
+// script may only run in the sandboxed frame, never where the init data is.
+func TestBrowserAdsFrame(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	redistest.Require(t, "node", "install Node.js 20.19+")
+	redistest.Require(t, "chromium", "apt-get install -y chromium")
+	dist, _ := filepath.Abs("dist")
+	if _, err := os.Stat(filepath.Join(dist, "ads.html")); err != nil {
+		msg := "miniapp/dist is not built: run `cd miniapp && npm ci && npm run build`"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	static := miniapp.Handler(dist, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "/connection/websocket", RichAds: true}))
+	st := apitest.Start(t, apitest.Options{Static: static, Proxy: true, Config: func(c *api.Config) {
+		c.RichAdsPubID, c.RichAdsAppID = "pub-test", "app-test"
+	}})
+	u := apitest.NewUser(t, st.URL, telegramInitData(apitest.BotToken, 7101, "Ada", "en"))
+	u.Onboard("Ada", "female", 29)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "e2e/ads.mjs")
+	cmd.Env = append(os.Environ(), "BASE_URL="+st.URL, "INITDATA="+u.InitData)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("e2e/ads.mjs: %v", err)
+	}
+}
