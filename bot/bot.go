@@ -41,7 +41,9 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 )
 
 // Profiles is what the bot needs of the profile store (matchmaker.Store).
@@ -62,6 +64,8 @@ type Moderation interface {
 	Restriction(ctx context.Context, userID string) (*matchmaker.RestrictedError, error)
 	Unban(ctx context.Context, userID string) error
 	Stats(ctx context.Context) (matchmaker.Stats, error)
+	// PrivacyTerms are the store's durations the policy quotes.
+	PrivacyTerms() privacy.Terms
 }
 
 // Notices opens the queue of notices the API decides on (matchmaker.Store).
@@ -106,6 +110,15 @@ type Bot struct {
 	// Set by Run before the first update is handled.
 	username string
 	seq      *sequencer
+}
+
+// privacyTerms are what this deployment's policy quotes: the API serves the
+// same text at /privacy.
+func (b *Bot) privacyTerms() privacy.Terms {
+	t := b.store.PrivacyTerms()
+	t.RelayHistory = centrifugo.RoomHistoryTTL
+	t.Ads = b.cfg.RichAdsPubID != ""
+	return t
 }
 
 // New builds the bot without touching the network.
@@ -359,7 +372,8 @@ func (b *Bot) setCommandList(ctx context.Context, cmds []models.BotCommand, scop
 	})
 	if err != nil && ctx.Err() == nil {
 		// An operator who never opened the bot has no chat yet: harmless.
-		b.log.Warn("could not set the command list", "lang", lang, "operator", scope != nil, "err", err)
+		b.log.Warn("could not set the command list", "lang", lang, "operator", scope != nil, "err", errKind(err))
+		b.log.Debug("could not set the command list", "err", err)
 	}
 }
 
@@ -367,10 +381,10 @@ func (b *Bot) setCommandList(ctx context.Context, cmds []models.BotCommand, scop
 // which it retries with a back-off). They are warnings; a response body that
 // failed to decode may hold users' messages, so it is shown only at debug.
 func (b *Bot) clientError(err error) {
+	b.log.Debug("telegram client", "err", err)
 	if strings.Contains(err.Error(), "error decode") {
 		b.log.Warn("telegram client: malformed response")
-		b.log.Debug("telegram client: malformed response", "err", err)
 		return
 	}
-	b.log.Warn("telegram client", "err", err)
+	b.log.Warn("telegram client", "err", errKind(&apiError{method: "getUpdates", err: err}))
 }

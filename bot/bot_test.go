@@ -21,9 +21,9 @@ import (
 	"github.com/tetatet/tetatet/api/apitest"
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/bot/bottest"
-	"github.com/tetatet/tetatet/bot/privacy"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
@@ -855,7 +855,9 @@ func TestPrivacy(t *testing.T) {
 		for _, lang := range []string{"en", "ru"} {
 			u := h.user(lang)
 			u.Say("/privacy")
-			if got := u.Expect(t); got.Text() != privacy.Policy(lang) {
+			terms := h.store.PrivacyTerms()
+			terms.RelayHistory = centrifugo.RoomHistoryTTL
+			if got := u.Expect(t); got.Text() != privacy.Policy(lang, terms) {
 				t.Fatalf("/privacy in %s = %q", lang, got.Text())
 			}
 		}
@@ -933,4 +935,50 @@ func TestProfileSharedWithAPI(t *testing.T) {
 	web.MustDo("PUT", "/api/me", map[string]any{"nickname": "Carlos", "gender": "male", "age": 34}, http.StatusOK, nil)
 	carl.Tap(t, menu, "👤 My profile")
 	mustContain(t, carl.Expect(t), "Nickname: Carlos", "Age: 34", "Gender: male")
+}
+
+// TestFloodWaitHoldsEveryChat (issue 11, defect 11): a 429 in one chat holds
+// the bot's sending to every chat for its retry_after, instead of each
+// other chat running into the same flood wait. (Before the fix only the
+// chat that got the 429 waited.)
+func TestFloodWaitHoldsEveryChat(t *testing.T) {
+	h := newHarness(t)
+	h.start(t)
+	x, y := h.user("en"), h.user("en")
+	h.fake.FailNextFor("sendMessage", x.ID, bottest.TooManyRequests(2))
+	mark := h.fake.Mark()
+	x.Say("/help")
+	refused := h.fake.WaitCalls(t, "the 429", mark, 1, func(c bottest.Call) bool { return to(x, "sendMessage")(c) && c.Code == 429 })[0]
+	y.Say("/help")
+	answer := h.fake.WaitCalls(t, "y's answer", mark, 1, func(c bottest.Call) bool { return to(y, "sendMessage")(c) && c.Code == 0 })[0]
+	if gap := answer.At.Sub(refused.At); gap < 2*time.Second-100*time.Millisecond {
+		t.Fatalf("another chat was sent to %v after a 429 with retry_after 2 s", gap)
+	}
+	h.fake.WaitCalls(t, "x's answer", mark, 1, func(c bottest.Call) bool { return to(x, "sendMessage")(c) && c.Code == 0 })
+}
+
+// TestTelegramErrorBodiesStayOutOfTheLog (issue 11, defect 11): what Telegram
+// answers a failed call (a description that names a chat or a person) is
+// logged at debug only; above debug a failure is its method and kind.
+func TestTelegramErrorBodiesStayOutOfTheLog(t *testing.T) {
+	h := newHarness(t)
+	h.start(t)
+	u := h.user("en")
+	f := bottest.TooManyRequests(120) // longer than the bot waits: the update is dropped, at warn
+	f.Description = h.secret("Too Many Requests: flood wait in the chat of Alice Liddell")
+	h.fake.FailNext("sendMessage", f)
+	mark := h.fake.Mark()
+	u.Say("/help")
+	h.fake.WaitCalls(t, "the refused answer", mark, 1, to(u, "sendMessage"))
+	deadline := time.Now().Add(3 * time.Second)
+	for !strings.Contains(h.logs.String(), "rate limit not cleared") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning logged:\n%s", h.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(h.logs.String(), "telegram sendMessage: too many requests") {
+		t.Fatalf("the warning does not say what failed:\n%s", h.logs.String())
+	}
+	// checkLogs (at cleanup) fails the test if the description shows up above debug.
 }
