@@ -74,6 +74,8 @@ export interface RoomInfo extends Room {
   partner_online: boolean;
   /** Absent from servers older than read markers. */
   read?: ReadMarkers;
+  /** A member deleted the conversation: the room stays (empty) until it expires, so both can still report. */
+  cleared?: boolean;
   /** Unix ms. */
   created_at: number;
   closed_at?: number;

@@ -213,6 +213,14 @@ describe('useChat', () => {
       expect(systemLines(chat.items.value)).toContain('partnerLeft');
     });
 
+    it('a room the partner cleared opens empty, closed, saying the conversation was deleted', async () => {
+      api.getMessages.mockResolvedValueOnce(emptyHistory);
+      const info = roomInfo({ state: 'closed', closed_by: 'partner', partner_online: false, cleared: true });
+      const { chat } = await setup({ mode: 'readonly', info });
+      expect(systemLines(chat.items.value)).toEqual(['conversationCleared', 'partnerLeft']);
+      expect(chat.closed.value).toBe(true);
+    });
+
     it('read-only: a closed room is loaded but never subscribed', async () => {
       api.getMessages.mockResolvedValueOnce(page([1, 2]));
       const info = roomInfo({ state: 'closed', closed_by: 'me', partner_online: false });

@@ -176,8 +176,13 @@ export function useChat(room: Room, opts: ChatOptions) {
   }
 
   /** applyInfo takes the room's state, read markers and, unless a join/leave came since it was asked for, presence. */
+  let saidCleared = false;
   function applyInfo(info: RoomInfo, askedAt: number) {
     reads.fromStatus(info.read);
+    if (info.cleared && !saidCleared) {
+      saidCleared = true;
+      conv.system('conversationCleared');
+    }
     if (info.state === 'closed') return markClosed(info.closed_by ?? null);
     if (!closed.value) presence.fromStatus(info.partner_online, askedAt);
   }

@@ -124,6 +124,7 @@ export const en = {
   editProfile: 'Edit profile',
   saveChanges: 'Save',
   addToHomeScreen: 'Add Tet-a-Tet to your home screen to find it faster next time?',
+  conversationCleared: 'The conversation was deleted',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -254,6 +255,7 @@ export const ru: Record<MessageKey, string> = {
   editProfile: 'Изменить профиль',
   saveChanges: 'Сохранить',
   addToHomeScreen: 'Добавить Tet-a-Tet на главный экран, чтобы быстрее находить его?',
+  conversationCleared: 'Переписка удалена',
 };
 
 /** Words that change with a number, per CLDR plural category (Intl.PluralRules). */
