@@ -110,7 +110,7 @@ func run(ctx context.Context, out io.Writer) error {
 	defer closeAPI()
 	handler := srv.Handler()
 	if mode.Dev {
-		handler = newDevLogins(botToken, handler)
+		handler = newDevLogins(botToken, handler, flushOwnRedis(rs), log)
 	}
 
 	var bot *child
