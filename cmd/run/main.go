@@ -198,7 +198,8 @@ func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, l
 		Publisher: pub,
 		Tokens:    tokens,
 		Logger:    log,
-		Static:    miniapp.Handler(cfg.MiniAppDir),
+		Static: miniapp.Handler(cfg.MiniAppDir, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: apiCfg.CentrifugoWSURL,
+			RichAds: apiCfg.RichAdsPubID != "" && apiCfg.RichAdsAppID != ""})),
 	})
 	return srv, func() { pub.Close(); rdb.Close() }, nil
 }
