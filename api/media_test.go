@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -323,4 +324,20 @@ func TestMediaGoesWithDeleteAndStaysWithAReport(t *testing.T) {
 		t.Fatal("the report's copy went with the room")
 	}
 	_ = matchmaker.MediaRoom
+}
+
+// TestMediaGoesWhenTheRoomExpires: a room that idles past ROOM_TTL takes its
+// media with it (the sweep), even if nobody cleared it.
+func TestMediaGoesWhenTheRoomExpires(t *testing.T) {
+	st, s3 := mediaStack(t, func(c *api.Config) { c.RoomTTL = 2 * time.Second })
+	a, _, ra, _ := pairUp(t, st, 250_001, 250_002)
+	_, up := upload(t, st, a, ra.ID, "image/jpeg", jpegWithGPS(t, 40, 40))
+	a.MustDo("POST", "/api/rooms/"+ra.ID+"/messages", map[string]any{"media_id": up["media_id"], "client_msg_id": "x"}, 201, nil)
+	deadline := time.Now().Add(15 * time.Second)
+	for len(objects(t, s3, "rooms/"+ra.ID+"/")) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the expired room's media is still in the bucket: %v", objects(t, s3, "rooms/"+ra.ID+"/"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
