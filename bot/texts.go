@@ -39,6 +39,12 @@ type texts struct {
 	BtnBack              string
 	BtnGender, BtnAge    string
 	BtnNick              string
+	BtnInterests         string
+	BtnDone              string
+	ProfileInterests     string // %s the list
+	AskInterests         string // %d at most
+	TooManyInterests     string // %d at most
+	Interest             map[string]string
 	BtnDeleteYes         string
 	BtnDeleteNo          string
 	MenuButton           string
@@ -106,15 +112,22 @@ var catalog = map[string]*texts{
 		Male:   "male",
 		Female: "female",
 
-		BtnMale:      "👨 Male",
-		BtnFemale:    "👩 Female",
-		BtnOpen:      "💬 Open chat",
-		BtnProfile:   "👤 My profile",
-		BtnAbout:     "ℹ️ About",
-		BtnBack:      "« Back",
-		BtnGender:    "Change gender",
-		BtnAge:       "Change age",
-		BtnNick:      "Change nickname",
+		BtnMale:          "👨 Male",
+		BtnFemale:        "👩 Female",
+		BtnOpen:          "💬 Open chat",
+		BtnProfile:       "👤 My profile",
+		BtnAbout:         "ℹ️ About",
+		BtnBack:          "« Back",
+		BtnGender:        "Change gender",
+		BtnAge:           "Change age",
+		BtnNick:          "Change nickname",
+		BtnInterests:     "Interests",
+		BtnDone:          "✅ Done",
+		ProfileInterests: "Interests: %s",
+		AskInterests:     "Pick up to %d interests. A partner who shares one is preferred among those who waited about as long; none is ever required.",
+		TooManyInterests: "At most %d interests: untick one first.",
+		Interest: map[string]string{"music": "🎵 Music", "films": "🎬 Films", "games": "🎮 Games", "sport": "⚽ Sport",
+			"travel": "✈️ Travel", "books": "📚 Books", "tech": "💻 Tech", "art": "🎨 Art", "memes": "😂 Memes", "talk": "💬 Just talk"},
 		BtnDeleteYes: "Yes, delete",
 		BtnDeleteNo:  "Cancel",
 		MenuButton:   "Chat",
@@ -185,15 +198,22 @@ var catalog = map[string]*texts{
 		Male:   "мужской",
 		Female: "женский",
 
-		BtnMale:      "👨 Мужчина",
-		BtnFemale:    "👩 Женщина",
-		BtnOpen:      "💬 Открыть чат",
-		BtnProfile:   "👤 Мой профиль",
-		BtnAbout:     "ℹ️ О боте",
-		BtnBack:      "« Назад",
-		BtnGender:    "Изменить пол",
-		BtnAge:       "Изменить возраст",
-		BtnNick:      "Изменить ник",
+		BtnMale:          "👨 Мужчина",
+		BtnFemale:        "👩 Женщина",
+		BtnOpen:          "💬 Открыть чат",
+		BtnProfile:       "👤 Мой профиль",
+		BtnAbout:         "ℹ️ О боте",
+		BtnBack:          "« Назад",
+		BtnGender:        "Изменить пол",
+		BtnAge:           "Изменить возраст",
+		BtnNick:          "Изменить ник",
+		BtnInterests:     "Интересы",
+		BtnDone:          "✅ Готово",
+		ProfileInterests: "Интересы: %s",
+		AskInterests:     "Выберите до %d интересов. Среди тех, кто ждёт примерно одинаково, предпочтём собеседника с общим интересом; ни один не обязателен.",
+		TooManyInterests: "Не больше %d интересов: сначала снимите один.",
+		Interest: map[string]string{"music": "🎵 Музыка", "films": "🎬 Кино", "games": "🎮 Игры", "sport": "⚽ Спорт",
+			"travel": "✈️ Путешествия", "books": "📚 Книги", "tech": "💻 Техника", "art": "🎨 Искусство", "memes": "😂 Мемы", "talk": "💬 Просто поболтать"},
 		BtnDeleteYes: "Да, удалить",
 		BtnDeleteNo:  "Отмена",
 		MenuButton:   "Чат",

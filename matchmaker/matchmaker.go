@@ -92,6 +92,10 @@ type Config struct {
 	ReportRetention time.Duration
 	// Moderation tunes automatic suspension.
 	Moderation ModerationConfig
+	// InterestWindow: among compatible users who started waiting within
+	// this of the oldest, one who shares an interest is preferred
+	// (default 5s).
+	InterestWindow time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -124,6 +128,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReportRetention == 0 {
 		c.ReportRetention = 30 * 24 * time.Hour
+	}
+	if c.InterestWindow == 0 {
+		c.InterestWindow = 5 * time.Second
 	}
 	c.Moderation = c.Moderation.withDefaults()
 	return c

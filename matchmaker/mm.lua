@@ -9,10 +9,21 @@ local MM = KEYS[1]
 -- A user's matchmaking state, MM:st:<uid>, a hash; absent = idle.
 --   state   'waiting' | 'matched' | 'expired'
 --   waiting: since (ms), score, the search snapshot pool, g, w, af, at, a,
---            nick, tg, lang, ver (the profile version it was taken from)
+--            nick, tg, lang, ver (the profile version it was taken from),
+--            int (interests as letter codes)
 --   matched: room, member (the user's member id), partner (user id)
-local ST = {'state', 'since', 'score', 'pool', 'g', 'w', 'af', 'at', 'a', 'nick', 'tg', 'lang', 'ver',
+local ST = {'state', 'since', 'score', 'pool', 'g', 'w', 'af', 'at', 'a', 'nick', 'tg', 'lang', 'ver', 'int',
   'room', 'member', 'partner'}
+
+-- shared returns the interest codes two code strings have in common.
+local function shared(a, b)
+  local out = ''
+  for i = 1, #(a or '') do
+    local c = string.sub(a, i, i)
+    if string.find(b or '', c, 1, true) then out = out .. c end
+  end
+  return out
+end
 
 local function get_state(uid)
   local v = redis.call('HMGET', MM .. ':st:' .. uid, unpack(ST))

@@ -51,6 +51,8 @@ type Room struct {
 	// Read is each member's read marker (member id -> newest message id
 	// they have seen), "" when none.
 	Read map[string]string
+	// SharedInterests are the interests both members named.
+	SharedInterests []string
 }
 
 // Side returns the user's own member and the partner, or ErrNotMember.
@@ -96,6 +98,7 @@ type Message struct {
 type roomRecord struct {
 	ID      string       `json:"id"`
 	Created int64        `json:"created"`
+	Shared  string       `json:"si"`
 	A       recordMember `json:"a"`
 	B       recordMember `json:"b"`
 }
@@ -138,7 +141,7 @@ func (s *Store) ensureRoom(ctx context.Context, roomID string) (Room, error) {
 		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
 	}
 	return Room{ID: roomID, State: RoomActive, CreatedAt: time.UnixMilli(rec.Created),
-		Members: [2]Member{rec.A.member(), rec.B.member()}, Read: map[string]string{}}, nil
+		Members: [2]Member{rec.A.member(), rec.B.member()}, Read: map[string]string{}, SharedInterests: interestNames(rec.Shared)}, nil
 }
 
 // Room loads a room, or ErrNotFound.
@@ -168,6 +171,8 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 		ClosedBy:  h["closed_by"],
 		Cleared:   h["cleared"] == "1",
 		Read:      map[string]string{},
+
+		SharedInterests: interestNames(h["si"]),
 	}
 	for _, m := range room.Members {
 		room.Read[m.MemberID] = h["read:"+m.MemberID]

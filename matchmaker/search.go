@@ -84,7 +84,8 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 		status, out, err := scriptResult(s.runMM(ctx, searchScript,
 			userID, u.Gender.code(), u.Age, u.Nickname, u.TelegramID, u.Lang, u.Version,
 			f.Gender.code(), f.AgeFrom, f.AgeTo, s.cfg.SearchTTL.Milliseconds(),
-			ids[0], ids[1], ids[2], seconds(s.cfg.RoomTTL), checked, maxCandidates, outboxGrace.Milliseconds()).Result())
+			ids[0], ids[1], ids[2], seconds(s.cfg.RoomTTL), checked, maxCandidates, outboxGrace.Milliseconds(),
+			mustCodes(u.Interests), s.cfg.InterestWindow.Milliseconds()).Result())
 		if err != nil {
 			return Search{}, fmt.Errorf("matchmaker: search: %w", err)
 		}
@@ -280,6 +281,12 @@ func (s *Store) QueueFit(ctx context.Context, userID string, f Filter) (int, err
 		return 0, invalid("age_from", "the age range must stay on your side of %d", AdultAge)
 	}
 	return strconv.Atoi(out[0])
+}
+
+// mustCodes are a stored profile's interest codes (stored ones are valid).
+func mustCodes(names []string) string {
+	c, _ := interestCodes(names)
+	return c
 }
 
 func millisTime(s string) time.Time {

@@ -355,7 +355,16 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 		}
 		from := lo + rng.IntN(hi-lo+1)
 		to := from + rng.IntN(hi-from+1)
-		id := mkUser(t, s, p.Nickname, p.Gender, p.Age).ID
+		tu := mkUser(t, s, p.Nickname, p.Gender, p.Age)
+		// Random interests: the preference for a shared one must never
+		// break the rules below.
+		for k := rng.IntN(4); k > 0; k-- {
+			p.Interests = append(p.Interests, matchmaker.Interests[rng.IntN(len(matchmaker.Interests))])
+		}
+		if _, err := s.PutProfile(ctx, tu.TG, "en", p); err != nil {
+			t.Fatal(err)
+		}
+		id := tu.ID
 		users[i] = user{id: id, p: p, f: matchmaker.Filter{Gender: filters[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
 	}
 	byID := map[string]user{}
@@ -426,4 +435,65 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 	if rooms == 0 {
 		t.Fatal("no room formed")
 	}
+}
+
+// TestInterestPreferenceWithinTheWindow: among users who started waiting
+// within the window of the oldest compatible one, a searcher gets the
+// oldest who shares an interest; nobody who waited longer by more than the
+// window is passed over; no interest is ever required.
+func TestInterestPreferenceWithinTheWindow(t *testing.T) {
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s, _ := newStoreOn(t, rdb, matchmaker.Config{InterestWindow: 300 * time.Millisecond, RematchCooldown: -1})
+		put := func(nick string, g matchmaker.Gender, interests ...string) tuser {
+			u := mkUser(t, s, nick, g, 30)
+			if _, err := s.PutProfile(ctx, u.TG, "en", matchmaker.Profile{Nickname: nick, Gender: g, Age: 30, Interests: interests}); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		wantMen := matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 18, AgeTo: 99}
+		wait := func(u tuser) {
+			t.Helper()
+			if got, err := s.Search(ctx, u.ID, wantMen); err != nil || got.State != matchmaker.Waiting {
+				t.Fatalf("%v %v", got.State, err)
+			}
+		}
+		oldest := put("Oldest", matchmaker.Female, "books")
+		wait(oldest)
+		time.Sleep(100 * time.Millisecond)
+		near := put("Near", matchmaker.Female, "music", "art")
+		wait(near)
+		time.Sleep(400 * time.Millisecond)
+		late := put("Late", matchmaker.Female, "music")
+		wait(late)
+
+		// Shares music with Near (within the window of Oldest) and Late
+		// (beyond it): Near.
+		m1, err := s.Search(ctx, put("Musician", matchmaker.Male, "music").ID, anyAdult())
+		if err != nil || m1.State != matchmaker.Matched || m1.Room.Members[0].UserID != near.ID {
+			t.Fatalf("musician matched %+v, %v; want Near", m1.Room, err)
+		}
+		if got := m1.Room.SharedInterests; len(got) != 1 || got[0] != "music" {
+			t.Fatalf("shared interests = %v; want [music]", got)
+		}
+		// Shares music only with Late, who waited beyond the window of
+		// Oldest: Oldest, the preference never passes over her.
+		m2, err := s.Search(ctx, put("Musician2", matchmaker.Male, "music").ID, anyAdult())
+		if err != nil || m2.State != matchmaker.Matched || m2.Room.Members[0].UserID != oldest.ID {
+			t.Fatalf("second musician matched %+v, %v; want Oldest", m2.Room, err)
+		}
+		// No interests at all: the oldest, as always.
+		m3, err := s.Search(ctx, put("Plain", matchmaker.Male).ID, anyAdult())
+		if err != nil || m3.State != matchmaker.Matched || m3.Room.Members[0].UserID != late.ID || len(m3.Room.SharedInterests) != 0 {
+			t.Fatalf("plain matched %+v, %v; want Late, nothing shared", m3.Room, err)
+		}
+		if _, err := s.PutProfile(ctx, 1, "en", matchmaker.Profile{Nickname: "Bad", Gender: matchmaker.Male, Age: 30, Interests: []string{"crypto"}}); !errors.Is(err, matchmaker.ErrInvalid) {
+			t.Fatalf("an unknown interest = %v; want ErrInvalid", err)
+		}
+		if _, err := s.PutProfile(ctx, 1, "en", matchmaker.Profile{Nickname: "Bad", Gender: matchmaker.Male, Age: 30,
+			Interests: []string{"music", "films", "games", "sport", "travel", "books"}}); !errors.Is(err, matchmaker.ErrInvalid) {
+			t.Fatalf("six interests = %v; want ErrInvalid", err)
+		}
+	})
 }
