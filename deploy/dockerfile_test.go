@@ -223,9 +223,19 @@ func TestDockerfileSettingsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pinned := regexp.MustCompile(`github\.com/centrifugal/centrifugo/v5 v(\S+)`).FindSubmatch(gomod)
+	pinned := regexp.MustCompile(`github\.com/centrifugal/centrifugo/v6 v(\S+)`).FindSubmatch(gomod)
 	if pinned == nil {
-		t.Fatal("centrifugo/server/go.mod does not require github.com/centrifugal/centrifugo/v5")
+		t.Fatal("centrifugo/server/go.mod does not require github.com/centrifugal/centrifugo/v6")
+	}
+	var builds string
+	for _, in := range centrifugo {
+		if in.cmd == "RUN" && slices.Contains(in.args, "build") {
+			builds = strings.Join(in.args, " ")
+		}
+	}
+	if !strings.Contains(builds, "github.com/centrifugal/centrifugo/v6/internal/build.Version=${CENTRIFUGO_VERSION}") ||
+		!strings.HasSuffix(builds, " github.com/centrifugal/centrifugo/v6") {
+		t.Errorf("Dockerfile.centrifugo does not build and stamp github.com/centrifugal/centrifugo/v6: %s", builds)
 	}
 	if got := arg(centrifugo, "CENTRIFUGO_VERSION"); got != string(pinned[1]) {
 		t.Errorf("Dockerfile.centrifugo stamps version %q, go.mod pins %q", got, pinned[1])

@@ -125,6 +125,7 @@ func (c *RawClient) Call(method string, params any) (json.RawMessage, error) {
 // Publication is one publication a client received.
 type Publication struct {
 	Offset uint64          `json:"offset"`
+	Epoch  string          `json:"epoch"` // v6 sends it on pushes; "" in recovered publications
 	Data   json.RawMessage `json:"data"`
 }
 
