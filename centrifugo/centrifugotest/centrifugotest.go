@@ -31,6 +31,9 @@ type Options struct {
 	// Settings are applied last, as dotted v6 config keys
 	// (centrifugo.ServerConfig), e.g. {"client.queue_max_size": 65536}.
 	Settings map[string]any
+	// Env is added to the server's environment last (e.g. "GOGC=100" to
+	// measure against Go's default).
+	Env []string
 }
 
 // Server is a running Centrifugo.
@@ -46,6 +49,7 @@ type Server struct {
 	ConfigPath string
 
 	t       testing.TB
+	env     []string
 	bin     string
 	cmd     *exec.Cmd
 	done    chan struct{}
@@ -70,6 +74,9 @@ func Start(t testing.TB, opts Options) *Server {
 		AdminPass: "test-admin-password",
 		t:         t,
 		bin:       bin,
+		// No stray CENTRIFUGO_* from the developer's shell; the runtime
+		// settings the product runs Centrifugo with.
+		env: append(append([]string{"PATH=" + os.Getenv("PATH")}, centrifugo.ServerEnv()...), opts.Env...),
 	}
 	settings := map[string]any{
 		"http_server.address":          "127.0.0.1",
@@ -124,7 +131,7 @@ func (s *Server) start() {
 		s.t.Fatal(err)
 	}
 	cmd := exec.Command(s.bin, "--config", s.ConfigPath)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")} // no stray CENTRIFUGO_* from the developer's shell
+	cmd.Env = s.env
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start centrifugo: %v", err)

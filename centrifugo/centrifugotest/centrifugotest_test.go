@@ -3,7 +3,10 @@ package centrifugotest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,13 +49,21 @@ func serverAPI(t *testing.T, s *centrifugotest.Server, method string, params any
 }
 
 // The helper runs the version the tools module pins, with the committed
-// config: the two namespaces exist, the personal channel comes from the
+// config and the product's GOGC: the two namespaces exist, the personal channel comes from the
 // connection token, and a publication reaches the raw client with the
 // position (offset, epoch) the publish answered (v6 pushes carry the epoch).
 func TestServerIsThePinnedVersion(t *testing.T) {
 	s := centrifugotest.Start(t, centrifugotest.Options{})
 	if err := centrifugo.CheckConfig(s.ConfigPath); err != nil {
 		t.Errorf("the config the helper writes: %v", err)
+	}
+
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", s.PID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(strings.Split(string(environ), "\x00"), "GOGC="+centrifugo.ServerGOGC) {
+		t.Errorf("server environment %q lacks GOGC=%s", environ, centrifugo.ServerGOGC)
 	}
 
 	var info struct {
@@ -101,5 +112,29 @@ func TestServerIsThePinnedVersion(t *testing.T) {
 		if !strings.Contains(string(p.Data), ch) {
 			t.Errorf("%s: data %s", ch, p.Data)
 		}
+	}
+}
+
+// config.json reads client frames through a 512-byte buffer
+// (websocket.read_buffer_size, for memory): a command many times that size
+// still arrives whole and the connection lives on.
+func TestLargeClientFrame(t *testing.T) {
+	s := centrifugotest.Start(t, centrifugotest.Options{})
+	tokens := centrifugo.NewTokens(s.Secret, time.Hour)
+	tok, _, err := tokens.Connection("u1", "s1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := centrifugotest.DialRaw(t, s.WSURL, tok)
+	room := centrifugo.RoomChannel("r1")
+	subTok, _, err := tokens.Subscription("u1", "s1", room, strings.Repeat("m", 8000), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Subscribe(room, subTok, 0, ""); err != nil {
+		t.Fatalf("subscribe with a %d-byte token: %v", len(subTok), err)
+	}
+	if _, err := raw.Call("presence_stats", map[string]any{"channel": room}); err != nil && !strings.HasPrefix(err.Error(), "103:") {
+		t.Fatalf("connection unusable after the large frame: %v", err)
 	}
 }

@@ -62,10 +62,10 @@ func startCentrifugo(ctx context.Context, stateDir string, allowedOrigins []stri
 	if err := os.WriteFile(path, cfg, 0o600); err != nil {
 		return nil, err
 	}
-	// Only PATH: a CENTRIFUGO_* variable in the developer's shell would
-	// override the config.
+	// Only PATH and the runtime settings the product runs Centrifugo with: a
+	// CENTRIFUGO_* variable in the developer's shell would override the config.
 	s.child, err = startChild("centrifugo", filepath.Join(stateDir, "centrifugo.log"),
-		[]string{"PATH=" + os.Getenv("PATH")}, bin, "--config", path)
+		append([]string{"PATH=" + os.Getenv("PATH")}, centrifugo.ServerEnv()...), bin, "--config", path)
 	if err != nil {
 		return nil, err
 	}
