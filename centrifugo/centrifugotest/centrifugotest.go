@@ -188,6 +188,18 @@ func (s *Server) Restart() {
 	s.start()
 }
 
+// Resume starts a server stopped with Stop again, on the same ports and
+// config, so a test can act while the node is down.
+func (s *Server) Resume() {
+	s.t.Helper()
+	select {
+	case <-s.done:
+	default:
+		s.t.Fatal("centrifugotest: Resume of a server that is running")
+	}
+	s.start()
+}
+
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
