@@ -2,9 +2,9 @@
 FUZZTIME ?= 15s
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: test deps vet centrifugo miniapp miniapp-test go-test fuzz bench run build
+.PHONY: test deps vet centrifugo seaweedfs miniapp miniapp-test go-test fuzz bench run build load
 
-test: deps vet centrifugo miniapp miniapp-test go-test fuzz
+test: deps vet centrifugo seaweedfs miniapp miniapp-test go-test fuzz
 
 deps:
 	bash .ci/deps.sh
@@ -27,6 +27,12 @@ centrifugo:
 	    -o bin/v$(CENTRIFUGO_VERSION)/centrifugo.tmp github.com/centrifugal/centrifugo/v6 && \
 	  mv bin/v$(CENTRIFUGO_VERSION)/centrifugo.tmp bin/v$(CENTRIFUGO_VERSION)/centrifugo'
 
+# SeaweedFS (`weed`, the S3 server of the media tests) from the pinned tools
+# module, built once into matchmaker/blobstore/seaweedfs/bin by its build.sh
+# (about six minutes on two cores the first time; rebuilt when the pin changes).
+seaweedfs:
+	@bash matchmaker/blobstore/seaweedfs/build.sh >/dev/null
+
 miniapp:
 	cd miniapp && npm run build
 
@@ -39,12 +45,25 @@ go-test:
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseInitData$$' -fuzztime $(FUZZTIME) ./api/
 	go test -run '^$$' -fuzz '^FuzzDecodeRequests$$' -fuzztime $(FUZZTIME) ./api/
+	go test -run '^$$' -fuzz '^FuzzVoice$$' -fuzztime $(FUZZTIME) ./api/media/
+	go test -run '^$$' -fuzz '^FuzzOrientation$$' -fuzztime $(FUZZTIME) ./api/media/
 
 bench:
 	go test -run '^$$' -bench Search -benchtime 2000x ./matchmaker/
 
 build:
 	go build -o bin/ ./cmd/...
+
+# Load test of the message path (cmd/loadtest) against the stack `make run`
+# started: run `make run` in one terminal, then `make load` in another. It
+# reads the dev stack's bot token, Centrifugo API and pids from
+# $(RUN_STATE_DIR)/stack.json (default .run/), sets up 2,000 users in 1,000
+# rooms, and runs the ladder 250..4,000 msg/s, 10 s a step, on the API path
+# and straight to Centrifugo (a few minutes on 2 cores). Other settings:
+# make load LOAD_FLAGS='-users 200 -ladder 100,400 -duration 5s' (-h lists them).
+load:
+	@mkdir -p .run/bin && go build -o .run/bin/loadtest ./cmd/loadtest
+	.run/bin/loadtest $(LOAD_FLAGS)
 
 # The whole stack on this machine (cmd/run): Redis, Centrifugo, the API with
 # the Mini App, the bot with TELEGRAM_BOT_TOKEN; dev logins at /dev without

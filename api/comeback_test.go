@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/api/apitest"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/centrifugo/centrifugotest"
@@ -194,25 +195,42 @@ func TestClearConversation(t *testing.T) {
 	if got := cb.next("left", isType("left")); got.Data["from"] != ra.Me {
 		t.Fatalf("left from %v", got.Data["from"])
 	}
+	// The conversation is gone for both; the room itself stays (closed,
+	// cleared) until it expires, so either can still report.
 	for _, u := range []*apitest.User{alice, bob} {
-		u.MustDo("GET", "/api/rooms/"+rb.ID, nil, 404, nil)
-		u.MustDo("GET", "/api/rooms/"+rb.ID+"/messages", nil, 404, nil)
+		var rs struct {
+			State   string `json:"state"`
+			Cleared bool   `json:"cleared"`
+		}
+		u.MustDo("GET", "/api/rooms/"+rb.ID, nil, 200, &rs)
+		if rs.State != "closed" || !rs.Cleared {
+			t.Fatalf("room after clear = %+v; want closed and cleared", rs)
+		}
+		var page struct {
+			Messages []json.RawMessage `json:"messages"`
+		}
+		u.MustDo("GET", "/api/rooms/"+rb.ID+"/messages", nil, 200, &page)
+		if len(page.Messages) != 0 {
+			t.Fatalf("messages after clear = %s", page.Messages)
+		}
 	}
-	pub := centrifugo.NewPublisher(st.Centrifugo.APIURL, st.Centrifugo.APIKey, 3*time.Second)
+	pub := centrifugo.NewPublisher(st.Centrifugo.APIURL, st.Centrifugo.APIKey, 3*time.Second, 4)
+	defer pub.Close()
 	hist, err := pub.History(context.Background(), ra.Channel)
 	if err != nil || len(hist) != 0 {
 		t.Fatalf("centrifugo history after clear = %d entries, %v", len(hist), err)
 	}
-	keys, _ := st.RDB.Keys(context.Background(), "tt:r:"+ra.ID+"*").Result()
+	keys, _ := st.RDB.Keys(context.Background(), "tt:{r:"+ra.ID+"}:m*").Result()
 	if len(keys) != 0 {
-		t.Fatalf("redis still holds %v", keys)
+		t.Fatalf("redis still holds the messages: %v", keys)
 	}
 }
 
 // TestNoticeWhenAway: with Alice's app closed, 5 messages from Bob queue one
 // "partner wrote" notice for her; a match while she is away queues "found".
 func TestNoticeWhenAway(t *testing.T) {
-	st := apitest.Start(t, apitest.Options{})
+	// Messages ask whether Alice is away at most every 50 ms per room.
+	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) { c.AwayCheckEvery = 50 * time.Millisecond }})
 	q, err := st.Store.NoticeQueue(context.Background(), "test", "t1")
 	if err != nil {
 		t.Fatal(err)
@@ -222,6 +240,7 @@ func TestNoticeWhenAway(t *testing.T) {
 	ca.c.Close()
 	for i := 0; i < 5; i++ {
 		send(t, bob, rb.ID, fmt.Sprint("away ", i))
+		time.Sleep(60 * time.Millisecond)
 	}
 	var notices []matchmaker.Notice
 	deadline := time.Now().Add(3 * time.Second)

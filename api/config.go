@@ -14,12 +14,16 @@ import (
 // Config is every setting of the API process, read from the environment
 // (see .env.example).
 type Config struct {
-	TelegramBotToken      string        `envconfig:"TELEGRAM_BOT_TOKEN" required:"true"`
-	RedisURL              string        `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0"`
-	HTTPAddr              string        `envconfig:"HTTP_ADDR" default:":8080"`
-	CentrifugoAPIURL      string        `envconfig:"CENTRIFUGO_API_URL" default:"http://127.0.0.1:9000/api"`
-	CentrifugoAPIKey      string        `envconfig:"CENTRIFUGO_API_KEY" required:"true"`
-	CentrifugoAPITimeout  time.Duration `envconfig:"CENTRIFUGO_API_TIMEOUT" default:"3s"`
+	// Store is Redis and the store's rules, shared with the bot.
+	matchmaker.Settings
+	TelegramBotToken     string        `envconfig:"TELEGRAM_BOT_TOKEN" required:"true"`
+	HTTPAddr             string        `envconfig:"HTTP_ADDR" default:":8080"`
+	CentrifugoAPIURL     string        `envconfig:"CENTRIFUGO_API_URL" default:"http://127.0.0.1:9000/api"`
+	CentrifugoAPIKey     string        `envconfig:"CENTRIFUGO_API_KEY" required:"true"`
+	CentrifugoAPITimeout time.Duration `envconfig:"CENTRIFUGO_API_TIMEOUT" default:"3s"`
+	// CentrifugoMaxConns bounds the kept-alive connections to Centrifugo's
+	// server API (shared by every call of the process).
+	CentrifugoMaxConns    int           `envconfig:"CENTRIFUGO_MAX_CONNS" default:"64"`
 	CentrifugoTokenSecret string        `envconfig:"CENTRIFUGO_TOKEN_SECRET" required:"true"`
 	CentrifugoTokenTTL    time.Duration `envconfig:"CENTRIFUGO_TOKEN_TTL" default:"1h"`
 	CentrifugoWSURL       string        `envconfig:"CENTRIFUGO_WS_URL" default:"ws://127.0.0.1:8000/connection/websocket"`
@@ -27,28 +31,14 @@ type Config struct {
 	// /connection/websocket to this Centrifugo (one origin for the browser).
 	CentrifugoProxyURL string        `envconfig:"CENTRIFUGO_PROXY_URL"`
 	InitDataMaxAge     time.Duration `envconfig:"INITDATA_MAX_AGE" default:"24h"`
-	SearchTTL          time.Duration `envconfig:"SEARCH_TTL" default:"10m"`
-	RematchCooldown    time.Duration `envconfig:"REMATCH_COOLDOWN" default:"10m"`
-	RoomTTL            time.Duration `envconfig:"ROOM_TTL" default:"24h"`
-	NotifyCooldown     time.Duration `envconfig:"NOTIFY_COOLDOWN" default:"5m"`
-	ReportsToSuspend   int           `envconfig:"REPORTS_TO_SUSPEND" default:"3"`
-	SuspendFor         time.Duration `envconfig:"SUSPEND_FOR" default:"24h"`
-	LinksAfterMessages int           `envconfig:"LINKS_AFTER_MESSAGES" default:"3"`
-	PrivacyPolicyURL   string        `envconfig:"PRIVACY_POLICY_URL"`
-	MiniAppDir         string        `envconfig:"MINIAPP_DIR" default:"miniapp/dist"`
-	RichAdsPubID       string        `envconfig:"RICHADS_PUB_ID"`
-	RichAdsAppID       string        `envconfig:"RICHADS_APP_ID"`
-	LogLevel           string        `envconfig:"LOG_LEVEL" default:"info"`
-}
-
-// StoreConfig is the matchmaker configuration these settings imply.
-func (c Config) StoreConfig() matchmaker.Config {
-	cooldown := c.RematchCooldown
-	if cooldown == 0 {
-		cooldown = -1 // REMATCH_COOLDOWN=0 turns the cooldown off
-	}
-	return matchmaker.Config{SearchTTL: c.SearchTTL, RematchCooldown: cooldown, RoomTTL: c.RoomTTL,
-		LinksAfter: c.LinksAfterMessages}
+	// MaxInFlight bounds the requests one process works on at once; past
+	// it the API sheds load with 503 and Retry-After instead of queueing.
+	MaxInFlight      int    `envconfig:"MAX_IN_FLIGHT" default:"256"`
+	PrivacyPolicyURL string `envconfig:"PRIVACY_POLICY_URL"`
+	MiniAppDir       string `envconfig:"MINIAPP_DIR" default:"miniapp/dist"`
+	RichAdsPubID     string `envconfig:"RICHADS_PUB_ID"`
+	RichAdsAppID     string `envconfig:"RICHADS_APP_ID"`
+	LogLevel         string `envconfig:"LOG_LEVEL" default:"info"`
 }
 
 // LoadConfig reads and validates the environment.
@@ -65,8 +55,8 @@ func (c Config) Validate() error {
 	if !strings.Contains(c.TelegramBotToken, ":") {
 		return fmt.Errorf("TELEGRAM_BOT_TOKEN: not a bot token (want <id>:<secret> from BotFather)")
 	}
-	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-		return fmt.Errorf("REDIS_URL: want redis://host:port/db, got %q", c.RedisURL)
+	if err := c.Settings.Validate(); err != nil {
+		return err
 	}
 	if u, err := url.Parse(c.CentrifugoAPIURL); err != nil || u.Host == "" || !strings.HasSuffix(u.Path, "/api") {
 		return fmt.Errorf("CENTRIFUGO_API_URL: want http://host:internal_port/api, got %q", c.CentrifugoAPIURL)
@@ -86,29 +76,31 @@ func (c Config) Validate() error {
 		}
 	}
 	for name, d := range map[string]time.Duration{
-		"INITDATA_MAX_AGE": c.InitDataMaxAge, "SEARCH_TTL": c.SearchTTL, "ROOM_TTL": c.RoomTTL,
-		"CENTRIFUGO_TOKEN_TTL": c.CentrifugoTokenTTL, "NOTIFY_COOLDOWN": c.NotifyCooldown, "CENTRIFUGO_API_TIMEOUT": c.CentrifugoAPITimeout,
+		"INITDATA_MAX_AGE": c.InitDataMaxAge, "CENTRIFUGO_TOKEN_TTL": c.CentrifugoTokenTTL,
+		"CENTRIFUGO_API_TIMEOUT": c.CentrifugoAPITimeout,
 	} {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive", name)
 		}
 	}
-	if c.ReportsToSuspend < 1 {
-		return fmt.Errorf("REPORTS_TO_SUSPEND: must be at least 1")
+	if c.CentrifugoMaxConns < 1 {
+		return fmt.Errorf("CENTRIFUGO_MAX_CONNS: must be at least 1")
 	}
-	if c.SuspendFor <= 0 {
-		return fmt.Errorf("SUSPEND_FOR: must be positive")
-	}
-	if c.LinksAfterMessages < 0 {
-		return fmt.Errorf("LINKS_AFTER_MESSAGES: must not be negative (0 turns the rule off)")
+	if c.MaxInFlight < 1 {
+		return fmt.Errorf("MAX_IN_FLIGHT: must be at least 1")
 	}
 	if c.PrivacyPolicyURL != "" {
 		if u, err := url.Parse(c.PrivacyPolicyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 			return fmt.Errorf("PRIVACY_POLICY_URL: want an http(s) URL, got %q", c.PrivacyPolicyURL)
 		}
 	}
-	if c.RematchCooldown < 0 {
-		return fmt.Errorf("REMATCH_COOLDOWN: must not be negative")
-	}
 	return nil
+}
+
+// StoreConfig is the store configuration of this process.
+func (c Config) StoreConfig() matchmaker.Config {
+	sc := c.Settings.StoreConfig()
+	sc.PublishTimeout = c.CentrifugoAPITimeout
+	sc.MessageRate = DefaultLimits["message"] // checked in the message script
+	return sc
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/bot"
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 // TestEveryVariableIsDocumented: each setting the processes read is in
@@ -21,10 +22,15 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, cfg := range []any{api.Config{}, bot.Config{}} {
-		typ := reflect.TypeOf(cfg)
+	var check func(typ reflect.Type)
+	check = func(typ reflect.Type) {
 		for i := 0; i < typ.NumField(); i++ {
-			name := typ.Field(i).Tag.Get("envconfig")
+			f := typ.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				check(f.Type) // embedded settings (matchmaker.Settings)
+				continue
+			}
+			name := f.Tag.Get("envconfig")
 			if name == "" {
 				continue
 			}
@@ -36,19 +42,26 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 			}
 		}
 	}
+	for _, cfg := range []any{api.Config{}, bot.Config{}} {
+		check(reflect.TypeOf(cfg))
+	}
 }
 
 func TestConfigValidateNamesTheVariable(t *testing.T) {
-	good := api.Config{TelegramBotToken: "1:x", RedisURL: "redis://r:6379/0", CentrifugoAPIURL: "http://c:9000/api",
+	good := api.Config{TelegramBotToken: "1:x", CentrifugoAPIURL: "http://c:9000/api",
 		CentrifugoAPIKey: "k", CentrifugoTokenSecret: strings.Repeat("s", 32), CentrifugoWSURL: "wss://x/connection/websocket",
-		InitDataMaxAge: 1, SearchTTL: 1, RoomTTL: 1, CentrifugoTokenTTL: 1, CentrifugoAPITimeout: 1, NotifyCooldown: 1,
-		ReportsToSuspend: 3, SuspendFor: 1}
+		InitDataMaxAge: 1, CentrifugoTokenTTL: 1, CentrifugoAPITimeout: 1, CentrifugoMaxConns: 1, MaxInFlight: 1,
+		Settings: matchmaker.Settings{RedisURL: "redis://r:6379/0", SearchTTL: 1, RoomTTL: 1, NotifyCooldown: 1, AwayCheckEvery: 1,
+			ReportsToSuspend: 3, SuspendFor: 1, RoomMaxMessages: 1000}}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
 	cases := map[string]func(*api.Config){
 		"TELEGRAM_BOT_TOKEN":      func(c *api.Config) { c.TelegramBotToken = "nocolon" },
 		"REDIS_URL":               func(c *api.Config) { c.RedisURL = "http://x" },
+		"REDIS_CLUSTER_ADDRS":     func(c *api.Config) { c.RedisClusterAddrs = []string{"redis://x"} },
+		"ROOM_MAX_MESSAGES":       func(c *api.Config) { c.RoomMaxMessages = 1 },
+		"MAX_IN_FLIGHT":           func(c *api.Config) { c.MaxInFlight = 0 },
 		"CENTRIFUGO_API_URL":      func(c *api.Config) { c.CentrifugoAPIURL = "http://c:9000" },
 		"CENTRIFUGO_TOKEN_SECRET": func(c *api.Config) { c.CentrifugoTokenSecret = "short" },
 		"CENTRIFUGO_WS_URL":       func(c *api.Config) { c.CentrifugoWSURL = "http://x" },

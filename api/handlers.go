@@ -1,11 +1,9 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -48,28 +46,9 @@ type searchRequest struct {
 	AgeTo   int    `json:"age_to"`
 }
 
-type partnerView struct {
-	Nickname string `json:"nickname"`
-	Gender   string `json:"gender"`
-	Age      int    `json:"age"`
-}
-
-// roomView is a room as one member sees it.
-type roomView struct {
-	ID      string      `json:"id"`
-	Channel string      `json:"channel"`
-	Me      string      `json:"me"`
-	Partner partnerView `json:"partner"`
-}
-
 type searchResponse struct {
-	State string    `json:"state"`
-	Room  *roomView `json:"room,omitempty"`
-}
-
-type personalEvent struct {
-	Type string    `json:"type"`
-	Room *roomView `json:"room,omitempty"`
+	State string               `json:"state"`
+	Room  *centrifugo.RoomView `json:"room,omitempty"`
 }
 
 type tokenResponse struct {
@@ -101,26 +80,23 @@ func validSession(s string) error {
 type messageRequest struct {
 	Text        string `json:"text"`
 	ClientMsgID string `json:"client_msg_id"`
+	ReplyTo     string `json:"reply_to"`
 }
 
 type messageResponse struct {
-	ID string `json:"id"`
-	TS int64  `json:"ts"`
+	ID          string `json:"id"`
+	TS          int64  `json:"ts"`
+	ClientMsgID string `json:"client_msg_id,omitempty"`
 }
 
-func viewRoom(room matchmaker.Room, userID string) *roomView {
-	me, partner, err := room.Side(userID)
-	if err != nil {
-		return nil
-	}
-	return &roomView{ID: room.ID, Channel: centrifugo.RoomChannel(room.ID), Me: me.MemberID,
-		Partner: partnerView{Nickname: partner.Nickname, Gender: string(partner.Gender), Age: partner.Age}}
+type readRequest struct {
+	UpTo string `json:"up_to"`
 }
 
 func viewSearch(sr matchmaker.Search, userID string) searchResponse {
 	resp := searchResponse{State: string(sr.State)}
 	if sr.Room != nil {
-		resp.Room = viewRoom(*sr.Room, userID)
+		resp.Room = centrifugo.ViewRoom(*sr.Room, userID)
 	}
 	return resp
 }
@@ -196,27 +172,16 @@ func (s *Server) postSearch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sr, err := s.store.Search(r.Context(), uid, f)
+	ctx := r.Context()
+	sr, err := s.store.Search(ctx, uid, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if sr.Fresh {
 		s.metrics.matches.Inc()
-		s.tellMatched(r.Context(), *sr.Room, uid)
 	}
 	writeJSON(w, http.StatusOK, viewSearch(sr, uid))
-}
-
-// tellMatched pushes the match to the partner who was waiting. If the push
-// fails the partner still finds the room through GET /api/search.
-func (s *Server) tellMatched(ctx context.Context, room matchmaker.Room, userID string) {
-	_, partner, _ := room.Side(userID)
-	ev := personalEvent{Type: "matched", Room: viewRoom(room, partner.UserID)}
-	if _, err := s.pub.Publish(ctx, s.tokens.PersonalChannel(partner.UserID), ev); err != nil {
-		s.log.Warn("push match to partner", "room", room.ID, "err", err)
-	}
-	go s.notifyMatchedIfAway(room.ID, partner.UserID)
 }
 
 func (s *Server) getSearch(w http.ResponseWriter, r *http.Request) {
@@ -244,7 +209,8 @@ func (s *Server) deleteSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		err = s.store.CancelSearch(r.Context(), uid)
+		ctx := r.Context()
+		err = s.store.CancelSearch(ctx, uid)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -325,12 +291,14 @@ const (
 	bodyOptional        // one JSON object, or nothing
 )
 
-// roomCall does what every /api/rooms/{id} endpoint starts with: the room id
-// from the path, the body into req, and the caller's user id. Someone
-// without a profile is a member of no room (403).
-func (s *Server) roomCall(w http.ResponseWriter, r *http.Request, body int, req any) (uid, rid string, err error) {
+// roomCall does what every /api/rooms/{id} endpoint starts with: the room
+// id from the path and the body into req. Who calls is the Telegram id of
+// the init data: rooms know their members' Telegram ids, so a room call
+// needs no lookup (someone without a profile is in no room, and a user who
+// deleted their data is forgotten by their rooms).
+func (s *Server) roomCall(w http.ResponseWriter, r *http.Request, body int, req any) (tg int64, rid string, err error) {
 	if rid, err = roomID(r); err != nil {
-		return "", "", err
+		return 0, "", err
 	}
 	switch body {
 	case bodyRequired:
@@ -340,14 +308,7 @@ func (s *Server) roomCall(w http.ResponseWriter, r *http.Request, body int, req 
 	default:
 		err = drain(w, r)
 	}
-	if err != nil {
-		return "", "", err
-	}
-	uid, err = s.userID(r)
-	if errors.Is(err, matchmaker.ErrNoProfile) {
-		err = matchmaker.ErrNotMember
-	}
-	return uid, rid, err
+	return identityFrom(r.Context()).TelegramID, rid, err
 }
 
 // roomID reads {id} from the path; a malformed one is simply unknown.
@@ -359,51 +320,51 @@ func roomID(r *http.Request) (string, error) {
 	return id, nil
 }
 
+// postMessage stores a message and publishes it: one Redis round trip
+// (membership, rate limit, duplicate check and append in one script) and
+// one publication, whose idempotency key makes a retry safe. The message is
+// accepted (201) only once it is on the channel.
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	var req messageRequest
-	uid, rid, err := s.roomCall(w, r, bodyRequired, &req)
+	tg, rid, err := s.roomCall(w, r, bodyRequired, &req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	msg, dup, published, err := s.store.AddMessage(r.Context(), uid, rid, req.Text, req.ClientMsgID)
+	ctx := r.Context()
+	st, err := s.store.AddMessage(ctx, tg, rid, matchmaker.NewMessage{Text: req.Text, ClientMsgID: req.ClientMsgID, ReplyTo: req.ReplyTo})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if !published {
-		// Stored but not yet on the channel (new, or an earlier publish
-		// failed): publish now. On failure the client retries with the same
-		// client_msg_id and lands here again; clients drop duplicate ids.
-		pos, err := s.pub.Publish(r.Context(), centrifugo.RoomChannel(rid), centrifugo.RoomEvent{
-			Type: centrifugo.EventMessage, ID: msg.ID, From: msg.From, Text: msg.Text, TS: msg.TS})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if err := s.store.MarkPublished(r.Context(), rid, msg.ID, pos.Offset, pos.Epoch); err != nil {
-			s.log.Warn("mark published", "room", rid, "err", err)
-		}
-		if !dup {
-			s.metrics.messages.Inc()
-			go s.notifyIfAway(rid, uid)
-		}
+	msg := st.Message
+	// A retry publishes again under the same key: if the first publish
+	// landed, Centrifugo keeps the first and adds nothing.
+	if _, err := s.pub.Publish(ctx, centrifugo.RoomChannel(rid), centrifugo.MessageEvent(msg), centrifugo.MessageKey(rid, msg)); err != nil {
+		s.fail(w, r, err) // stored; the client retries with the same client_msg_id
+		return
 	}
-	writeJSON(w, http.StatusCreated, messageResponse{ID: msg.ID, TS: msg.TS})
+	if !st.Duplicate {
+		s.metrics.messages.Inc()
+	}
+	if st.CheckAway {
+		go s.notifyIfAway(rid, st.Partner)
+	}
+	writeJSON(w, http.StatusCreated, messageResponse{ID: msg.ID, TS: msg.TS, ClientMsgID: msg.ClientMsgID})
 }
 
 func (s *Server) postTyping(w http.ResponseWriter, r *http.Request) {
-	uid, rid, err := s.roomCall(w, r, noBody, nil)
+	tg, rid, err := s.roomCall(w, r, noBody, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	member, err := s.store.ActiveMember(r.Context(), uid, rid)
+	a, err := s.store.Act(r.Context(), tg, rid, matchmaker.ActionTyping, s.limits["typing"], "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	ev := centrifugo.RoomEvent{Type: centrifugo.EventTyping, From: member}
+	ev := centrifugo.RoomEvent{Type: centrifugo.EventTyping, From: a.Member}
 	if err := s.pub.PublishEphemeral(r.Context(), centrifugo.RoomChannel(rid), ev); err != nil {
 		s.fail(w, r, err)
 		return
@@ -411,24 +372,41 @@ func (s *Server) postTyping(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) postLeave(w http.ResponseWriter, r *http.Request) {
-	var req leaveRequest
-	uid, rid, err := s.roomCall(w, r, bodyOptional, &req)
+// postRead moves the caller's read marker and tells the partner (their
+// app shows ✓✓). The marker is kept with the room, so a reopened app sees
+// it in GET /api/rooms/{id}; the publication is not kept in history.
+func (s *Server) postRead(w http.ResponseWriter, r *http.Request) {
+	var req readRequest
+	tg, rid, err := s.roomCall(w, r, bodyRequired, &req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	member, closed, err := s.store.Leave(r.Context(), uid, rid, matchmaker.LeaveOptions{Block: req.Block})
+	a, err := s.store.Act(r.Context(), tg, rid, matchmaker.ActionRead, s.limits["read"], req.UpTo)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if closed {
-		s.publishLeft(r.Context(), rid, member)
+	if a.Changed {
+		ev := centrifugo.RoomEvent{Type: centrifugo.EventRead, From: a.Member, UpTo: a.Read}
+		if err := s.pub.PublishEphemeral(r.Context(), centrifugo.RoomChannel(rid), ev); err != nil {
+			s.log.Warn("publish read marker", "room", rid, "err", err) // kept; the partner sees it on reopening
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func tgKey(id int64) string { return "t" + strconv.FormatInt(id, 10) }
+func (s *Server) postLeave(w http.ResponseWriter, r *http.Request) {
+	var req leaveRequest
+	tg, rid, err := s.roomCall(w, r, bodyOptional, &req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := s.store.Leave(ctx, tg, rid, matchmaker.LeaveOptions{Block: req.Block}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -27,6 +27,7 @@ type metrics struct {
 	messages    prometheus.Counter
 	reports     *prometheus.CounterVec
 	suspensions prometheus.Counter
+	shed        prometheus.Counter
 }
 
 func newMetrics(store *matchmaker.Store) *metrics {
@@ -51,6 +52,8 @@ func newMetrics(store *matchmaker.Store) *metrics {
 			Name: "tetatet_reports_total", Help: "Reports filed, by reason.",
 		}, []string{"reason"}),
 		suspensions: prometheus.NewCounter(prometheus.CounterOpts{Name: "tetatet_suspensions_total", Help: "Users suspended automatically by reports."}),
+		shed: prometheus.NewCounter(prometheus.CounterOpts{Name: "tetatet_shed_total",
+			Help: "Requests refused with 503 because this process was at MAX_IN_FLIGHT."}),
 	}
 	for reason := range matchmaker.ReportReasons {
 		m.reports.WithLabelValues(reason)
@@ -67,8 +70,16 @@ func newMetrics(store *matchmaker.Store) *metrics {
 			n, _ := store.Counter(ctx, "banned")
 			return float64(n)
 		}))
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tetatet_outbox_entries", Help: "Cross-slot steps waiting in the outbox (global; read from Redis).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			n, _ := store.OutboxLen(ctx)
+			return float64(n)
+		}))
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.errors, m.rateLimited, m.matches, m.messages,
+	m.reg.MustRegister(m.requests, m.duration, m.errors, m.rateLimited, m.matches, m.messages, m.shed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -1,14 +1,11 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"net/http"
-	"time"
 
-	"github.com/tetatet/tetatet/bot/privacy"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 )
 
 type reportRequest struct {
@@ -20,15 +17,13 @@ type leaveRequest struct {
 	Block bool `json:"block"`
 }
 
-func (s *Server) moderation() matchmaker.ModerationConfig {
-	return matchmaker.ModerationConfig{ReportsToSuspend: s.cfg.ReportsToSuspend, SuspendFor: s.cfg.SuspendFor}
-}
-
 // postReport closes the room like leave (the partner sees only "left"),
-// blocks the pair for good and files the report for operators.
+// blocks the pair for good and files the report for operators; enough
+// reporters suspend the partner in the same step. It works until the room
+// expires, also after either member cleared it.
 func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 	var req reportRequest
-	uid, rid, err := s.roomCall(w, r, bodyRequired, &req)
+	tg, rid, err := s.roomCall(w, r, bodyRequired, &req)
 	if err == nil {
 		err = matchmaker.ValidateReport(req.Reason, req.Comment)
 	}
@@ -36,48 +31,27 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.store.Report(r.Context(), uid, rid, req.Reason, req.Comment, s.moderation())
-	if err != nil && !errors.Is(err, matchmaker.ErrDuplicate) {
+	ctx := r.Context()
+	res, err := s.store.Report(ctx, tg, rid, req.Reason, req.Comment)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if res.Closed {
-		s.publishLeft(r.Context(), rid, res.Member)
-	}
-	if err == nil {
+	if !res.Duplicate {
 		s.metrics.reports.WithLabelValues(req.Reason).Inc()
 	}
 	if !res.SuspendedUntil.IsZero() {
 		s.metrics.suspensions.Inc()
-		if err := s.Restrict(r.Context(), res.ReportedID, matchmaker.Suspended, res.SuspendedUntil); err != nil {
-			s.log.Warn("suspend", "err", err)
-		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Restrict suspends or bans a user and tells everyone concerned: the
-// partner of an open room gets the usual "left", the user's app gets
-// "restricted" on the personal channel, and the bot tells the user.
-func (s *Server) Restrict(ctx context.Context, userID, code string, until time.Time) error {
-	ended, err := s.store.Restrict(ctx, userID, code, until)
-	if err != nil {
-		return err
-	}
-	kind := matchmaker.NoticeSuspended
-	if code == matchmaker.Banned {
-		kind = matchmaker.NoticeBanned
-	}
-	_, nerr := s.store.Notify(ctx, userID, kind, "", 0, until)
-	return errors.Join(nerr, centrifugo.AnnounceRestriction(ctx, s.pub, s.tokens, userID, code, until, ended.RoomID, ended.Member))
-}
-
-func (s *Server) publishLeft(ctx context.Context, roomID, member string) {
-	if _, err := s.pub.Publish(ctx, centrifugo.RoomChannel(roomID), centrifugo.Left(member)); err != nil {
-		// The room is closed in Redis either way; the partner learns it
-		// from the 409 on their next message.
-		s.log.Warn("publish left", "room", roomID, "err", err)
-	}
+// privacyTerms are what this deployment's policy quotes.
+func (s *Server) privacyTerms() privacy.Terms {
+	t := s.store.PrivacyTerms()
+	t.RelayHistory = centrifugo.RoomHistoryTTL
+	t.Ads = s.cfg.RichAdsPubID != ""
+	return t
 }
 
 func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
@@ -86,5 +60,5 @@ func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(privacy.HTML()))
+	_, _ = w.Write([]byte(privacy.HTML(s.privacyTerms())))
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tetatet/tetatet/matchmaker"
 )
@@ -21,7 +23,14 @@ type apiError struct {
 	Message string
 	Field   string
 	Until   int64 // Unix ms, for suspended/banned
-	Header  http.Header
+	// Remaining, for link_not_allowed_yet: messages each side still has to send.
+	Remaining *remaining
+	Header    http.Header
+}
+
+type remaining struct {
+	Me      int `json:"me"`
+	Partner int `json:"partner"`
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -95,10 +104,11 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-	Until   int64  `json:"until,omitempty"`
+	Code      string     `json:"code"`
+	Message   string     `json:"message"`
+	Field     string     `json:"field,omitempty"`
+	Until     int64      `json:"until,omitempty"`
+	Remaining *remaining `json:"remaining,omitempty"`
 }
 
 // fail is the one place where errors become HTTP responses. Domain errors
@@ -112,14 +122,23 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	for k, v := range e.Header {
 		w.Header()[k] = v
 	}
+	if (e.Status == http.StatusServiceUnavailable || e.Status == http.StatusTooManyRequests) && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
+	}
 	s.metrics.errors.WithLabelValues(e.Code).Inc()
-	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Until: e.Until}})
+	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Until: e.Until,
+		Remaining: e.Remaining}})
 }
+
+// retryAfter is a wait as the Retry-After header says it: whole seconds, at least 1.
+func retryAfter(d time.Duration) int { return max(int(d.Seconds()+0.999), 1) }
 
 func (s *Server) classify(err error) *apiError {
 	var ae *apiError
 	var fe *matchmaker.FieldError
 	var re *matchmaker.RestrictedError
+	var le *matchmaker.LinkError
+	var rl *matchmaker.RateLimitedError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -132,8 +151,16 @@ func (s *Server) classify(err error) *apiError {
 			e.Until = re.Until.UnixMilli()
 		}
 		return e
-	case errors.Is(err, matchmaker.ErrLinkNotAllowed):
-		return errorf(http.StatusUnprocessableEntity, "link_not_allowed_yet", "links and @usernames are allowed once you have both written a few messages")
+	case errors.As(err, &le):
+		e := errorf(http.StatusUnprocessableEntity, "link_not_allowed_yet",
+			"links and @usernames are allowed once you have both written a few messages")
+		e.Remaining = &remaining{Me: le.RemainingMe, Partner: le.RemainingPartner}
+		return e
+	case errors.As(err, &rl):
+		secs := retryAfter(rl.RetryAfter)
+		e := errorf(http.StatusTooManyRequests, "rate_limited", "too many requests; retry in %d s", secs)
+		e.Header = http.Header{"Retry-After": {strconv.Itoa(secs)}}
+		return e
 	case errors.As(err, &fe):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_field", Message: fe.Message, Field: fe.Field}
 	case errors.Is(err, matchmaker.ErrNoProfile):

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,44 +12,65 @@ import (
 )
 
 type roomStatus struct {
-	ID            string      `json:"id"`
-	Channel       string      `json:"channel"`
-	State         string      `json:"state"`
-	Me            string      `json:"me"`
-	Partner       partnerView `json:"partner"`
-	PartnerOnline bool        `json:"partner_online"`
-	CreatedAt     int64       `json:"created_at"`
-	ClosedAt      int64       `json:"closed_at,omitempty"`
-	ClosedBy      string      `json:"closed_by,omitempty"`
+	ID            string                 `json:"id"`
+	Channel       string                 `json:"channel"`
+	State         string                 `json:"state"`
+	Me            string                 `json:"me"`
+	Partner       centrifugo.PartnerView `json:"partner"`
+	PartnerOnline bool                   `json:"partner_online"`
+	CreatedAt     int64                  `json:"created_at"`
+	ClosedAt      int64                  `json:"closed_at,omitempty"`
+	ClosedBy      string                 `json:"closed_by,omitempty"`
+	Cleared       bool                   `json:"cleared,omitempty"`
+	Read          readMarkers            `json:"read"`
+}
+
+// readMarkers are the newest message each side has seen ("" = none).
+type readMarkers struct {
+	Me      string `json:"me"`
+	Partner string `json:"partner"`
+}
+
+// historyMessage is a message as the history answer shows it: the client
+// id only on the caller's own messages.
+type historyMessage struct {
+	ID          string `json:"id"`
+	From        string `json:"from"`
+	Text        string `json:"text"`
+	TS          int64  `json:"ts"`
+	ClientMsgID string `json:"client_msg_id,omitempty"`
+	ReplyTo     string `json:"reply_to,omitempty"`
 }
 
 type historyResponse struct {
-	Messages []matchmaker.Message `json:"messages"`
-	HasMore  bool                 `json:"has_more"`
-	Stream   centrifugo.Position  `json:"stream"`
+	Messages  []historyMessage     `json:"messages"`
+	HasMore   bool                 `json:"has_more"`
+	Truncated bool                 `json:"truncated"`
+	Stream    *centrifugo.Position `json:"stream"`
 }
 
 // getRoom is the room as its member sees it, with whether the partner has
 // the room open right now (Centrifugo presence, by member id).
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
-	uid, rid, err := s.roomCall(w, r, noBody, nil)
+	tg, rid, err := s.roomCall(w, r, noBody, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	room, err := s.store.MemberRoom(r.Context(), uid, rid)
+	room, err := s.store.MemberRoom(r.Context(), tg, rid)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	me, partner, _ := room.Side(uid)
+	me, partner, _ := room.SideOf(tg)
 	st := roomStatus{ID: room.ID, Channel: centrifugo.RoomChannel(room.ID), State: string(room.State), Me: me.MemberID,
-		Partner:   partnerView{Nickname: partner.Nickname, Gender: string(partner.Gender), Age: partner.Age},
-		CreatedAt: room.CreatedAt.UnixMilli()}
+		Partner:   centrifugo.PartnerView{Nickname: partner.Nickname, Gender: string(partner.Gender), Age: partner.Age},
+		CreatedAt: room.CreatedAt.UnixMilli(), Cleared: room.Cleared,
+		Read: readMarkers{Me: room.Read[me.MemberID], Partner: room.Read[partner.MemberID]}}
 	if room.State == matchmaker.RoomClosed {
 		st.ClosedAt = room.ClosedAt.UnixMilli()
 		switch room.ClosedBy {
-		case uid:
+		case me.UserID:
 			st.ClosedBy = "me"
 		case partner.UserID:
 			st.ClosedBy = "partner"
@@ -64,10 +86,14 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// getMessages pages through the conversation kept in Redis. stream tells the
-// client where to subscribe from so it gets exactly what came later.
+// getMessages pages through the conversation kept in Redis. For the newest
+// page, stream tells the client where to subscribe from: it is read from
+// Centrifugo BEFORE the page, so a message published after that position is
+// delivered by recovery and one published before it was stored before it,
+// hence is in the page. Under any interleaving nothing falls between the
+// two (a message may come both ways; clients drop ids they show).
 func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
-	uid, rid, err := s.roomCall(w, r, noBody, nil)
+	tg, rid, err := s.roomCall(w, r, noBody, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -82,62 +108,69 @@ func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	page, err := s.store.History(r.Context(), uid, rid, r.URL.Query().Get("before"), limit)
+	before := r.URL.Query().Get("before")
+	var stream *centrifugo.Position
+	var topErr error
+	if before == "" {
+		top, err := s.pub.Top(r.Context(), centrifugo.RoomChannel(rid))
+		if err != nil {
+			topErr = err
+		} else {
+			stream = &top
+		}
+	}
+	page, err := s.store.History(r.Context(), tg, rid, before, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	stream := centrifugo.Position{Offset: page.Offset, Epoch: page.Epoch}
-	// After a Centrifugo restart the stored positions belong to an old
-	// epoch; then the channel's current top is where "later" begins.
-	if top, err := s.pub.Top(r.Context(), centrifugo.RoomChannel(rid)); err != nil {
-		s.log.Warn("room stream top", "room", rid, "err", err)
-	} else if top.Epoch != page.Epoch {
-		stream = top
+	if topErr != nil {
+		// Without a position the app cannot know what it would miss in an
+		// active room; a closed room gets nothing new.
+		if room, err := s.store.Room(r.Context(), rid); err != nil || room.State == matchmaker.RoomActive {
+			s.fail(w, r, topErr)
+			return
+		}
 	}
-	writeJSON(w, http.StatusOK, historyResponse{Messages: page.Messages, HasMore: page.HasMore, Stream: stream})
+	me := ""
+	if room, err := s.store.MemberRoom(r.Context(), tg, rid); err == nil {
+		m, _, _ := room.SideOf(tg)
+		me = m.MemberID
+	}
+	out := historyResponse{Messages: make([]historyMessage, len(page.Messages)), HasMore: page.HasMore,
+		Truncated: page.Truncated, Stream: stream}
+	for i, m := range page.Messages {
+		out.Messages[i] = historyMessage{ID: m.ID, From: m.From, Text: m.Text, TS: m.TS, ReplyTo: m.ReplyTo}
+		if m.From == me {
+			out.Messages[i].ClientMsgID = m.ClientMsgID
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // deleteRoom clears a conversation for both members: leave if active (the
 // partner gets the usual left), then drop it from Redis and Centrifugo.
 func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
-	uid, rid, err := s.roomCall(w, r, noBody, nil)
+	tg, rid, err := s.roomCall(w, r, noBody, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	member, closed, err := s.store.Clear(r.Context(), uid, rid)
-	if err != nil {
+	ctx := r.Context()
+	if err := s.store.Clear(ctx, tg, rid); err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	channel := centrifugo.RoomChannel(rid)
-	if closed {
-		if _, err := s.pub.Publish(r.Context(), channel, centrifugo.Left(member)); err != nil {
-			s.log.Warn("publish left", "room", rid, "err", err)
-		}
-	}
-	if err := s.pub.RemoveHistory(r.Context(), channel); err != nil {
-		s.fail(w, r, err) // the Redis side is gone; a retry removes the rest
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // notifyIfAway queues a "your partner wrote" notice when the partner has no
-// live subscription to the room, at most once per room per cooldown. It runs
-// after the response, on its own deadline.
-func (s *Server) notifyIfAway(roomID, senderID string) {
+// live subscription to the room, at most once per room per cooldown. The
+// message script asks for this at most once per presence interval per room,
+// not once per message. It runs after the response, on its own deadline.
+func (s *Server) notifyIfAway(roomID string, partner matchmaker.Member) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	room, err := s.store.Room(ctx, roomID)
-	if err != nil {
-		return
-	}
-	_, partner, err := room.Side(senderID)
-	if err != nil {
-		return
-	}
 	members, err := s.pub.Members(ctx, centrifugo.RoomChannel(roomID))
 	if err != nil {
 		s.log.Warn("room presence for notice", "room", roomID, "err", err)
@@ -146,26 +179,8 @@ func (s *Server) notifyIfAway(roomID, senderID string) {
 	if members[partner.MemberID] {
 		return
 	}
-	if _, err := s.store.Notify(ctx, partner.UserID, matchmaker.NoticePartnerWrote, "wrote:"+roomID+":"+partner.MemberID,
-		s.cfg.NotifyCooldown, time.Time{}); err != nil {
-		s.log.Warn("queue notice", "room", roomID, "err", err)
-	}
-}
-
-// notifyMatchedIfAway tells a matched user through the bot when their Mini
-// App is closed (nobody on their personal channel).
-func (s *Server) notifyMatchedIfAway(roomID, userID string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	online, err := s.pub.Online(ctx, s.tokens.PersonalChannel(userID))
-	if err != nil {
-		s.log.Warn("personal presence for notice", "err", err)
-		return
-	}
-	if online {
-		return
-	}
-	if _, err := s.store.Notify(ctx, userID, matchmaker.NoticePartnerFound, "found:"+roomID, time.Hour, time.Time{}); err != nil {
+	if _, err := s.store.NotifyTG(ctx, partner.TelegramID, partner.Lang, matchmaker.NoticePartnerWrote,
+		"wrote:"+roomID+":"+partner.MemberID, s.cfg.NotifyCooldown, time.Time{}); err != nil && !errors.Is(err, matchmaker.ErrNoProfile) {
 		s.log.Warn("queue notice", "room", roomID, "err", err)
 	}
 }

@@ -23,12 +23,12 @@ import (
 
 // Publisher is what the API needs of Centrifugo's server API.
 type Publisher interface {
-	Publish(ctx context.Context, channel string, data any) (centrifugo.Position, error)
+	// Publish keeps data in the channel's history; key is its idempotency key.
+	Publish(ctx context.Context, channel string, data any, key string) (centrifugo.Position, error)
 	PublishEphemeral(ctx context.Context, channel string, data any) error
 	Members(ctx context.Context, channel string) (map[string]bool, error)
-	Online(ctx context.Context, channel string) (bool, error)
 	Top(ctx context.Context, channel string) (centrifugo.Position, error)
-	RemoveHistory(ctx context.Context, channel string) error
+	Users(ctx context.Context) (int, error)
 	Ping(ctx context.Context) error
 }
 
@@ -42,6 +42,10 @@ type Server struct {
 	metrics *metrics
 	static  http.Handler
 	limits  map[string]matchmaker.Rate
+	// inFlight holds a token per request being worked on (MAX_IN_FLIGHT).
+	inFlight chan struct{}
+	online   onlineCache
+	initData initDataCache
 }
 
 // Deps are the server's collaborators.
@@ -64,6 +68,7 @@ var DefaultLimits = map[string]matchmaker.Rate{
 	"room":     {Every: 500 * time.Millisecond, Burst: 20},
 	"readonly": {Every: 100 * time.Millisecond, Burst: 50},
 	"report":   {Every: 144 * time.Minute, Burst: 10}, // 10/day
+	"read":     {Every: 200 * time.Millisecond, Burst: 20},
 }
 
 // New builds a server.
@@ -75,7 +80,28 @@ func New(cfg Config, d Deps) *Server {
 		d.Static = http.NotFoundHandler()
 	}
 	return &Server{cfg: cfg, store: d.Store, pub: d.Publisher, tokens: d.Tokens, log: d.Logger,
-		metrics: newMetrics(d.Store), static: d.Static, limits: DefaultLimits}
+		metrics: newMetrics(d.Store), static: d.Static, limits: DefaultLimits,
+		inFlight: make(chan struct{}, max(cfg.MaxInFlight, 1))}
+}
+
+// opTimeout bounds a state-changing request's work.
+const opTimeout = 10 * time.Second
+
+// carryOut detaches a state-changing request (anything but GET) from its
+// client's connection once it is received: its Redis steps and follow-ups
+// run to the end, with a deadline of their own, even if the client goes away
+// at the wrong moment (a report whose app closed, a search whose searcher
+// left: the partner is still told).
+func carryOut(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), opTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // Handler is the whole HTTP surface.
@@ -98,9 +124,11 @@ func (s *Server) Handler() http.Handler {
 	}
 
 	r.Route("/api", func(r chi.Router) {
+		r.Use(s.shed)
 		r.Get("/config", s.getConfig)
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
+			r.Use(carryOut, s.authenticate)
+			r.With(s.limit("readonly")).Get("/queue", s.getQueue)
 			r.With(s.limit("readonly")).Get("/me", s.getMe)
 			r.With(s.limit("profile")).Put("/me", s.putMe)
 			r.With(s.limit("search")).Post("/search", s.postSearch)
@@ -112,8 +140,11 @@ func (s *Server) Handler() http.Handler {
 				r.With(s.limit("readonly")).Get("/", s.getRoom)
 				r.With(s.limit("room")).Delete("/", s.deleteRoom)
 				r.With(s.limit("readonly")).Get("/messages", s.getMessages)
-				r.With(s.limit("message")).Post("/messages", s.postMessage)
-				r.With(s.limit("typing")).Post("/typing", s.postTyping)
+				// Messages, typing and read markers are rate-limited per
+				// member inside their room's script: one round trip each.
+				r.Post("/messages", s.postMessage)
+				r.Post("/typing", s.postTyping)
+				r.Post("/read", s.postRead)
 				r.With(s.limit("room")).Post("/leave", s.postLeave)
 				r.With(s.limit("report")).Post("/report", s.postReport)
 			})
@@ -123,9 +154,9 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
-// Run does the background work of one replica until ctx ends: expiring
-// searches that waited too long and telling their users. Every replica may
-// run it; each expiry is handled once.
+// Run does the background work of one replica until ctx ends (the store's
+// sweep: expired searches, outbox entries left behind, active rooms that
+// expired). Every replica may run it; each piece of work is done once.
 func (s *Server) Run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -134,22 +165,7 @@ func (s *Server) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.expireSearches(ctx)
-		}
-	}
-}
-
-func (s *Server) expireSearches(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	ids, err := s.store.ExpireSearches(ctx, 200)
-	if err != nil {
-		s.log.Warn("expire searches", "err", err)
-		return
-	}
-	for _, id := range ids {
-		if _, err := s.pub.Publish(ctx, s.tokens.PersonalChannel(id), personalEvent{Type: "search_expired"}); err != nil {
-			s.log.Warn("tell search expired", "err", err)
+			s.store.Sweep(ctx, s.log)
 		}
 	}
 }
@@ -158,19 +174,53 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz says whether Redis and Centrifugo answer, tersely: the reasons
+// (with internal addresses) go to the log, not to whoever asks.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{"redis": "ok", "centrifugo": "ok"}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
-		checks["redis"], status = err.Error(), http.StatusServiceUnavailable
+		checks["redis"], status = "unavailable", http.StatusServiceUnavailable
+		s.log.Warn("readyz: redis", "err", err)
 	}
 	if err := s.pub.Ping(ctx); err != nil {
-		checks["centrifugo"], status = err.Error(), http.StatusServiceUnavailable
+		checks["centrifugo"], status = "unavailable", http.StatusServiceUnavailable
+		s.log.Warn("readyz: centrifugo", "err", err)
 	}
 	writeJSON(w, status, checks)
 }
+
+// shed bounds the requests this process works on at once. A request that
+// finds every slot taken waits a moment for one, then is refused with 503
+// and Retry-After: past saturation the API answers at once instead of
+// queueing work it cannot do in time. Nothing is lost: a refused request
+// did nothing, and clients retry (messages with the same client_msg_id).
+func (s *Server) shed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.inFlight <- struct{}{}:
+		default:
+			t := time.NewTimer(shedWait)
+			select {
+			case s.inFlight <- struct{}{}:
+				t.Stop()
+			case <-t.C:
+				s.metrics.shed.Inc()
+				e := errorf(http.StatusServiceUnavailable, "unavailable", "the service is busy; retry in 1 s")
+				e.Header = http.Header{"Retry-After": {"1"}}
+				s.fail(w, r, e)
+				return
+			}
+		}
+		defer func() { <-s.inFlight }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// shedWait is how long a request waits for a slot before it is shed.
+const shedWait = 20 * time.Millisecond
 
 // recoverer turns a panic into a logged 500 with the error body.
 func (s *Server) recoverer(next http.Handler) http.Handler {
@@ -194,20 +244,14 @@ func (s *Server) limit(action string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id := identityFrom(r.Context())
-			ok, retry, err := s.store.Allow(r.Context(), action, tgKey(id.TelegramID), rate)
+			ok, retry, err := s.store.Allow(r.Context(), action, id.TelegramID, rate)
 			if err != nil {
 				s.fail(w, r, err)
 				return
 			}
 			if !ok {
 				s.metrics.rateLimited.WithLabelValues(action).Inc()
-				secs := int(retry.Seconds() + 0.999)
-				if secs < 1 {
-					secs = 1
-				}
-				e := errorf(http.StatusTooManyRequests, "rate_limited", "too many requests; retry in %d s", secs)
-				e.Header = http.Header{"Retry-After": {itoa(secs)}}
-				s.fail(w, r, e)
+				s.fail(w, r, &matchmaker.RateLimitedError{RetryAfter: retry})
 				return
 			}
 			next.ServeHTTP(w, r)

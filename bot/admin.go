@@ -11,7 +11,6 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
-	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
 )
 
@@ -104,28 +103,11 @@ func (b *Bot) onDecide(ctx context.Context, p tap) (string, error) {
 	return "", b.show(ctx, p.chat, p.msgID, summary, nil)
 }
 
-// ban bans a user (until zero: for good), as the API's Restrict does: the
-// store ends their search and room at once, the bot will tell them, and
-// the partner and their Mini App hear of it in real time.
+// ban bans a user (until zero: for good), as an automatic suspension does:
+// in one step the store ends their search and room, and through its outbox
+// the partner and their Mini App hear of it and the bot tells them.
 func (b *Bot) ban(ctx context.Context, userID string, until time.Time) error {
-	ended, err := b.store.Restrict(ctx, userID, matchmaker.Banned, until)
-	if err != nil {
-		return err
-	}
-	if _, err := b.store.Notify(ctx, userID, matchmaker.NoticeBanned, "", 0, until); err != nil {
-		b.log.Warn("user banned, but the notice to them was not queued", "err", err)
-	}
-	switch {
-	case b.rooms != nil && b.tokens != nil:
-		err = centrifugo.AnnounceRestriction(ctx, b.rooms, b.tokens, userID, matchmaker.Banned, until, ended.RoomID, ended.Member)
-	case b.rooms != nil && ended.RoomID != "":
-		_, err = b.rooms.Publish(ctx, centrifugo.RoomChannel(ended.RoomID), centrifugo.Left(ended.Member))
-	}
-	if err != nil {
-		// The ban holds in Redis; the apps find out on their next call.
-		b.log.Warn("user banned, but the announcement failed", "err", err)
-	}
-	return nil
+	return b.store.Restrict(ctx, userID, matchmaker.Banned, until)
 }
 
 var userIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

@@ -43,6 +43,7 @@ import (
 
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 )
 
 // Profiles is what the bot needs of the profile store (matchmaker.Store).
@@ -59,11 +60,12 @@ type Profiles interface {
 type Moderation interface {
 	OldestOpenReport(ctx context.Context) (*matchmaker.StoredReport, error)
 	ResolveReport(ctx context.Context, streamID, decision string) (bool, error)
-	Restrict(ctx context.Context, userID, code string, until time.Time) (matchmaker.Restricted, error)
+	Restrict(ctx context.Context, userID, code string, until time.Time) error
 	Restriction(ctx context.Context, userID string) (*matchmaker.RestrictedError, error)
 	Unban(ctx context.Context, userID string) error
 	Stats(ctx context.Context) (matchmaker.Stats, error)
-	Notify(ctx context.Context, userID string, kind matchmaker.NoticeKind, onceKey string, cooldown time.Duration, until time.Time) (bool, error)
+	// PrivacyTerms are the store's durations the policy quotes.
+	PrivacyTerms() privacy.Terms
 }
 
 // Notices opens the queue of notices the API decides on (matchmaker.Store).
@@ -78,21 +80,11 @@ type Store interface {
 	Notices
 }
 
-// Publisher tells a room's partner that the room closed
-// (centrifugo.Publisher).
-type Publisher interface {
-	Publish(ctx context.Context, channel string, data any) (centrifugo.Position, error)
-}
-
-// Deps are the bot's outside dependencies.
+// Deps are the bot's outside dependencies. The store announces what it
+// does (a ban, a /delete) to the apps in real time when it was built with
+// an Announcer (cmd/bot does so when Centrifugo is configured).
 type Deps struct {
 	Store Store
-	// Rooms may be nil (no Centrifugo): then a partner learns that a room
-	// closed from the API instead of in real time.
-	Rooms Publisher
-	// Tokens may be nil (no CENTRIFUGO_TOKEN_SECRET): then a ban is not
-	// announced on the user's personal channel.
-	Tokens *centrifugo.Tokens
 }
 
 const (
@@ -112,14 +104,21 @@ type Bot struct {
 	log      *slog.Logger
 	profiles Profiles
 	store    Store
-	rooms    Publisher          // nil without Centrifugo
-	tokens   *centrifugo.Tokens // nil without CENTRIFUGO_TOKEN_SECRET
 	tg       *tgbot.Bot
 	pace     *pacer // every message the bot sends, at most 30 a second
 
 	// Set by Run before the first update is handled.
 	username string
 	seq      *sequencer
+}
+
+// privacyTerms are what this deployment's policy quotes: the API serves the
+// same text at /privacy.
+func (b *Bot) privacyTerms() privacy.Terms {
+	t := b.store.PrivacyTerms()
+	t.RelayHistory = centrifugo.RoomHistoryTTL
+	t.Ads = b.cfg.RichAdsPubID != ""
+	return t
 }
 
 // New builds the bot without touching the network.
@@ -131,8 +130,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Bot, error) {
 		return nil, errors.New("bot: no store")
 	}
 	cfg = cfg.withDefaults()
-	b := &Bot{cfg: cfg, log: log, profiles: deps.Store, store: deps.Store, rooms: deps.Rooms, tokens: deps.Tokens,
-		pace: newPacer(time.Second / globalRate)}
+	b := &Bot{cfg: cfg, log: log, profiles: deps.Store, store: deps.Store, pace: newPacer(time.Second / globalRate)}
 	tg, err := tgbot.New(cfg.Token,
 		tgbot.WithSkipGetMe(), // Run calls getMe, with a deadline and a clear error
 		tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
@@ -172,11 +170,6 @@ func (b *Bot) Run(ctx context.Context) error {
 		return fmt.Errorf("bot: %w", err)
 	}
 	b.username = me.Username
-
-	if len(b.cfg.AdminIDs) > 0 && b.tokens == nil {
-		b.log.Warn("CENTRIFUGO_TOKEN_SECRET is not set: a ban still ends the room and search and the user is told, " +
-			"but the Mini App learns of it only on its next call")
-	}
 
 	hctx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
@@ -379,7 +372,8 @@ func (b *Bot) setCommandList(ctx context.Context, cmds []models.BotCommand, scop
 	})
 	if err != nil && ctx.Err() == nil {
 		// An operator who never opened the bot has no chat yet: harmless.
-		b.log.Warn("could not set the command list", "lang", lang, "operator", scope != nil, "err", err)
+		b.log.Warn("could not set the command list", "lang", lang, "operator", scope != nil, "err", errKind(err))
+		b.log.Debug("could not set the command list", "err", err)
 	}
 }
 
@@ -387,10 +381,10 @@ func (b *Bot) setCommandList(ctx context.Context, cmds []models.BotCommand, scop
 // which it retries with a back-off). They are warnings; a response body that
 // failed to decode may hold users' messages, so it is shown only at debug.
 func (b *Bot) clientError(err error) {
+	b.log.Debug("telegram client", "err", err)
 	if strings.Contains(err.Error(), "error decode") {
 		b.log.Warn("telegram client: malformed response")
-		b.log.Debug("telegram client: malformed response", "err", err)
 		return
 	}
-	b.log.Warn("telegram client", "err", err)
+	b.log.Warn("telegram client", "err", errKind(&apiError{method: "getUpdates", err: err}))
 }

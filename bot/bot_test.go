@@ -21,9 +21,9 @@ import (
 	"github.com/tetatet/tetatet/api/apitest"
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/bot/bottest"
-	"github.com/tetatet/tetatet/bot/privacy"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
@@ -35,7 +35,7 @@ const frontURL = "https://tetatet.example/app/"
 type harness struct {
 	fake    *bottest.Server
 	store   *matchmaker.Store
-	rdb     *goredis.Client
+	rdb     goredis.UniversalClient
 	rooms   *fakeRooms // nil on a whole stack: there Centrifugo is real
 	deps    bot.Deps
 	logs    *apitest.LogBuffer
@@ -52,9 +52,11 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	redis := redistest.Start(t)
 	rdb := redis.Client(t)
-	h := newHarnessOn(t, matchmaker.New(rdb, matchmaker.Config{}), rdb, redis.URL)
-	h.rooms = &fakeRooms{}
-	h.deps.Rooms = h.rooms
+	rooms := &fakeRooms{}
+	// Tests add messages straight to the store, faster than a person types.
+	cfg := matchmaker.Config{MessageRate: matchmaker.Rate{Every: time.Millisecond, Burst: 1000}}
+	h := newHarnessOn(t, matchmaker.New(rdb, cfg, rooms), rdb, redis.URL)
+	h.rooms = rooms
 	return h
 }
 
@@ -67,12 +69,10 @@ func newStackHarness(t *testing.T) (*harness, *apitest.Stack) {
 	h.cfg.CentrifugoAPIURL = st.Centrifugo.APIURL
 	h.cfg.CentrifugoAPIKey = st.Centrifugo.APIKey
 	h.cfg.CentrifugoTokenSecret = st.Centrifugo.Secret
-	h.deps.Rooms = centrifugo.NewPublisher(st.Centrifugo.APIURL, st.Centrifugo.APIKey, 3*time.Second)
-	h.deps.Tokens = centrifugo.NewTokens(st.Centrifugo.Secret, time.Hour)
 	return h, st
 }
 
-func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb *goredis.Client, redisURL string) *harness {
+func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb goredis.UniversalClient, redisURL string) *harness {
 	h := &harness{
 		fake:  bottest.New(t),
 		store: store,
@@ -84,7 +84,7 @@ func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb *goredis.Client, re
 		Token:       bottest.Token,
 		APIURL:      h.fake.URL,
 		FrontURL:    frontURL,
-		RedisURL:    redisURL,
+		Settings:    matchmaker.Settings{RedisURL: redisURL, RoomTTL: 24 * time.Hour, RoomMaxMessages: 1000, SearchTTL: 10 * time.Minute, NotifyCooldown: 5 * time.Minute, AwayCheckEvery: time.Minute, ReportsToSuspend: 3, SuspendFor: 24 * time.Hour},
 		WebhookAddr: ":8081",
 		PollTimeout: 5 * time.Second, // a stop cancels the poll at once
 		LogLevel:    "debug",
@@ -173,17 +173,28 @@ type published struct {
 	data    any
 }
 
+// fakeRooms is the store's Announcer in tests without Centrifugo: it notes
+// the room publications the store asks for.
 type fakeRooms struct {
 	mu   sync.Mutex
 	sent []published
 }
 
-func (f *fakeRooms) Publish(_ context.Context, channel string, data any) (centrifugo.Position, error) {
+func (f *fakeRooms) add(channel string, data any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, published{channel, data})
-	return centrifugo.Position{Offset: uint64(len(f.sent))}, nil
+	return nil
 }
+
+func (f *fakeRooms) Left(_ context.Context, roomID, member string) error {
+	return f.add(centrifugo.RoomChannel(roomID), centrifugo.Left(member))
+}
+func (f *fakeRooms) Matched(context.Context, matchmaker.Room, string) error      { return nil }
+func (f *fakeRooms) Restricted(context.Context, string, string, time.Time) error { return nil }
+func (f *fakeRooms) SearchExpired(context.Context, string) error                 { return nil }
+func (f *fakeRooms) RemoveHistory(context.Context, string) error                 { return nil }
+func (f *fakeRooms) AppOpen(context.Context, string) (bool, error)               { return true, nil }
 
 func (f *fakeRooms) all() []published {
 	f.mu.Lock()
@@ -844,7 +855,9 @@ func TestPrivacy(t *testing.T) {
 		for _, lang := range []string{"en", "ru"} {
 			u := h.user(lang)
 			u.Say("/privacy")
-			if got := u.Expect(t); got.Text() != privacy.Policy(lang) {
+			terms := h.store.PrivacyTerms()
+			terms.RelayHistory = centrifugo.RoomHistoryTTL
+			if got := u.Expect(t); got.Text() != privacy.Policy(lang, terms) {
 				t.Fatalf("/privacy in %s = %q", lang, got.Text())
 			}
 		}
@@ -922,4 +935,50 @@ func TestProfileSharedWithAPI(t *testing.T) {
 	web.MustDo("PUT", "/api/me", map[string]any{"nickname": "Carlos", "gender": "male", "age": 34}, http.StatusOK, nil)
 	carl.Tap(t, menu, "👤 My profile")
 	mustContain(t, carl.Expect(t), "Nickname: Carlos", "Age: 34", "Gender: male")
+}
+
+// TestFloodWaitHoldsEveryChat (issue 11, defect 11): a 429 in one chat holds
+// the bot's sending to every chat for its retry_after, instead of each
+// other chat running into the same flood wait. (Before the fix only the
+// chat that got the 429 waited.)
+func TestFloodWaitHoldsEveryChat(t *testing.T) {
+	h := newHarness(t)
+	h.start(t)
+	x, y := h.user("en"), h.user("en")
+	h.fake.FailNextFor("sendMessage", x.ID, bottest.TooManyRequests(2))
+	mark := h.fake.Mark()
+	x.Say("/help")
+	refused := h.fake.WaitCalls(t, "the 429", mark, 1, func(c bottest.Call) bool { return to(x, "sendMessage")(c) && c.Code == 429 })[0]
+	y.Say("/help")
+	answer := h.fake.WaitCalls(t, "y's answer", mark, 1, func(c bottest.Call) bool { return to(y, "sendMessage")(c) && c.Code == 0 })[0]
+	if gap := answer.At.Sub(refused.At); gap < 2*time.Second-100*time.Millisecond {
+		t.Fatalf("another chat was sent to %v after a 429 with retry_after 2 s", gap)
+	}
+	h.fake.WaitCalls(t, "x's answer", mark, 1, func(c bottest.Call) bool { return to(x, "sendMessage")(c) && c.Code == 0 })
+}
+
+// TestTelegramErrorBodiesStayOutOfTheLog (issue 11, defect 11): what Telegram
+// answers a failed call (a description that names a chat or a person) is
+// logged at debug only; above debug a failure is its method and kind.
+func TestTelegramErrorBodiesStayOutOfTheLog(t *testing.T) {
+	h := newHarness(t)
+	h.start(t)
+	u := h.user("en")
+	f := bottest.TooManyRequests(120) // longer than the bot waits: the update is dropped, at warn
+	f.Description = h.secret("Too Many Requests: flood wait in the chat of Alice Liddell")
+	h.fake.FailNext("sendMessage", f)
+	mark := h.fake.Mark()
+	u.Say("/help")
+	h.fake.WaitCalls(t, "the refused answer", mark, 1, to(u, "sendMessage"))
+	deadline := time.Now().Add(3 * time.Second)
+	for !strings.Contains(h.logs.String(), "rate limit not cleared") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning logged:\n%s", h.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(h.logs.String(), "telegram sendMessage: too many requests") {
+		t.Fatalf("the warning does not say what failed:\n%s", h.logs.String())
+	}
+	// checkLogs (at cleanup) fails the test if the description shows up above debug.
 }

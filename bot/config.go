@@ -13,15 +13,19 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
-	"github.com/redis/go-redis/v9"
+
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 // Config is the bot process's configuration, read from the environment.
 type Config struct {
+	// Store is Redis and the store's rules, shared with the API: the bot
+	// closes rooms (bans, /delete) and counts them (/stats) by the same
+	// ROOM_TTL and rules.
+	matchmaker.Settings
 	Token    string `envconfig:"TELEGRAM_BOT_TOKEN" required:"true"`
 	APIURL   string `envconfig:"TELEGRAM_API_URL" default:"https://api.telegram.org"`
 	FrontURL string `envconfig:"FRONT_URL" required:"true"`
-	RedisURL string `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0"`
 
 	WebhookURL    string `envconfig:"BOT_WEBHOOK_URL"`
 	WebhookSecret string `envconfig:"BOT_WEBHOOK_SECRET"`
@@ -45,6 +49,9 @@ type Config struct {
 	// PrivacyPolicyURL, when set, is what /privacy points to instead of the
 	// built-in policy.
 	PrivacyPolicyURL string `envconfig:"PRIVACY_POLICY_URL"`
+	// RichAdsPubID is read only so that /privacy says, as the API's page
+	// does, whether the Mini App shows ads.
+	RichAdsPubID string `envconfig:"RICHADS_PUB_ID"`
 
 	// ConsumerName is this process's name in the notices consumer group.
 	// Empty means the host name. Two processes must not share a name.
@@ -88,8 +95,8 @@ func (c Config) Validate() error {
 	if err := checkURL(c.FrontURL, true); err != nil {
 		return fail("FRONT_URL", "%v", err)
 	}
-	if _, err := redis.ParseURL(c.RedisURL); err != nil {
-		return fail("REDIS_URL", "is not a redis:// URL")
+	if err := c.Settings.Validate(); err != nil {
+		return fmt.Errorf("bot config: %w", err)
 	}
 	if c.WebhookURL != "" {
 		if err := checkURL(c.WebhookURL, true); err != nil {

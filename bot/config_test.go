@@ -6,14 +6,16 @@ import (
 	"time"
 
 	"github.com/tetatet/tetatet/bot"
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 func validConfig() bot.Config {
 	return bot.Config{
-		Token:       "123456:ABC-def_ghi",
-		APIURL:      "https://api.telegram.org",
-		FrontURL:    "https://tetatet.example/",
-		RedisURL:    "redis://127.0.0.1:6379/0",
+		Token:    "123456:ABC-def_ghi",
+		APIURL:   "https://api.telegram.org",
+		FrontURL: "https://tetatet.example/",
+		Settings: matchmaker.Settings{RedisURL: "redis://127.0.0.1:6379/0", SearchTTL: time.Minute, RoomTTL: time.Hour,
+			RoomMaxMessages: 1000, NotifyCooldown: time.Minute, AwayCheckEvery: time.Minute, ReportsToSuspend: 3, SuspendFor: time.Hour},
 		WebhookAddr: ":8081",
 		PollTimeout: 50 * time.Second,
 		LogLevel:    "info",

@@ -10,9 +10,8 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"github.com/tetatet/tetatet/bot/privacy"
-	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 )
 
 // Callback data of the bot's buttons (at most 64 bytes each).
@@ -293,7 +292,8 @@ func (b *Bot) greet(ctx context.Context, chat int64, t *texts, text string) erro
 		return err
 	}
 	if err := b.setMenuButton(ctx, chat, t); err != nil {
-		b.log.Warn("could not set the chat menu button", "err", err)
+		b.log.Warn("could not set the chat menu button", "err", errKind(err))
+		b.log.Debug("could not set the chat menu button", "err", err)
 	}
 	return nil
 }
@@ -442,7 +442,7 @@ func (b *Bot) onPrivacy(ctx context.Context, m *models.Message, t *texts) error 
 	if b.cfg.PrivacyPolicyURL != "" {
 		return b.send(ctx, m.Chat.ID, fmt.Sprintf(t.PrivacyAt, b.cfg.PrivacyPolicyURL), nil)
 	}
-	return b.send(ctx, m.Chat.ID, privacy.Policy(m.From.LanguageCode), nil)
+	return b.send(ctx, m.Chat.ID, privacy.Policy(m.From.LanguageCode, b.privacyTerms()), nil)
 }
 
 // onDelete asks for confirmation; the "yes" button does the deleting.
@@ -585,17 +585,10 @@ func (b *Bot) onDeleteYes(ctx context.Context, p tap) (string, error) {
 			return "", err
 		}
 	}
-	if d.RoomID != "" && b.rooms != nil {
-		if _, err := b.rooms.Publish(ctx, centrifugo.RoomChannel(d.RoomID), centrifugo.Left(d.MemberID)); err != nil {
-			// The room is closed in Redis already; the partner's next call
-			// to the API finds out.
-			b.log.Warn("could not tell the partner the room closed", "err", err)
-		}
-	}
 	if !existed {
 		return "", b.show(ctx, p.chat, p.msgID, p.t.NothingToDel, nil)
 	}
-	b.log.Info("profile deleted", "closed_room", d.RoomID != "")
+	b.log.Info("profile deleted", "user", d.UserID)
 	return "", b.show(ctx, p.chat, p.msgID, p.t.Deleted, nil)
 }
 

@@ -308,13 +308,13 @@ func (s *noticeSender) deliver(ctx, hctx context.Context, line *chatLine, n matc
 		case errors.Is(err, tgbot.ErrorBadRequest):
 			// The chat does not exist, or Telegram will never take this
 			// message: trying again cannot help.
-			log.Warn("notice refused by telegram, dropped", "err", errText(err))
+			log.Warn("notice refused by telegram, dropped", "err", errKind(err))
 			done("refused")
 			return
 		default:
 			s.pace(line, chatInterval)
 			if ctx.Err() == nil {
-				log.Warn("notice not sent, trying again later", "err", errText(err))
+				log.Warn("notice not sent, trying again later", "err", errKind(err))
 			}
 			return
 		}
@@ -356,13 +356,4 @@ func streamTime(id string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(n), true
-}
-
-// errText is an error fit for an info or warning line: a response body that
-// failed to decode may hold a chat id or a text, so it is left out.
-func errText(err error) string {
-	if strings.Contains(err.Error(), "error decode") {
-		return "malformed response from telegram"
-	}
-	return err.Error()
 }

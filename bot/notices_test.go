@@ -34,7 +34,7 @@ func checkOpenButton(t *testing.T, c bottest.Call) {
 
 func pendingNotices(t *testing.T, h *harness) int64 {
 	t.Helper()
-	p, err := h.rdb.XPending(context.Background(), "tt:notices", "bot").Result()
+	p, err := h.rdb.XPending(context.Background(), "tt:{n}:notices", "bot").Result()
 	if err != nil {
 		t.Fatalf("xpending: %v", err)
 	}

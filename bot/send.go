@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -56,6 +57,12 @@ func (b *Bot) call(ctx context.Context, method string, fn func(ctx context.Conte
 		if wait > maxRetryAfter {
 			return &apiError{method: method, err: err}
 		}
+		if paced(method) {
+			// Flood control holds the bot, not just this chat: every
+			// message waits out the same retry_after instead of each chat
+			// running into it again.
+			b.pace.hold(time.Now().Add(wait))
+		}
 		b.log.Warn("telegram rate limit, retrying", "method", method, "retry_after", wait, "attempt", attempt)
 		t := time.NewTimer(wait)
 		select {
@@ -70,7 +77,7 @@ func (b *Bot) call(ctx context.Context, method string, fn func(ctx context.Conte
 // callOnce makes one Bot API call with a deadline. A call that puts a
 // message in a chat first waits its turn under the global rate.
 func (b *Bot) callOnce(ctx context.Context, method string, fn func(ctx context.Context) error) error {
-	if method == "sendMessage" || method == "editMessageText" {
+	if paced(method) {
 		if err := b.pace.wait(ctx); err != nil {
 			return err
 		}
@@ -79,6 +86,10 @@ func (b *Bot) callOnce(ctx context.Context, method string, fn func(ctx context.C
 	defer cancel()
 	return fn(cctx)
 }
+
+// paced: the methods that put a message in a chat, which the global rate
+// (and a 429's hold) applies to.
+func paced(method string) bool { return method == "sendMessage" || method == "editMessageText" }
 
 // pacer spaces events at least every apart, first come first served.
 type pacer struct {
@@ -99,6 +110,15 @@ func (p *pacer) wait(ctx context.Context) error {
 	p.next = at.Add(p.every)
 	p.mu.Unlock()
 	return sleep(ctx, time.Until(at))
+}
+
+// hold keeps every slot until t (a 429's retry_after).
+func (p *pacer) hold(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t.After(p.next) {
+		p.next = t
+	}
 }
 
 // sleep waits for d, or until ctx ends.
@@ -184,16 +204,60 @@ func isNotModified(err error) bool {
 // Telegram's pushback, anything else is ours.
 func (b *Bot) logFailure(err error, kind string) {
 	var tooMany *tgbot.TooManyRequestsError
+	b.log.Debug("update failed", "update", kind, "err", err)
 	switch {
 	case errors.Is(err, tgbot.ErrorForbidden):
 		b.log.Info("telegram refused the chat (bot blocked or chat gone)", "update", kind)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		b.log.Warn("update handling cut short", "update", kind, "err", err)
+		b.log.Warn("update handling cut short", "update", kind, "err", errKind(err))
 	case errors.As(err, &tooMany):
-		b.log.Warn("telegram rate limit not cleared, update dropped", "update", kind, "err", err)
+		b.log.Warn("telegram rate limit not cleared, update dropped", "update", kind, "err", errKind(err))
 	default:
-		b.log.Error("update failed", "update", kind, "err", err)
+		b.log.Error("update failed", "update", kind, "err", errKind(err))
 	}
+}
+
+// errKind describes an error for a log line above debug. A failed Bot API
+// call is named by its method and its kind only: what Telegram sent back (a
+// description, or a body that failed to decode) can hold chat ids, names and
+// messages, and is logged at debug, where the caller logs err itself.
+func errKind(err error) string {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		if strings.Contains(err.Error(), "error decode") { // the library's own, with the body
+			return "malformed response from telegram"
+		}
+		return err.Error() // ours (Redis): no user data
+	}
+	var tooMany *tgbot.TooManyRequestsError
+	var migrate *tgbot.MigrateError
+	var netErr net.Error
+	what := "failed"
+	switch {
+	case errors.As(err, &tooMany):
+		what = fmt.Sprintf("too many requests (retry after %d s)", tooMany.RetryAfter)
+	case errors.Is(err, tgbot.ErrorForbidden):
+		what = "forbidden"
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		what = "bad request"
+	case errors.Is(err, tgbot.ErrorUnauthorized):
+		what = "unauthorized"
+	case errors.Is(err, tgbot.ErrorNotFound):
+		what = "not found"
+	case errors.Is(err, tgbot.ErrorConflict):
+		what = "conflict"
+	case errors.As(err, &migrate):
+		what = "chat migrated"
+	case errors.Is(err, context.DeadlineExceeded):
+		what = "timed out"
+	case errors.Is(err, context.Canceled):
+		what = "cancelled"
+	case errors.As(err, &netErr):
+		what = "network error"
+	case strings.Contains(err.Error(), "error decode"):
+		what = "malformed response"
+	}
+	return "telegram " + ae.method + ": " + what
 }
 
 // pollPacer makes the library's getUpdates loop honour a 429's retry_after:

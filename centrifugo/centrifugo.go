@@ -10,6 +10,7 @@
 package centrifugo
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -17,6 +18,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -30,6 +33,11 @@ const (
 	PersonalNamespace = "personal"
 	RoomNamespace     = "room"
 )
+
+// RoomHistoryTTL is how long Centrifugo keeps a room channel's
+// publications (config.json: the room namespace's history_ttl; a test
+// checks the two agree). The privacy policy quotes it.
+const RoomHistoryTTL = 24 * time.Hour
 
 // RoomChannel is the channel of a room.
 func RoomChannel(roomID string) string { return RoomNamespace + ":" + roomID }
@@ -138,42 +146,119 @@ type Position struct {
 	Epoch  string `json:"epoch"`
 }
 
-// Publisher talks to Centrifugo's server API.
+// Publisher talks to Centrifugo's server API over a pool of kept-alive
+// connections: every call of a process shares one transport sized for its
+// concurrency, so the API opens a handful of connections, not one per
+// message.
 type Publisher struct {
-	c *gocent.Client
+	c      *gocent.Client
+	hc     *http.Client
+	url    string // the /api/publish route
+	apiKey string
 }
 
-// NewPublisher returns a publisher for apiURL (ending in /api). Every call
-// also honours its context's deadline.
-func NewPublisher(apiURL, apiKey string, timeout time.Duration) *Publisher {
-	return &Publisher{c: gocent.New(gocent.Config{
-		Addr:       apiURL,
-		Key:        apiKey,
-		HTTPClient: &http.Client{Timeout: timeout},
-	})}
+// DefaultMaxConns is the default size of a publisher's connection pool.
+const DefaultMaxConns = 64
+
+// NewPublisher returns a publisher for apiURL (ending in /api) with at most
+// maxConns connections to it (0 = DefaultMaxConns); a call that finds every
+// connection busy waits for one. Every call has timeout as its deadline and
+// also honours its context's.
+func NewPublisher(apiURL, apiKey string, timeout time.Duration, maxConns int) *Publisher {
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        maxConns,
+		MaxIdleConnsPerHost: maxConns,
+		MaxConnsPerHost:     maxConns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}}
+	return &Publisher{
+		c:      gocent.New(gocent.Config{Addr: apiURL, Key: apiKey, HTTPClient: hc}),
+		hc:     hc,
+		url:    strings.TrimSuffix(apiURL, "/") + "/publish",
+		apiKey: apiKey,
+	}
 }
 
-// Publish sends data as JSON to a channel and keeps it in history.
-func (p *Publisher) Publish(ctx context.Context, channel string, data any) (Position, error) {
-	return p.publish(ctx, channel, data)
+// Close drops the idle connections (at shutdown, so Centrifugo's graceful
+// stop is not held up by them).
+func (p *Publisher) Close() { p.hc.CloseIdleConnections() }
+
+// Publish sends data as JSON to a channel and keeps it in history. A
+// non-empty key is Centrifugo's idempotency key: a second publish with the
+// same key (a retry after a timeout, a repeated outbox step) returns the
+// first one's position and adds nothing, so a publication reaches the
+// channel once.
+func (p *Publisher) Publish(ctx context.Context, channel string, data any, key string) (Position, error) {
+	return p.publish(ctx, channel, data, key, false)
 }
 
 // PublishEphemeral sends data without keeping it in history (typing).
 func (p *Publisher) PublishEphemeral(ctx context.Context, channel string, data any) error {
-	_, err := p.publish(ctx, channel, data, gocent.WithSkipHistory(true))
+	_, err := p.publish(ctx, channel, data, "", true)
 	return err
 }
 
-func (p *Publisher) publish(ctx context.Context, channel string, data any, opts ...gocent.PublishOption) (Position, error) {
+type publishRequest struct {
+	Channel        string          `json:"channel"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey string          `json:"idempotency_key,omitempty"`
+	SkipHistory    bool            `json:"skip_history,omitempty"`
+}
+
+type publishReply struct {
+	Error *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	Result struct {
+		Offset uint64 `json:"offset"`
+		Epoch  string `json:"epoch"`
+	} `json:"result"`
+}
+
+// publish is sent by hand rather than through gocent, which has no
+// idempotency key; it uses the same pooled client.
+func (p *Publisher) publish(ctx context.Context, channel string, data any, key string, skipHistory bool) (Position, error) {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
 	}
-	res, err := p.c.Publish(ctx, channel, b, opts...)
+	body, err := json.Marshal(publishRequest{Channel: channel, Data: b, IdempotencyKey: key, SkipHistory: skipHistory})
 	if err != nil {
 		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
 	}
-	return Position{Offset: res.Offset, Epoch: res.Epoch}, nil
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	if err != nil {
+		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", p.apiKey)
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return Position{}, fmt.Errorf("centrifugo: publish to %s: HTTP %d", channel, resp.StatusCode)
+	}
+	var rep publishReply
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
+	}
+	if rep.Error != nil {
+		return Position{}, fmt.Errorf("centrifugo: publish to %s: error %d %s", channel, rep.Error.Code, rep.Error.Message)
+	}
+	return Position{Offset: rep.Result.Offset, Epoch: rep.Result.Epoch}, nil
 }
 
 // Members returns the member ids (from chan_info) subscribed to a channel now.
@@ -231,6 +316,20 @@ func (p *Publisher) History(ctx context.Context, channel string) ([]json.RawMess
 		out[i] = json.RawMessage(pub.Data)
 	}
 	return out, nil
+}
+
+// Users is how many distinct users are connected to Centrifugo now, over
+// every node (each app launch is one user: subjects are per session).
+func (p *Publisher) Users(ctx context.Context) (int, error) {
+	res, err := p.c.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("centrifugo: info: %w", err)
+	}
+	n := 0
+	for _, node := range res.Nodes {
+		n += int(node.NumUsers)
+	}
+	return n, nil
 }
 
 // Ping checks that the server API answers.

@@ -90,15 +90,15 @@ func BenchmarkMemoryPerConnection(b *testing.B) {
 	}
 	connected := time.Since(start)
 
-	pub := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second)
+	pub := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 0)
 	ctx := context.Background()
 	for i := 0; i < n; i += 2 {
-		if _, err := pub.Publish(ctx, room(i), map[string]string{"type": "message", "text": "hello there, how are you?"}); err != nil {
+		if _, err := pub.Publish(ctx, room(i), map[string]string{"type": "message", "text": "hello there, how are you?"}, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
 	for i := range n {
-		if _, err := pub.Publish(ctx, tokens.PersonalChannel(user(i)), map[string]string{"type": "notice"}); err != nil {
+		if _, err := pub.Publish(ctx, tokens.PersonalChannel(user(i)), map[string]string{"type": "notice"}, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -138,7 +138,7 @@ func BenchmarkMemoryPerConnection(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				for j := w; j < k; j += 4 {
-					_, _ = pub.Publish(ctx, room(2*(j%(n/2))), map[string]string{"type": "message", "text": "hello there, how are you?"})
+					_, _ = pub.Publish(ctx, room(2*(j%(n/2))), map[string]string{"type": "message", "text": "hello there, how are you?"}, "")
 				}
 			}()
 		}

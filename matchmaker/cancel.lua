@@ -1,14 +1,12 @@
--- Cancel a waiting search. ARGV: prefix, user id.
--- Replies: {'cancelled'} | {'idle'} | {'matched', room_id}
-local P, uid = ARGV[1], ARGV[2]
-local skey = P .. 's:' .. uid
-local st = redis.call('HMGET', skey, 'state', 'room', 'q', 'qm')
-if st[1] == 'waiting' then
-  dequeue(P, uid, st[3], st[4], 'idle')
+-- Cancel a waiting search, in the matchmaking slot (KEYS[1]). ARGV: user id.
+-- Replies: {'cancelled'} | {'idle'} | {'check_room', room_id} (the state
+-- points at a room: the caller checks whether it is still active).
+local uid = ARGV[1]
+local st = get_state(uid)
+if st.state == 'waiting' then
+  unwait(uid, st, nil)
   return {'cancelled'}
 end
-if st[1] == 'matched' and redis.call('HGET', P .. 'r:' .. st[2], 'state') == 'active' then
-  return {'matched', st[2]}
-end
-if st[1] == 'expired' then redis.call('HSET', skey, 'state', 'idle') end
+if st.state == 'matched' then return {'check_room', st.room} end
+if st.state == 'expired' then redis.call('DEL', MM .. ':st:' .. uid) end
 return {'idle'}

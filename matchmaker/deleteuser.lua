@@ -1,25 +1,30 @@
--- Delete a user's profile and their search and room state. ARGV: prefix,
--- telegram id, room TTL (s). The Telegram id -> internal id mapping stays
--- (it holds nothing else), so blocks and bans outlive a deletion and a
--- blocked person cannot come back by re-registering. Replies: {'none'} | {'deleted', user_id, room_id, member}
--- (room_id and member are '' unless an active room was closed).
-local P, tg = ARGV[1], ARGV[2]
-local uid = redis.call('GET', P .. 'tg:' .. tg)
-if not uid then return {'none'} end
-local skey = P .. 's:' .. uid
-local st = redis.call('HMGET', skey, 'state', 'room', 'q', 'qm')
-local rid, mine = '', ''
-if st[1] == 'waiting' then
-  dequeue(P, uid, st[3], st[4], 'idle')
-elseif st[1] == 'matched' then
-  local r = redis.call('HMGET', P .. 'r:' .. st[2], 'state', 'a', 'b', 'ma', 'mb')
-  if r[1] == 'active' then
-    close_room(P, st[2], r[2], r[3], uid, now_ms())
-    mine = r[5]
-    if r[2] == uid then mine = r[4] end
-    rid = st[2]
+-- The matchmaking half of /delete, in the matchmaking slot (KEYS[1]): the
+-- search ends, the user's states go, and the outbox steps this returns clear
+-- every room of theirs still kept (their messages leave their partners' view
+-- at once) and delete the profile. ARGV: user id, telegram id, room TTL (s),
+-- outbox grace (ms), delay of the second history removal (ms).
+-- Replies: {'ok', outbox_id, steps_json}
+local uid = ARGV[1]
+local now = now_ms()
+local room_ttl = tonumber(ARGV[3])
+local st = get_state(uid)
+local steps, later, seen = {}, {}, {}
+local function add(rid, announce)
+  if rid and rid ~= '' and not seen[rid] then
+    seen[rid] = true
+    steps[#steps + 1] = {op = 'clear_room', room = rid, user = uid, forget = true, announce = announce}
+    steps[#steps + 1] = {op = 'remove_history', room = rid}
+    later[#later + 1] = {op = 'remove_history', room = rid}
   end
 end
-if redis.call('EXISTS', P .. 'u:' .. uid) == 0 then return {'none'} end
-redis.call('DEL', P .. 'u:' .. uid, skey, P .. 'onb:' .. tg)
-return {'deleted', uid, rid, mine}
+if st.state == 'waiting' then
+  unwait(uid, st, nil)
+elseif st.state == 'matched' then
+  end_room(st.room, uid, st.partner, now, room_ttl)
+  add(st.room, true)
+end
+for _, rid in ipairs(redis.call('ZRANGE', MM .. ':ur:' .. uid, 0, -1)) do add(rid, false) end
+redis.call('DEL', MM .. ':st:' .. uid, MM .. ':ur:' .. uid, MM .. ':pv:' .. uid)
+steps[#steps + 1] = {op = 'delete_profile', user = uid, tg = ARGV[2]}
+if #later > 0 then outbox_add(now + tonumber(ARGV[5]), later) end
+return {'ok', outbox_add(now + tonumber(ARGV[4]), steps), cjson.encode(steps)}

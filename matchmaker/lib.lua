@@ -1,5 +1,5 @@
 -- Helpers prepended to every script of this package (store.go: newScript).
--- A script cannot call another one, so the steps several scripts share live
+-- A script cannot call another one, so steps several scripts share live
 -- here, once.
 
 -- now_ms is the server's clock in Unix ms (one clock for every replica).
@@ -13,22 +13,15 @@ local function ms(n)
   return string.format('%.0f', n)
 end
 
--- dequeue takes a waiting user's entry out of the queue (st.q, st.qm are the
--- queue key and member kept in the user's state) and sets their state.
-local function dequeue(P, uid, q, qm, state)
-  redis.call('ZREM', q, qm)
-  redis.call('ZREM', P .. 'waiting', uid)
-  redis.call('HSET', P .. 's:' .. uid, 'state', state)
+-- gcra counts one event against a generic cell rate limit whose state (the
+-- theoretical arrival time, ms) is the field f of hash h. T is the emission
+-- interval (ms), burst the events allowed at once. Returns 0 when allowed,
+-- else the ms to wait.
+local function gcra(h, f, now, T, burst)
+  local tat = tonumber(redis.call('HGET', h, f) or '0')
+  if tat < now then tat = now end
+  local allow_at = tat + T - burst * T
+  if allow_at > now then return allow_at - now end
+  redis.call('HSET', h, f, ms(tat + T))
+  return 0
 end
-
--- close_room closes an active room for both members a and b: it takes no
--- more messages, and a member whose current room it is becomes idle.
-local function close_room(P, rid, a, b, by, now)
-  redis.call('HSET', P .. 'r:' .. rid, 'state', 'closed', 'closed_at', ms(now), 'closed_by', by)
-  redis.call('ZREM', P .. 'active', rid)
-  for _, m in ipairs({a, b}) do
-    local sk = P .. 's:' .. m
-    if redis.call('HGET', sk, 'room') == rid then redis.call('HSET', sk, 'state', 'idle', 'room', '') end
-  end
-end
-

@@ -1,44 +1,77 @@
--- Append a message to a room. ARGV: prefix, user id, room id, text,
--- client message id ('' = none), messages kept, room TTL (s), has a link
--- ('1'|''), messages each side must have sent before links (0 = off).
--- Replies: {'not_found'} | {'forbidden'} | {'room_closed'} | {'link_not_allowed'}
---        | {'new', message_json} | {'dup', message_json, published}
+-- Store a message in an active room: membership, rate limit, duplicate
+-- check, links rule and append in one step. ARGV: 1 sender's Telegram id,
+-- 2 text, 3 client message id ('' = none), 4 reply_to ('' = none),
+-- 5 messages kept, 6 room TTL (s), 7 has a link ('1'|''), 8 messages each
+-- side must have sent before links (0 = off), 9 rate interval (ms), 10 rate
+-- burst, 11 partner-away check interval (ms).
+-- Replies: {'not_found'} | {'forbidden'} | {'room_closed'} | {'bad_reply'}
+--        | {'rate_limited', retry_ms} | {'link_not_allowed', mine_left, theirs_left}
+--        | {'dup', message_json}
+--        | {'new', message_json, check ('1' = ask whether the partner is away),
+--           partner_member, partner_tg, partner_lang}
 -- A retry with the same client message id returns the stored message (even
 -- after the room closed: it was accepted), so no message is lost or doubled.
-local P, uid, rid, text, cmid = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local rkey = P .. 'r:' .. rid
-local r = redis.call('HMGET', rkey, 'state', 'a', 'b', 'ma', 'mb')
+-- This is the hot path: it makes as few calls as it can (two reads, one
+-- write of the record, the append, one TTL check).
+local r = redis.call('HMGET', ROOM, 'state', 'ta', 'tb', 'ma', 'mb', 'seq', 'po', 'la', 'lb')
 if not r[1] then return {'not_found'} end
-local mine
-if r[2] == uid then mine = r[4] elseif r[3] == uid then mine = r[5] else return {'forbidden'} end
-local ckey = rkey .. ':c'
-if cmid ~= '' then
-  local prev = redis.call('HGET', ckey, mine .. ':' .. cmid)
-  if prev then
-    local id = cjson.decode(prev).id
-    return {'dup', prev, redis.call('HEXISTS', rkey .. ':p', id)}
-  end
+local tg = ARGV[1]
+local s
+if tg ~= '' and r[2] == tg then s = 'a' elseif tg ~= '' and r[3] == tg then s = 'b' else return {'forbidden'} end
+local mine, theirs = r[4], r[5]
+local their_tg, their_lang = r[3], r[9]
+if s == 'b' then mine, theirs, their_tg, their_lang = r[5], r[4], r[2], r[8] end
+local cmid, reply = ARGV[3], ARGV[4]
+local cfield = 'c:' .. mine .. ':' .. cmid
+local rlfield = 'rl:' .. mine .. ':message'
+local m2 = redis.call('HMGET', ROOM, cfield, rlfield, 'n:' .. mine, 'n:' .. theirs)
+if cmid ~= '' and m2[1] then
+  local _, m = find_msg(m2[1])
+  if m then return {'dup', m} end
 end
 if r[1] ~= 'active' then return {'room_closed'} end
-local need = tonumber(ARGV[9])
-if ARGV[8] == '1' and need > 0 then
-  local n = redis.call('HMGET', rkey, 'n:' .. r[4], 'n:' .. r[5])
-  if math.min(tonumber(n[1] or '0'), tonumber(n[2] or '0')) < need then return {'link_not_allowed'} end
-end
-
 local now = now_ms()
-local id = redis.call('HINCRBY', rkey, 'seq', 1)
-redis.call('HINCRBY', rkey, 'n:' .. mine, 1)
-redis.call('ZADD', P .. 'active', 'XX', ms(now), rid)
-local msg = cjson.encode({id = tostring(id), from = mine, text = text, ts = now})
-local mkey = rkey .. ':m'
-redis.call('RPUSH', mkey, msg)
-redis.call('LTRIM', mkey, -tonumber(ARGV[6]), -1)
-if cmid ~= '' then redis.call('HSET', ckey, mine .. ':' .. cmid, msg) end
-for _, k in ipairs({rkey, mkey, ckey}) do
-  redis.call('EXPIRE', k, ARGV[7])
+-- The sender's rate (generic cell rate algorithm on rl:<member>:message).
+local T, burst = tonumber(ARGV[9]), tonumber(ARGV[10])
+local tat = math.max(tonumber(m2[2] or '0'), now)
+if tat + T - burst * T > now then return {'rate_limited', ms(tat + T - burst * T - now)} end
+local need = tonumber(ARGV[8])
+local sent_mine, sent_theirs = tonumber(m2[3] or '0'), tonumber(m2[4] or '0')
+if ARGV[7] == '1' and need > 0 and (sent_mine < need or sent_theirs < need) then
+  return {'link_not_allowed', math.max(need - sent_mine, 0), math.max(need - sent_theirs, 0)}
 end
-local day = P .. 'stats:messages:' .. math.floor(now / 86400000)
-redis.call('INCR', day)
-redis.call('EXPIRE', day, 3 * 86400)
-return {'new', msg}
+if reply ~= '' and not find_msg(reply) then return {'bad_reply'} end
+
+local id = string.format('%016.0f', math.max(tonumber(r[6] or '0') + 1, now * 1000))
+local m = '{"id":"' .. id .. '","from":"' .. mine .. '","ts":' .. ms(now) .. ',"text":' .. cjson.encode(ARGV[2])
+if cmid ~= '' then m = m .. ',"cmid":' .. cjson.encode(cmid) end
+if reply ~= '' then m = m .. ',"reply_to":"' .. reply .. '"' end
+m = m .. '}'
+local set = {'seq', id, 'n:' .. mine, sent_mine + 1, rlfield, ms(tat + T)}
+if cmid ~= '' then set[#set + 1] = cfield; set[#set + 1] = id end
+local check = '0'
+if now >= tonumber(r[7] or '0') then
+  check = '1'
+  set[#set + 1] = 'po'
+  set[#set + 1] = ms(now + tonumber(ARGV[11]))
+end
+local len = redis.call('RPUSH', MSGS, m)
+-- Everything kept per room is bounded by the cap: the oldest message goes,
+-- and with it its client id.
+local keep = tonumber(ARGV[5])
+if len > keep then
+  set[#set + 1] = 'dropped'
+  set[#set + 1] = '1'
+  local gone = {}
+  for i = 1, len - keep do
+    local old = cjson.decode(redis.call('LPOP', MSGS))
+    if old.cmid then gone[#gone + 1] = 'c:' .. old.from .. ':' .. old.cmid end
+  end
+  if #gone > 0 then redis.call('HDEL', ROOM, unpack(gone)) end
+end
+redis.call('HSET', ROOM, unpack(set))
+-- The room lives ROOM_TTL after its last message; its TTL is renewed when
+-- it has run down by a hundredth (at most a minute), not on every message.
+local ttl = tonumber(ARGV[6])
+if len == 1 or redis.call('TTL', ROOM) < ttl - math.min(60, ttl / 100) then touch(ttl) end
+return {'new', m, check, theirs, their_tg, their_lang or ''}

@@ -2,25 +2,16 @@ package matchmaker
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
-)
-
-var (
-	//go:embed report.lua
-	reportLua    string
-	reportScript = newScript(reportLua)
-	//go:embed restrict.lua
-	restrictLua    string
-	restrictScript = newScript(restrictLua)
 )
 
 // Restriction kinds.
@@ -36,9 +27,6 @@ type RestrictedError struct {
 }
 
 func (e *RestrictedError) Error() string { return "matchmaker: user is " + e.Code }
-
-// ErrDuplicate says the same report was already filed.
-var ErrDuplicate = errors.New("matchmaker: already reported")
 
 // Report reasons.
 var ReportReasons = map[string]bool{"spam": true, "abuse": true, "sexual": true, "minor": true, "other": true}
@@ -65,9 +53,9 @@ func (c ModerationConfig) withDefaults() ModerationConfig {
 
 // ReportResult is what a report did.
 type ReportResult struct {
-	// Member and Closed are as for Leave: the caller tells the partner.
-	Member string
-	Closed bool
+	// Duplicate: this reporter had already reported this room; nothing new
+	// was filed (the first report's effects stand).
+	Duplicate bool
 	// ReportedID is the partner's user id; SuspendedUntil is set when this
 	// report was the one that suspended them.
 	ReportedID     string
@@ -85,70 +73,95 @@ func ValidateReport(reason, comment string) error {
 	return nil
 }
 
-// Report closes the room like Leave, blocks the pair for good and files a
-// report with the room's last 50 messages as evidence for operators. It is
-// idempotent per room and reporter (ErrDuplicate on a repeat, after the
-// block). Distinct reporters within the window suspend the reported user:
-// the caller then calls Restrict's announcements (see SuspendedUntil).
-func (s *Store) Report(ctx context.Context, userID, roomID, reason, comment string, mc ModerationConfig) (ReportResult, error) {
+// Report files a report on the partner of a room the Telegram user is (or
+// was) in, with the room's last messages as evidence for operators (as they
+// were when the room was cleared, if it was). In one atomic step the pair
+// is blocked for good, the room ends for both (the partner sees only
+// "left") and, when enough distinct users reported the partner within the
+// window, the partner is suspended; the announcements follow through the
+// outbox, so none is lost if the caller goes away. It works until the room
+// expires, also after either member cleared it. Idempotent per room and
+// reporter.
+func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, comment string) (ReportResult, error) {
 	if err := ValidateReport(reason, comment); err != nil {
 		return ReportResult{}, err
 	}
-	mc = mc.withDefaults()
-	member, closed, err := s.Leave(ctx, userID, roomID, LeaveOptions{Block: true})
+	keys := s.roomKeys(roomID)
+	pipe := s.rdb.Pipeline()
+	last := pipe.LRange(ctx, keys[1], -evidenceSize, -1)
+	kept := pipe.Get(ctx, keys[2])
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return ReportResult{}, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
+	}
+	room, err := s.MemberRoom(ctx, telegramID, roomID)
 	if err != nil {
 		return ReportResult{}, err
 	}
-	res := ReportResult{Member: member, Closed: closed}
+	me, partner, _ := room.SideOf(telegramID)
+	evidence := "[" + strings.Join(last.Val(), ",") + "]"
+	if room.Cleared {
+		evidence = kept.Val()
+		if evidence == "" {
+			evidence = "[]"
+		}
+	}
 	id, err := randomID(10)
+	if err != nil {
+		return ReportResult{}, err
+	}
+	active := ""
+	if room.State == RoomActive {
+		active = "1"
+	}
+	mc := s.cfg.Moderation
+	status, out, err := scriptResult(s.runMM(ctx, reportScript, me.UserID, partner.UserID, roomID, reason, comment, id,
+		evidence, me.MemberID, me.TelegramID, partner.TelegramID, mc.ReportWindow.Milliseconds(), mc.ReportsToSuspend,
+		mc.SuspendFor.Milliseconds(), s.cfg.ReportRetention.Milliseconds(), seconds(s.cfg.RoomTTL),
+		outboxGrace.Milliseconds(), active).Result())
+	if err != nil {
+		return ReportResult{}, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
+	}
+	res := ReportResult{ReportedID: partner.UserID}
+	if status == "dup" {
+		res.Duplicate = true
+		return res, nil
+	}
+	if out[2] != "" {
+		res.SuspendedUntil = millisTime(out[2])
+	}
+	steps, err := parseSteps(out[1])
 	if err != nil {
 		return res, err
 	}
-	status, out, err := scriptResult(reportScript.Run(ctx, s.rdb, nil, s.cfg.Prefix, userID, roomID, reason, comment, id,
-		mc.ReportWindow.Milliseconds(), mc.ReportsToSuspend, mc.SuspendFor.Milliseconds()).Result())
-	if err != nil {
-		return res, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
-	}
-	switch status {
-	case "not_found":
-		return res, ErrNotFound
-	case "forbidden":
-		return res, ErrNotMember
-	case "dup":
-		return res, ErrDuplicate
-	}
-	res.ReportedID = out[0]
-	if out[1] != "" {
-		res.SuspendedUntil = millisTime(out[1])
-	}
-	return res, nil
-}
-
-// Restricted is what Restrict ended: the room to announce `left` in.
-type Restricted struct {
-	RoomID, Member string
+	return res, s.runEntry(ctx, out[0], steps)
 }
 
 // Restrict suspends (until a time) or bans (until a time, or for good with
-// a zero until) a user, ending their search and active room at once.
-func (s *Store) Restrict(ctx context.Context, userID, code string, until time.Time) (Restricted, error) {
+// a zero until) a user: their search and active room end at once, their
+// partner sees "left", their app is told and the bot tells them.
+func (s *Store) Restrict(ctx context.Context, userID, code string, until time.Time) error {
 	if code != Suspended && code != Banned {
-		return Restricted{}, fmt.Errorf("matchmaker: restrict: unknown code %q", code)
+		return fmt.Errorf("matchmaker: restrict: unknown code %q", code)
 	}
 	u := "0"
 	if !until.IsZero() {
 		u = strconv.FormatInt(until.UnixMilli(), 10)
 	}
-	_, out, err := scriptResult(restrictScript.Run(ctx, s.rdb, nil, s.cfg.Prefix, userID, code, u, seconds(s.cfg.RoomTTL)).Result())
+	_, out, err := scriptResult(s.runMM(ctx, restrictScript, userID, code, u, seconds(s.cfg.RoomTTL),
+		outboxGrace.Milliseconds()).Result())
 	if err != nil {
-		return Restricted{}, fmt.Errorf("matchmaker: restrict: %w", err)
+		return fmt.Errorf("matchmaker: restrict: %w", err)
 	}
-	return Restricted{RoomID: out[0], Member: out[1]}, nil
+	steps, err := parseSteps(out[1])
+	if err != nil {
+		return err
+	}
+	return s.runEntry(ctx, out[0], steps)
 }
 
 // Restriction returns the user's current suspension or ban, if any.
 func (s *Store) Restriction(ctx context.Context, userID string) (*RestrictedError, error) {
-	vals, err := s.rdb.MGet(ctx, s.key("ban:", userID), s.key("susp:", userID)).Result()
+	vals, err := s.rdb.MGet(ctx, s.mmKey()+":ban:"+userID, s.mmKey()+":susp:"+userID).Result()
 	if err != nil {
 		return nil, fmt.Errorf("matchmaker: restriction: %w", err)
 	}
@@ -162,7 +175,7 @@ func (s *Store) Restriction(ctx context.Context, userID string) (*RestrictedErro
 
 // Unban lifts a ban and a suspension.
 func (s *Store) Unban(ctx context.Context, userID string) error {
-	if err := s.rdb.Del(ctx, s.key("ban:", userID), s.key("susp:", userID)).Err(); err != nil {
+	if err := s.rdb.Del(ctx, s.mmKey()+":ban:"+userID, s.mmKey()+":susp:"+userID).Err(); err != nil {
 		return fmt.Errorf("matchmaker: unban: %w", err)
 	}
 	return nil
@@ -173,7 +186,7 @@ func (s *Store) Blocked(ctx context.Context, a, b string) (bool, error) {
 	if b < a {
 		a, b = b, a
 	}
-	n, err := s.rdb.Exists(ctx, s.key("bl:", a, ":", b)).Result()
+	n, err := s.rdb.Exists(ctx, s.mmKey()+":bl:"+a+":"+b).Result()
 	return n == 1, err
 }
 
@@ -190,7 +203,7 @@ type StoredReport struct {
 	ReporterTG int64
 	ReportedTG int64
 	// ReporterMember is the reporter's member id in the room, to tell the
-	// two sides apart in Evidence (the room's last 50 messages).
+	// two sides apart in Evidence (the room's last messages).
 	ReporterMember string
 	Evidence       []Message
 }
@@ -198,22 +211,25 @@ type StoredReport struct {
 // OldestOpenReport returns the oldest report no operator has decided, or
 // nil when there is none.
 func (s *Store) OldestOpenReport(ctx context.Context) (*StoredReport, error) {
-	ids, err := s.rdb.ZRange(ctx, s.key("reports:open"), 0, 0).Result()
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	for {
+		ids, err := s.rdb.ZRange(ctx, s.mmKey()+":reports:open", 0, 0).Result()
+		if err != nil || len(ids) == 0 {
+			return nil, err
+		}
+		r, err := s.report(ctx, ids[0])
+		if r != nil || err != nil {
+			return r, err
+		}
 	}
-	return s.report(ctx, ids[0])
 }
 
-// ReportByStreamID loads one report.
 func (s *Store) report(ctx context.Context, streamID string) (*StoredReport, error) {
-	msgs, err := s.rdb.XRange(ctx, s.key("reports"), streamID, streamID).Result()
+	msgs, err := s.rdb.XRange(ctx, s.mmKey()+":reports", streamID, streamID).Result()
 	if err != nil {
 		return nil, fmt.Errorf("matchmaker: report %s: %w", streamID, err)
 	}
-	if len(msgs) == 0 {
-		s.rdb.ZRem(ctx, s.key("reports:open"), streamID) // trimmed away
-		return nil, nil
+	if len(msgs) == 0 { // past its retention
+		return nil, s.rdb.ZRem(ctx, s.mmKey()+":reports:open", streamID).Err()
 	}
 	v := msgs[0].Values
 	get := func(k string) string { x, _ := v[k].(string); return x }
@@ -228,14 +244,17 @@ func (s *Store) report(ctx context.Context, streamID string) (*StoredReport, err
 	return r, nil
 }
 
-// ResolveReport closes a report with an operator's decision.
+// ResolveReport closes a report with an operator's decision, kept as long
+// as the report.
 func (s *Store) ResolveReport(ctx context.Context, streamID, decision string) (bool, error) {
-	n, err := s.rdb.ZRem(ctx, s.key("reports:open"), streamID).Result()
+	n, err := s.rdb.ZRem(ctx, s.mmKey()+":reports:open", streamID).Result()
 	if err != nil {
 		return false, fmt.Errorf("matchmaker: resolve report: %w", err)
 	}
 	if n == 1 {
-		s.rdb.HSet(ctx, s.key("reports:decisions"), streamID, decision)
+		if err := s.rdb.Set(ctx, s.mmKey()+":reports:decision:"+streamID, decision, s.cfg.ReportRetention).Err(); err != nil {
+			return true, fmt.Errorf("matchmaker: resolve report: %w", err)
+		}
 	}
 	return n == 1, nil
 }
@@ -245,25 +264,71 @@ type Stats struct {
 	Users, Waiting, ActiveRooms, MessagesToday, OpenReports int64
 }
 
+func dayKey(t time.Time) string { return strconv.FormatInt(t.Unix()/86400, 10) }
+
 // Stats counts users, waiting searches, active rooms, today's messages (UTC)
 // and open reports.
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
-	day := strconv.FormatInt(time.Now().Unix()/86400, 10)
+	mm := s.mmKey()
 	pipe := s.rdb.Pipeline()
-	users := pipe.Get(ctx, s.key("stats:users"))
-	waiting := pipe.ZCard(ctx, s.key("waiting"))
-	// Active rooms are scored by their last activity; one idle past RoomTTL
-	// has expired from Redis without being closed.
-	pipe.ZRemRangeByScore(ctx, s.key("active"), "-inf", strconv.FormatInt(time.Now().Add(-s.cfg.RoomTTL).UnixMilli(), 10))
-	active := pipe.ZCard(ctx, s.key("active"))
-	msgs := pipe.Get(ctx, s.key("stats:messages:", day))
-	open := pipe.ZCard(ctx, s.key("reports:open"))
+	users := pipe.Get(ctx, mm+":stats:users")
+	waiting := pipe.ZCard(ctx, mm+":w")
+	active := pipe.ZCard(ctx, mm+":active")
+	msgs := pipe.Get(ctx, mm+":stats:messages:"+dayKey(time.Now()))
+	open := pipe.ZCard(ctx, mm+":reports:open")
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return Stats{}, fmt.Errorf("matchmaker: stats: %w", err)
 	}
 	u, _ := users.Int64()
 	m, _ := msgs.Int64()
-	return Stats{Users: u, Waiting: waiting.Val(), ActiveRooms: active.Val(), MessagesToday: m, OpenReports: open.Val()}, nil
+	return Stats{Users: u, Waiting: waiting.Val(), ActiveRooms: active.Val(), MessagesToday: m + s.messages.Load(),
+		OpenReports: open.Val()}, nil
+}
+
+// FlushStats adds the messages this process stored since the last flush to
+// today's counter.
+func (s *Store) FlushStats(ctx context.Context) error {
+	n := s.messages.Swap(0)
+	if n == 0 {
+		return nil
+	}
+	k := s.mmKey() + ":stats:messages:" + dayKey(time.Now())
+	pipe := s.rdb.TxPipeline()
+	pipe.IncrBy(ctx, k, n)
+	pipe.Expire(ctx, k, 3*24*time.Hour)
+	if _, err := pipe.Exec(ctx); err != nil {
+		s.messages.Add(n)
+		return err
+	}
+	return nil
+}
+
+// pruneActiveRooms looks at active rooms not seen for a room TTL: one that
+// expired while open leaves the index; one still alive is rescored by its
+// last activity (its TTL tells when that was).
+func (s *Store) pruneActiveRooms(ctx context.Context, limit int) error {
+	k := s.mmKey() + ":active"
+	now := time.Now()
+	ids, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: k, ByScore: true, Start: "-inf",
+		Stop: strconv.FormatInt(now.Add(-s.cfg.RoomTTL).UnixMilli(), 10), Count: int64(limit)}).Result()
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	for _, id := range ids {
+		pipe := s.rdb.Pipeline()
+		state := pipe.HGet(ctx, s.roomKey(id), "state")
+		ttl := pipe.PTTL(ctx, s.roomKey(id))
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		if state.Val() != string(RoomActive) || ttl.Val() <= 0 {
+			s.rdb.ZRem(ctx, k, id)
+			continue
+		}
+		last := now.Add(ttl.Val() - s.cfg.RoomTTL).UnixMilli()
+		s.rdb.ZAdd(ctx, k, redis.Z{Score: float64(last), Member: id})
+	}
+	return nil
 }
 
 // linkPattern finds what the first-message spam of anonymous chats looks
@@ -275,7 +340,7 @@ func HasLink(text string) bool { return linkPattern.MatchString(text) }
 
 // Counter reads one of the global counters (e.g. "banned", "suspended").
 func (s *Store) Counter(ctx context.Context, name string) (int64, error) {
-	n, err := s.rdb.Get(ctx, s.key("stats:", name)).Int64()
+	n, err := s.rdb.Get(ctx, s.mmKey()+":stats:"+name).Int64()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}

@@ -2,7 +2,6 @@ package matchmaker
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,11 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 )
-
-//go:embed notify.lua
-var notifyLua string
-
-var notifyScript = newScript(notifyLua)
 
 // NoticeKind is what the bot tells a user whose Mini App is closed.
 type NoticeKind string
@@ -38,9 +32,27 @@ type Notice struct {
 	StreamID   string    // position in the Redis stream, for Ack
 }
 
-// Notify queues a notice for a user. With onceKey set, at most one notice
-// per key is queued per cooldown. It reports whether one was queued.
+// NoticeRetention is how long a queued notice (it carries a Telegram id) is
+// kept, sent or not.
+const NoticeRetention = 7 * 24 * time.Hour
+
+// Notify queues a notice for a user (their Telegram id and language come
+// from the profile). With onceKey set, at most one notice per key is queued
+// per cooldown. It reports whether one was queued; ErrNoProfile when the
+// user has no profile (any more).
 func (s *Store) Notify(ctx context.Context, userID string, kind NoticeKind, onceKey string, cooldown time.Duration, until time.Time) (bool, error) {
+	u, err := s.GetUserByID(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	return s.NotifyTG(ctx, u.TelegramID, u.Lang, kind, onceKey, cooldown, until)
+}
+
+// NotifyTG is Notify for a Telegram id and language the caller knows.
+func (s *Store) NotifyTG(ctx context.Context, telegramID int64, lang string, kind NoticeKind, onceKey string, cooldown time.Duration, until time.Time) (bool, error) {
+	if telegramID == 0 {
+		return false, nil
+	}
 	id, err := randomID(10)
 	if err != nil {
 		return false, err
@@ -49,8 +61,13 @@ func (s *Store) Notify(ctx context.Context, userID string, kind NoticeKind, once
 	if !until.IsZero() {
 		untilMs = strconv.FormatInt(until.UnixMilli(), 10)
 	}
-	n, err := notifyScript.Run(ctx, s.rdb, nil, s.cfg.Prefix, userID, string(kind), onceKey,
-		max(cooldown.Milliseconds(), 1), id, untilMs).Int()
+	stream := s.noticesKey() + ":notices"
+	once := stream
+	if onceKey != "" {
+		once = s.noticesKey() + ":nc:" + onceKey
+	}
+	n, err := notifyScript.Run(ctx, s.rdb, []string{stream, once}, telegramID, lang, string(kind), id, untilMs,
+		millis(cooldown), NoticeRetention.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("matchmaker: notify: %w", err)
 	}
@@ -102,17 +119,28 @@ func TakeoverIdle(d time.Duration) NoticeOption {
 
 // NoticeQueue creates the consumer group if needed.
 func (s *Store) NoticeQueue(ctx context.Context, group, consumer string, opts ...NoticeOption) (*NoticeQueue, error) {
-	err := s.rdb.XGroupCreateMkStream(ctx, s.key("notices"), group, "0").Err()
-	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return nil, fmt.Errorf("matchmaker: notice group: %w", err)
-	}
 	q := &NoticeQueue{s: s, group: group, consumer: consumer, retry: 30 * time.Second, takeover: time.Minute,
 		ownFrom: "0", claimFrom: "0-0"}
 	for _, o := range opts {
 		o(q)
 	}
+	if err := q.createGroup(ctx); err != nil {
+		return nil, err
+	}
 	return q, nil
 }
+
+// createGroup makes the stream and the consumer group if they are missing
+// (the stream expires after a week without notices).
+func (q *NoticeQueue) createGroup(ctx context.Context) error {
+	err := q.s.rdb.XGroupCreateMkStream(ctx, q.stream(), q.group, "0").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("matchmaker: notice group: %w", err)
+	}
+	return nil
+}
+
+func (q *NoticeQueue) stream() string { return q.s.noticesKey() + ":notices" }
 
 // Read returns up to count notices, waiting up to block for new ones. It
 // returns, in this order of preference: this consumer's notices left
@@ -121,8 +149,19 @@ func (s *Store) NoticeQueue(ctx context.Context, group, consumer string, opts ..
 // A notice may come back while the caller still handles it (after
 // RetryIdle): the caller skips those it has in hand.
 func (q *NoticeQueue) Read(ctx context.Context, count int, block time.Duration) ([]Notice, error) {
+	out, err := q.read(ctx, count, block)
+	if err != nil && strings.Contains(err.Error(), "NOGROUP") {
+		if err := q.createGroup(ctx); err != nil {
+			return nil, err
+		}
+		return q.read(ctx, count, block)
+	}
+	return out, err
+}
+
+func (q *NoticeQueue) read(ctx context.Context, count int, block time.Duration) ([]Notice, error) {
 	count = max(count, 1)
-	stream := q.s.key("notices")
+	stream := q.stream()
 	if q.ownFrom != "" {
 		res, err := q.s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: q.group, Consumer: q.consumer,
 			Streams: []string{stream, q.ownFrom}, Count: int64(count)}).Result()
@@ -202,7 +241,7 @@ func (q *NoticeQueue) sweep(ctx context.Context, stream string, count int) ([]No
 
 // Ack marks a notice handled (sent, or given up on for good).
 func (q *NoticeQueue) Ack(ctx context.Context, n Notice) error {
-	if err := q.s.rdb.XAck(ctx, q.s.key("notices"), q.group, n.StreamID).Err(); err != nil {
+	if err := q.s.rdb.XAck(ctx, q.stream(), q.group, n.StreamID).Err(); err != nil {
 		return fmt.Errorf("matchmaker: ack notice: %w", err)
 	}
 	return nil
@@ -211,7 +250,7 @@ func (q *NoticeQueue) Ack(ctx context.Context, n Notice) error {
 // Sent reports whether a notice id was already sent, and MarkSent records
 // it, so a notice read twice is sent once.
 func (q *NoticeQueue) Sent(ctx context.Context, n Notice) (bool, error) {
-	k, err := q.s.rdb.Exists(ctx, q.s.key("nsent:", n.ID)).Result()
+	k, err := q.s.rdb.Exists(ctx, q.s.noticesKey()+":nsent:"+n.ID).Result()
 	if err != nil {
 		return false, fmt.Errorf("matchmaker: notice sent: %w", err)
 	}
@@ -220,7 +259,7 @@ func (q *NoticeQueue) Sent(ctx context.Context, n Notice) (bool, error) {
 
 // MarkSent records that a notice went out.
 func (q *NoticeQueue) MarkSent(ctx context.Context, n Notice) error {
-	if err := q.s.rdb.Set(ctx, q.s.key("nsent:", n.ID), "1", 7*24*time.Hour).Err(); err != nil {
+	if err := q.s.rdb.Set(ctx, q.s.noticesKey()+":nsent:"+n.ID, "1", 7*24*time.Hour).Err(); err != nil {
 		return fmt.Errorf("matchmaker: mark notice sent: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package matchmaker_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -59,8 +60,8 @@ func TestNotifyCooldownAndContent(t *testing.T) {
 	if ok, _ := s.Notify(ctx, u.ID, matchmaker.NoticePartnerWrote, "wrote:r2", time.Minute, time.Time{}); !ok {
 		t.Fatal("another room's key was held back")
 	}
-	if ok, _ := s.Notify(ctx, "no-such-user", matchmaker.NoticePartnerFound, "", 0, time.Time{}); ok {
-		t.Fatal("a notice was queued for a user without a profile")
+	if ok, err := s.Notify(ctx, "no-such-user", matchmaker.NoticePartnerFound, "", 0, time.Time{}); ok || !errors.Is(err, matchmaker.ErrNoProfile) {
+		t.Fatalf("a notice for a user without a profile = %v, %v; want ErrNoProfile", ok, err)
 	}
 	time.Sleep(350 * time.Millisecond)
 	if ok, _ := s.Notify(ctx, u.ID, matchmaker.NoticePartnerWrote, "wrote:r1", time.Minute, time.Time{}); !ok {
@@ -93,7 +94,7 @@ func TestNotifyCooldownAndContent(t *testing.T) {
 func TestNoticeRedelivery(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, matchmaker.Config{})
-	uid := mkUser(t, s, "Redelivered", matchmaker.Male, 33)
+	uid := mkUser(t, s, "Redelivered", matchmaker.Male, 33).ID
 	open := func(consumer string) *matchmaker.NoticeQueue {
 		t.Helper()
 		q, err := s.NoticeQueue(ctx, "bot", consumer,
@@ -161,7 +162,7 @@ func TestNoticeRedelivery(t *testing.T) {
 func TestNoticeRestartPages(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, matchmaker.Config{})
-	uid := mkUser(t, s, "Paged", matchmaker.Female, 41)
+	uid := mkUser(t, s, "Paged", matchmaker.Female, 41).ID
 	q, err := s.NoticeQueue(ctx, "bot", "p")
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,13 @@
--- Queue a notice for the bot. ARGV: prefix, user id, kind, once-key ('' =
--- always), cooldown (ms), notice id, until (Unix ms or '').
--- Replies 1 when queued, 0 when the cooldown or a missing profile held it back.
-local P, uid = ARGV[1], ARGV[2]
-local u = redis.call('HMGET', P .. 'u:' .. uid, 'tg', 'lang')
-if not u[1] then return 0 end
-if ARGV[4] ~= '' then
-  if not redis.call('SET', P .. 'nc:' .. ARGV[4], '1', 'NX', 'PX', ARGV[5]) then return 0 end
+-- Queue a notice for the bot, in the notices slot. KEYS: 1 the stream, 2 the
+-- once-key (the stream again when there is none). ARGV: telegram id, lang,
+-- kind, notice id, until (Unix ms or ''), cooldown (ms), retention (ms).
+-- Replies 1 when queued, 0 when the cooldown held it back.
+if KEYS[2] ~= KEYS[1] then
+  if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[6]) then return 0 end
 end
-redis.call('XADD', P .. 'notices', 'MAXLEN', '~', '100000', '*',
-  'id', ARGV[6], 'kind', ARGV[3], 'tg', u[1], 'lang', u[2] or '', 'until', ARGV[7])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*',
+  'id', ARGV[4], 'kind', ARGV[3], 'tg', ARGV[1], 'lang', ARGV[2], 'until', ARGV[5])
+-- Notices carry Telegram ids: nothing older than the retention is kept.
+redis.call('XTRIM', KEYS[1], 'MINID', ms(now_ms() - tonumber(ARGV[7])))
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
 return 1

@@ -60,9 +60,7 @@ func (o Onboarding) Validate() error {
 	return nil
 }
 
-func (s *Store) onboardingKey(telegramID int64) string {
-	return s.key("onb:", strconv.FormatInt(telegramID, 10))
-}
+func (s *Store) onboardingKey(telegramID int64) string { return s.tgKey(telegramID) + ":onb" }
 
 // Onboarding returns the progress of a Telegram user, or the zero value when
 // nothing is in progress.

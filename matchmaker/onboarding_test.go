@@ -13,7 +13,7 @@ import (
 func TestOnboardingProgress(t *testing.T) {
 	ctx := context.Background()
 	rdb := redistest.Start(t).Client(t)
-	s := matchmaker.New(rdb, matchmaker.Config{Prefix: "ob:"})
+	s := matchmaker.New(rdb, matchmaker.Config{Prefix: "ob:"}, nil)
 	const tg = 4242
 
 	if o, err := s.Onboarding(ctx, tg); err != nil || o != (matchmaker.Onboarding{}) {
@@ -30,13 +30,13 @@ func TestOnboardingProgress(t *testing.T) {
 			t.Fatalf("put %+v: %v", want, err)
 		}
 		// A second store on the same Redis (a restarted bot) sees the same.
-		got, err := matchmaker.New(rdb, matchmaker.Config{Prefix: "ob:"}).Onboarding(ctx, tg)
+		got, err := matchmaker.New(rdb, matchmaker.Config{Prefix: "ob:"}, nil).Onboarding(ctx, tg)
 		if err != nil || got != want {
 			t.Fatalf("after put = %+v, %v; want %+v", got, err, want)
 		}
 	}
 
-	ttl := rdb.TTL(ctx, "ob:onb:4242").Val()
+	ttl := rdb.TTL(ctx, "ob:{t:4242}:onb").Val()
 	if ttl <= 0 || ttl > matchmaker.OnboardingTTL || ttl < matchmaker.OnboardingTTL-time.Minute {
 		t.Fatalf("ttl = %v; want about %v under the store prefix", ttl, matchmaker.OnboardingTTL)
 	}
@@ -61,7 +61,7 @@ func TestOnboardingProgress(t *testing.T) {
 }
 
 func TestOnboardingValidation(t *testing.T) {
-	s := matchmaker.New(redistest.Start(t).Client(t), matchmaker.Config{})
+	s := matchmaker.New(redistest.Start(t).Client(t), matchmaker.Config{}, nil)
 	cases := []struct {
 		name  string
 		o     matchmaker.Onboarding
@@ -97,7 +97,7 @@ func TestOnboardingValidation(t *testing.T) {
 func TestOnboardingIgnoresForeignRecord(t *testing.T) {
 	ctx := context.Background()
 	rdb := redistest.Start(t).Client(t)
-	s := matchmaker.New(rdb, matchmaker.Config{})
+	s := matchmaker.New(rdb, matchmaker.Config{}, nil)
 	rdb.HSet(ctx, "tt:onb:7", "step", "nickname", "gender", "male", "age", "twelve")
 	if o, err := s.Onboarding(ctx, 7); err != nil || o.Step != "" {
 		t.Fatalf("inconsistent record = %+v, %v; want treated as no progress", o, err)

@@ -2,9 +2,11 @@ package matchmaker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -19,6 +21,27 @@ const (
 	Female    Gender = "female"
 	GenderAny Gender = "any"
 )
+
+// code is the one-letter form the scripts use.
+func (g Gender) code() string {
+	switch g {
+	case Male:
+		return "m"
+	case Female:
+		return "f"
+	}
+	return "a"
+}
+
+func genderOf(code string) Gender {
+	switch code {
+	case "m", "male":
+		return Male
+	case "f", "female":
+		return Female
+	}
+	return Gender(code)
+}
 
 // Age limits of the product; AdultAge splits the two pools that never meet.
 const (
@@ -82,19 +105,21 @@ type User struct {
 	ID         string // opaque internal id
 	TelegramID int64
 	Lang       string
+	Version    int64 // increases with every change of the profile
 	Profile
 }
 
-// UserID returns the internal id of a Telegram user, or ErrNoProfile.
+// UserID returns the internal id of a Telegram user with a profile, or
+// ErrNoProfile (none yet, or the user deleted their data).
 func (s *Store) UserID(ctx context.Context, telegramID int64) (string, error) {
-	id, err := s.rdb.Get(ctx, s.key("tg:", strconv.FormatInt(telegramID, 10))).Result()
-	if err == redis.Nil {
-		return "", ErrNoProfile
-	}
+	vals, err := s.rdb.HMGet(ctx, s.tgKey(telegramID), "id", "deleted").Result()
 	if err != nil {
 		return "", fmt.Errorf("matchmaker: user id: %w", err)
 	}
-	return id, nil
+	if str(vals[0]) == "" || str(vals[1]) != "" {
+		return "", ErrNoProfile
+	}
+	return str(vals[0]), nil
 }
 
 // GetUser returns the profile of a Telegram user, or ErrNoProfile.
@@ -108,7 +133,7 @@ func (s *Store) GetUser(ctx context.Context, telegramID int64) (User, error) {
 
 // GetUserByID returns a profile by internal id, or ErrNoProfile.
 func (s *Store) GetUserByID(ctx context.Context, id string) (User, error) {
-	vals, err := s.rdb.HMGet(ctx, s.key("u:", id), "tg", "nick", "gender", "age", "lang").Result()
+	vals, err := s.rdb.HMGet(ctx, s.userKey(id), "tg", "nick", "gender", "age", "lang", "ver").Result()
 	if err != nil {
 		return User{}, fmt.Errorf("matchmaker: get user: %w", err)
 	}
@@ -121,12 +146,22 @@ func (s *Store) GetUserByID(ctx context.Context, id string) (User, error) {
 	u.Gender = Gender(str(vals[2]))
 	u.Age, _ = strconv.Atoi(str(vals[3]))
 	u.Lang = str(vals[4])
+	u.Version, _ = strconv.ParseInt(str(vals[5]), 10, 64)
 	return u, nil
 }
 
 // PutProfile creates or updates the profile of a Telegram user and returns it
 // with its internal id. A change of gender or age cancels a waiting search,
 // because the queue entry was filed under the old values.
+//
+// It spans three slots, in an order that is safe to repeat and to stop at
+// any point: the Telegram id is linked to an internal id once (a repeat
+// finds the same id), the profile is written with a new version, and then
+// the matchmaking slot learns the version. A search always carries the
+// version of the profile it read and is refused if the matchmaking slot knows
+// a newer one, so a search racing a profile change never files the old
+// values. Should the process stop before the last step, the next search
+// carries the new version and the slot catches up.
 func (s *Store) PutProfile(ctx context.Context, telegramID int64, lang string, p Profile) (User, error) {
 	p, err := p.Normalize()
 	if err != nil {
@@ -139,18 +174,56 @@ func (s *Store) PutProfile(ctx context.Context, telegramID int64, lang string, p
 	if err != nil {
 		return User{}, err
 	}
-	id, err := s.scripts.putProfile.Run(ctx, s.rdb, nil,
-		s.cfg.Prefix, strconv.FormatInt(telegramID, 10), newID,
-		p.Nickname, string(p.Gender), p.Age, lang, nowMillis()).Text()
+	link, err := linkScript.Run(ctx, s.rdb, []string{s.tgKey(telegramID)}, newID).Slice()
 	if err != nil {
 		return User{}, fmt.Errorf("matchmaker: put profile: %w", err)
 	}
-	return User{ID: id, TelegramID: telegramID, Lang: lang, Profile: p}, nil
+	id, _ := link[0].(string)
+	if id == "" {
+		return User{}, fmt.Errorf("matchmaker: put profile: no id")
+	}
+	res, err := putProfileScript.Run(ctx, s.rdb, []string{s.userKey(id)}, strconv.FormatInt(telegramID, 10),
+		p.Nickname, string(p.Gender), p.Age, lang, time.Now().UnixMilli()).Slice()
+	if err != nil {
+		return User{}, fmt.Errorf("matchmaker: put profile: %w", err)
+	}
+	ver, _ := res[0].(int64)
+	if err := s.profileChanged(ctx, id, ver, p, lang); err != nil {
+		return User{}, err
+	}
+	if isNew, _ := link[1].(int64); isNew == 1 {
+		s.rdb.Incr(ctx, s.mmKey()+":stats:users")
+	}
+	if lang == "" {
+		lang = str(s.rdb.HGet(ctx, s.userKey(id), "lang").Val())
+	}
+	return User{ID: id, TelegramID: telegramID, Lang: lang, Version: ver, Profile: p}, nil
 }
 
-func str(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+func (s *Store) profileChanged(ctx context.Context, id string, ver int64, p Profile, lang string) error {
+	if err := s.runMM(ctx, profileScript, id, ver, p.Gender.code(), p.Age, p.Nickname, lang,
+		s.cfg.SearchTTL.Milliseconds()).Err(); err != nil {
+		return fmt.Errorf("matchmaker: put profile: %w", err)
 	}
-	return ""
+	return nil
+}
+
+// deleteProfile removes the profile and the bot's progress and marks the
+// Telegram link deleted (it stays, so bans and blocks hold). Idempotent.
+func (s *Store) deleteProfile(ctx context.Context, userID string, telegramID int64) error {
+	if err := s.rdb.Del(ctx, s.userKey(userID)).Err(); err != nil {
+		return err
+	}
+	if telegramID == 0 {
+		return nil
+	}
+	tk := s.tgKey(telegramID)
+	pipe := s.rdb.TxPipeline()
+	pipe.Del(ctx, tk+":onb", tk+":rl")
+	pipe.HSet(ctx, tk, "deleted", "1")
+	_, err := pipe.Exec(ctx)
+	if errors.Is(err, redis.Nil) {
+		err = nil
+	}
+	return err
 }

@@ -2,15 +2,9 @@ package matchmaker
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"time"
 )
-
-//go:embed ratelimit.lua
-var rateLimitLua string
-
-var rateLimitScript = newScript(rateLimitLua)
 
 // Rate is a limit: one event per Every on average, up to Burst at once.
 type Rate struct {
@@ -18,11 +12,13 @@ type Rate struct {
 	Burst int
 }
 
-// Allow counts one event of action for the user against rate. The count
-// lives in Redis, so the limit holds across every API replica. When the
-// event is refused it returns false and how long to wait.
-func (s *Store) Allow(ctx context.Context, action, userID string, rate Rate) (bool, time.Duration, error) {
-	res, err := rateLimitScript.Run(ctx, s.rdb, nil, s.key("rl:", action, ":", userID),
+// Allow counts one event of action for a Telegram user against rate. The
+// count lives in Redis, so the limit holds across every API replica. When
+// the event is refused it returns false and how long to wait. (Messages,
+// typing and read markers are limited inside their room's script instead,
+// in the same round trip as the action.)
+func (s *Store) Allow(ctx context.Context, action string, telegramID int64, rate Rate) (bool, time.Duration, error) {
+	res, err := rateLimitScript.Run(ctx, s.rdb, []string{s.tgKey(telegramID) + ":rl"}, action,
 		rate.Every.Milliseconds(), rate.Burst).Int64Slice()
 	if err != nil {
 		return false, 0, fmt.Errorf("matchmaker: rate limit %s: %w", action, err)

@@ -1,12 +1,8 @@
--- Generic cell rate algorithm: one key per (action, user) holds the
--- theoretical arrival time in ms. ARGV: key, emission interval (ms), burst.
--- Replies {1, 0} when allowed, {0, retry_after_ms} when not.
-local key, T, burst = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local now = now_ms()
-local tat = tonumber(redis.call('GET', key) or '0')
-if tat < now then tat = now end
-local new_tat = tat + T
-local allow_at = new_tat - burst * T
-if allow_at > now then return {0, allow_at - now} end
-redis.call('SET', key, ms(new_tat), 'PX', math.max(1, new_tat - now))
+-- Generic cell rate algorithm for one action of one Telegram user: KEYS[1]
+-- is the user's rate-limit hash (their slot), ARGV: action, emission
+-- interval (ms), burst. Replies {1, 0} when allowed, {0, retry_after_ms}.
+local T, burst = tonumber(ARGV[2]), tonumber(ARGV[3])
+local wait = gcra(KEYS[1], ARGV[1], now_ms(), T, burst)
+if wait > 0 then return {0, wait} end
+if redis.call('PTTL', KEYS[1]) < T * burst then redis.call('PEXPIRE', KEYS[1], ms(T * burst)) end
 return {1, 0}

@@ -15,7 +15,7 @@ func TestAllowBurstThenRate(t *testing.T) {
 	allowed := 0
 	var wait time.Duration
 	for i := 0; i < 6; i++ {
-		ok, retry, err := s.Allow(ctx, "msg", "u1", rate)
+		ok, retry, err := s.Allow(ctx, "msg", 1, rate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,11 +31,11 @@ func TestAllowBurstThenRate(t *testing.T) {
 	if wait <= 0 || wait > 100*time.Millisecond {
 		t.Fatalf("retry after %v; want within one interval", wait)
 	}
-	if ok, _, _ := s.Allow(ctx, "msg", "u2", rate); !ok {
+	if ok, _, _ := s.Allow(ctx, "msg", 2, rate); !ok {
 		t.Fatal("another user was limited")
 	}
 	time.Sleep(wait + 5*time.Millisecond)
-	if ok, _, _ := s.Allow(ctx, "msg", "u1", rate); !ok {
+	if ok, _, _ := s.Allow(ctx, "msg", 1, rate); !ok {
 		t.Fatal("still limited after retry-after")
 	}
 }

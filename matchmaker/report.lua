@@ -1,33 +1,49 @@
--- File a report on the partner of a closed room. ARGV: prefix, reporter id,
--- room id, reason, comment, report id, window (ms), reports to suspend,
--- suspension (ms). The room was already closed with a block by the caller.
--- Replies: {'not_found'} | {'forbidden'} | {'dup'}
---        | {'reported', reported_id, ''} | {'reported', reported_id, until_ms}
--- (until set when this report suspended the reported user).
-local P, uid, rid = ARGV[1], ARGV[2], ARGV[3]
-local rkey = P .. 'r:' .. rid
-local r = redis.call('HMGET', rkey, 'a', 'b', 'ma', 'mb')
-if not r[1] then return {'not_found'} end
-local other, mine
-if r[1] == uid then other, mine = r[2], r[3] elseif r[2] == uid then other, mine = r[1], r[4] else return {'forbidden'} end
-if not redis.call('SET', P .. 'rep:' .. rid .. ':' .. uid, '1', 'NX', 'EX', 30 * 86400) then return {'dup'} end
-
+-- File a report, in the matchmaking slot (KEYS[1]): in one atomic step the
+-- report is kept for operators with its evidence, the pair is blocked for
+-- good, the room ends for both, and when enough distinct users reported the
+-- same person within the window, that person is suspended. Closing the
+-- rooms and telling people are the outbox steps this returns.
+-- ARGV: 1 reporter id, 2 reported id, 3 room id, 4 reason, 5 comment,
+-- 6 report id, 7 evidence (JSON array of messages), 8 reporter's member id,
+-- 9 reporter's telegram id, 10 reported's telegram id, 11 window (ms),
+-- 12 reports to suspend, 13 suspension (ms), 14 retention (ms), 15 room TTL
+-- (s), 16 outbox grace (ms), 17 whether the room was still active ('1'|'').
+-- Replies: {'dup'} (this reporter already reported this room)
+--        | {'reported', outbox_id, steps_json, suspended_until_ms or ''}
+local uid, other, rid = ARGV[1], ARGV[2], ARGV[3]
 local now = now_ms()
-local nows = ms(now)
-local tg1 = redis.call('HGET', P .. 'u:' .. uid, 'tg') or ''
-local tg2 = redis.call('HGET', P .. 'u:' .. other, 'tg') or ''
-local evidence = '[' .. table.concat(redis.call('LRANGE', rkey .. ':m', -50, -1), ',') .. ']'
-local sid = redis.call('XADD', P .. 'reports', '*', 'id', ARGV[6], 'reason', ARGV[4], 'comment', ARGV[5],
-  'ts', nows, 'room', rid, 'reporter', uid, 'reported', other, 'reporter_member', mine, 'reporter_tg', tg1, 'reported_tg', tg2,
-  'evidence', evidence)
-redis.call('ZADD', P .. 'reports:open', nows, sid)
+local retention = tonumber(ARGV[14])
+local room_ttl = tonumber(ARGV[15])
+if not redis.call('SET', MM .. ':rep:' .. rid .. ':' .. uid, '1', 'NX', 'PX', ms(retention)) then return {'dup'} end
 
-local rk = P .. 'rptd:' .. other
-redis.call('ZADD', rk, nows, uid)
-redis.call('ZREMRANGEBYSCORE', rk, '-inf', ms(now - tonumber(ARGV[7])))
-redis.call('PEXPIRE', rk, ARGV[7])
-if redis.call('ZCARD', rk) >= tonumber(ARGV[8])
-  and redis.call('EXISTS', P .. 'susp:' .. other, P .. 'ban:' .. other) == 0 then
-  return {'reported', other, ms(now + tonumber(ARGV[9]))}
+redis.call('SET', MM .. ':bl:' .. pairkey(uid, other), '1')
+end_room(rid, uid, other, now, room_ttl)
+
+local rkey = MM .. ':reports'
+local sid = redis.call('XADD', rkey, '*', 'id', ARGV[6], 'reason', ARGV[4], 'comment', ARGV[5],
+  'ts', ms(now), 'room', rid, 'reporter', uid, 'reported', other, 'reporter_member', ARGV[8],
+  'reporter_tg', ARGV[9], 'reported_tg', ARGV[10], 'evidence', ARGV[7])
+-- Reports are kept for the retention the privacy policy promises.
+redis.call('XTRIM', rkey, 'MINID', ms(now - retention))
+redis.call('PEXPIRE', rkey, ms(retention))
+local open = MM .. ':reports:open'
+redis.call('ZADD', open, ms(now), sid)
+redis.call('ZREMRANGEBYSCORE', open, '-inf', ms(now - retention))
+redis.call('PEXPIRE', open, ms(retention))
+
+local steps = {}
+if ARGV[17] == '1' then steps[1] = {op = 'close_room', room = rid, user = uid, by = uid} end
+local rk = MM .. ':rptd:' .. other
+local window = tonumber(ARGV[11])
+redis.call('ZADD', rk, ms(now), uid)
+redis.call('ZREMRANGEBYSCORE', rk, '-inf', ms(now - window))
+redis.call('PEXPIRE', rk, ms(window))
+local suspended = ''
+if redis.call('ZCARD', rk) >= tonumber(ARGV[12])
+  and redis.call('EXISTS', MM .. ':susp:' .. other, MM .. ':ban:' .. other) == 0 then
+  suspended = ms(now + tonumber(ARGV[13]))
+  restrict_user(other, 'suspended', suspended, now, room_ttl, steps)
 end
-return {'reported', other, ''}
+local ob = ''
+if #steps > 0 then ob = outbox_add(now + tonumber(ARGV[16]), steps) end
+return {'reported', ob, cjson.encode(steps), suspended}

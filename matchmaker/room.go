@@ -3,11 +3,14 @@ package matchmaker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // RoomState is whether a room still takes messages.
@@ -21,11 +24,16 @@ const (
 // MaxTextLen is the longest message, in characters, after trimming.
 const MaxTextLen = 4096
 
+// evidenceSize is how many of a room's last messages a report carries.
+const evidenceSize = 50
+
 // Member is one side of a room. MemberID is random per room; it is the only
 // identity of a user that the partner ever sees.
 type Member struct {
-	UserID   string
-	MemberID string
+	UserID     string
+	MemberID   string
+	TelegramID int64 // 0 once the user deleted their data
+	Lang       string
 	Profile
 }
 
@@ -37,6 +45,12 @@ type Room struct {
 	CreatedAt time.Time
 	ClosedAt  time.Time
 	ClosedBy  string // user id, or "system"
+	// Cleared is set once a member cleared the conversation: its messages
+	// are gone for both.
+	Cleared bool
+	// Read is each member's read marker (member id -> newest message id
+	// they have seen), "" when none.
+	Read map[string]string
 }
 
 // Side returns the user's own member and the partner, or ErrNotMember.
@@ -50,12 +64,79 @@ func (r Room) Side(userID string) (me, partner Member, err error) {
 	return Member{}, Member{}, ErrNotMember
 }
 
+// SideOf is Side for the Telegram user calling.
+func (r Room) SideOf(telegramID int64) (me, partner Member, err error) {
+	switch {
+	case telegramID == 0:
+	case telegramID == r.Members[0].TelegramID:
+		return r.Members[0], r.Members[1], nil
+	case telegramID == r.Members[1].TelegramID:
+		return r.Members[1], r.Members[0], nil
+	}
+	return Member{}, Member{}, ErrNotMember
+}
+
 // Message is one chat message as stored and published.
 type Message struct {
 	ID   string `json:"id"`
 	From string `json:"from"` // member id
+	TS   int64  `json:"ts"`   // Unix ms
 	Text string `json:"text"`
-	TS   int64  `json:"ts"` // Unix ms
+	// ClientMsgID is the sender's own id for the message (its app knows its
+	// stored message by it).
+	ClientMsgID string `json:"cmid,omitempty"`
+	// ReplyTo is the id of the message this one answers.
+	ReplyTo string `json:"reply_to,omitempty"`
+}
+
+// roomRecord is a match as search.lua writes it, from which the room is
+// created.
+type roomRecord struct {
+	ID      string       `json:"id"`
+	Created int64        `json:"created"`
+	A       recordMember `json:"a"`
+	B       recordMember `json:"b"`
+}
+
+type recordMember struct {
+	UID    string `json:"uid"`
+	Member string `json:"member"`
+	Nick   string `json:"nick"`
+	Gender string `json:"gender"`
+	Age    int    `json:"age"`
+	TG     string `json:"tg"`
+	Lang   string `json:"lang"`
+}
+
+func (m recordMember) member() Member {
+	tg, _ := strconv.ParseInt(m.TG, 10, 64)
+	return Member{UserID: m.UID, MemberID: m.Member, TelegramID: tg, Lang: m.Lang,
+		Profile: Profile{Nickname: m.Nick, Gender: genderOf(m.Gender), Age: m.Age}}
+}
+
+// ensureRoom creates a matched room from its match record if the record is
+// still there (once created, the record goes), and returns the room.
+func (s *Store) ensureRoom(ctx context.Context, roomID string) (Room, error) {
+	rk := s.mmKey() + ":m:" + roomID
+	raw, err := s.rdb.Get(ctx, rk).Result()
+	if errors.Is(err, redis.Nil) {
+		return s.Room(ctx, roomID)
+	}
+	if err != nil {
+		return Room{}, fmt.Errorf("matchmaker: room %s: %w", roomID, err)
+	}
+	var rec roomRecord
+	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
+	}
+	if err := s.runRoom(ctx, roomCreateScript, roomID, raw, seconds(s.cfg.RoomTTL)).Err(); err != nil {
+		return Room{}, fmt.Errorf("matchmaker: create room %s: %w", roomID, err)
+	}
+	if err := s.rdb.Del(ctx, rk).Err(); err != nil {
+		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
+	}
+	return Room{ID: roomID, State: RoomActive, CreatedAt: time.UnixMilli(rec.Created),
+		Members: [2]Member{rec.A.member(), rec.B.member()}, Read: map[string]string{}}, nil
 }
 
 // Room loads a room, or ErrNotFound.
@@ -63,7 +144,7 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 	if roomID == "" {
 		return Room{}, ErrNotFound
 	}
-	h, err := s.rdb.HGetAll(ctx, s.key("r:", roomID)).Result()
+	h, err := s.rdb.HGetAll(ctx, s.roomKey(roomID)).Result()
 	if err != nil {
 		return Room{}, fmt.Errorf("matchmaker: room %s: %w", roomID, err)
 	}
@@ -72,26 +153,34 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 	}
 	member := func(side string) Member {
 		age, _ := strconv.Atoi(h["a"+side])
-		return Member{UserID: h[side], MemberID: h["m"+side],
-			Profile: Profile{Nickname: h["n"+side], Gender: Gender(h["g"+side]), Age: age}}
+		tg, _ := strconv.ParseInt(h["t"+side], 10, 64)
+		return Member{UserID: h["u"+side], MemberID: h["m"+side], TelegramID: tg, Lang: h["l"+side],
+			Profile: Profile{Nickname: h["n"+side], Gender: genderOf(h["g"+side]), Age: age}}
 	}
-	return Room{
+	room := Room{
 		ID:        roomID,
 		State:     RoomState(h["state"]),
 		Members:   [2]Member{member("a"), member("b")},
 		CreatedAt: millisTime(h["created"]),
 		ClosedAt:  millisTime(h["closed_at"]),
 		ClosedBy:  h["closed_by"],
-	}, nil
+		Cleared:   h["cleared"] == "1",
+		Read:      map[string]string{},
+	}
+	for _, m := range room.Members {
+		room.Read[m.MemberID] = h["read:"+m.MemberID]
+	}
+	return room, nil
 }
 
-// MemberRoom loads a room the user belongs to: ErrNotFound, ErrNotMember.
-func (s *Store) MemberRoom(ctx context.Context, userID, roomID string) (Room, error) {
+// MemberRoom loads a room the Telegram user belongs to: ErrNotFound,
+// ErrNotMember.
+func (s *Store) MemberRoom(ctx context.Context, telegramID int64, roomID string) (Room, error) {
 	room, err := s.Room(ctx, roomID)
 	if err != nil {
 		return Room{}, err
 	}
-	if _, _, err := room.Side(userID); err != nil {
+	if _, _, err := room.SideOf(telegramID); err != nil {
 		return Room{}, err
 	}
 	return room, nil
@@ -99,35 +188,59 @@ func (s *Store) MemberRoom(ctx context.Context, userID, roomID string) (Room, er
 
 // LeaveOptions say how a room ends.
 type LeaveOptions struct {
-	// By is "" (the user left) or "system".
-	By string
 	// Block keeps the two users apart for good.
 	Block bool
 }
 
-// Leave closes the room for both members. It is idempotent: closed reports
-// whether this call closed it, so the caller tells the partner only once.
-func (s *Store) Leave(ctx context.Context, userID, roomID string, o LeaveOptions) (member string, closed bool, err error) {
-	block := ""
-	if o.Block {
-		block = "1"
+// Leave closes the room for both members and tells the partner; with Block
+// the two never meet again (that works on a closed room too). It is
+// idempotent, and once it returns the change is complete even if the caller
+// went away meanwhile.
+func (s *Store) Leave(ctx context.Context, telegramID int64, roomID string, o LeaveOptions) error {
+	return s.endRoom(ctx, telegramID, roomID, "leave", o.Block)
+}
+
+// Clear closes the room if it is active and deletes its conversation for
+// both members (its channel history too). The last messages stay hidden in
+// the room's evidence until the room expires, only so that either member
+// can still report. Idempotent: a room already gone is no error.
+func (s *Store) Clear(ctx context.Context, telegramID int64, roomID string) error {
+	err := s.endRoom(ctx, telegramID, roomID, "clear", false)
+	if errors.Is(err, ErrNotFound) {
+		return nil
 	}
-	status, out, err := scriptResult(s.scripts.leave.Run(ctx, s.rdb, nil, s.cfg.Prefix, userID, roomID,
-		max(int64(s.cfg.RematchCooldown/time.Second), 0), seconds(s.cfg.RoomTTL), o.By, block).Result())
+	return err
+}
+
+func (s *Store) endRoom(ctx context.Context, telegramID int64, roomID, mode string, block bool) error {
+	room, err := s.MemberRoom(ctx, telegramID, roomID)
 	if err != nil {
-		return "", false, fmt.Errorf("matchmaker: leave room %s: %w", roomID, err)
+		return err
 	}
-	switch status {
-	case "not_found":
-		return "", false, ErrNotFound
-	case "forbidden":
-		return "", false, ErrNotMember
-	case "already":
-		return out[0], false, nil
-	case "closed":
-		return out[0], true, nil
+	me, partner, _ := room.SideOf(telegramID)
+	b, cooldown, active := "", int64(0), ""
+	if block {
+		b = "1"
 	}
-	return "", false, fmt.Errorf("matchmaker: leave room %s: unexpected reply %q", roomID, status)
+	if room.State == RoomActive {
+		active = "1"
+		if s.cfg.RematchCooldown > 0 {
+			cooldown = seconds(s.cfg.RematchCooldown)
+		}
+	}
+	if active == "" && mode == "leave" && !block {
+		return nil // already closed: nothing to do
+	}
+	status, out, err := scriptResult(s.runMM(ctx, endScript, me.UserID, partner.UserID, roomID, mode, b, cooldown,
+		seconds(s.cfg.RoomTTL), outboxGrace.Milliseconds(), (2*s.cfg.PublishTimeout + time.Second).Milliseconds(), active).Result())
+	if err != nil || status != "ok" {
+		return fmt.Errorf("matchmaker: %s room %s: %w (%s)", mode, roomID, err, status)
+	}
+	steps, err := parseSteps(out[1])
+	if err != nil {
+		return err
+	}
+	return s.runEntry(ctx, out[0], steps)
 }
 
 // NormalizeText trims a message and checks its length.
@@ -146,115 +259,175 @@ func NormalizeText(text string) (string, error) {
 	return text, nil
 }
 
-// AddMessage stores a message in an active room. A retry with the same
-// clientMsgID returns the stored message with Duplicate set; Published then
-// says whether it already reached the channel.
-func (s *Store) AddMessage(ctx context.Context, userID, roomID, text, clientMsgID string) (m Message, duplicate, published bool, err error) {
-	text, err = NormalizeText(text)
+// NewMessage is a message to store.
+type NewMessage struct {
+	Text        string
+	ClientMsgID string
+	ReplyTo     string
+}
+
+// Stored is what AddMessage did.
+type Stored struct {
+	Message Message
+	// Duplicate: a retry with the same client message id; Message is the
+	// one stored the first time.
+	Duplicate bool
+	// CheckAway is set when it is time to check whether the partner has the
+	// room open (at most once per PresenceEvery per room); Partner says who.
+	CheckAway bool
+	Partner   Member
+}
+
+// AddMessage stores a message in an active room in one round trip: the
+// caller's membership (by Telegram id), their message rate, the duplicate
+// check and the links rule are all part of the same script. A retry with
+// the same client message id returns the stored message with Duplicate set.
+func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string, m NewMessage) (Stored, error) {
+	text, err := NormalizeText(m.Text)
 	if err != nil {
-		return Message{}, false, false, err
+		return Stored{}, err
 	}
-	if n := utf8.RuneCountInString(clientMsgID); n > 64 || !utf8.ValidString(clientMsgID) {
-		return Message{}, false, false, invalid("client_msg_id", "client_msg_id must be at most 64 characters")
+	if n := utf8.RuneCountInString(m.ClientMsgID); n > 64 || !utf8.ValidString(m.ClientMsgID) {
+		return Stored{}, invalid("client_msg_id", "client_msg_id must be at most 64 characters")
+	}
+	if m.ReplyTo != "" && !validMessageID(m.ReplyTo) {
+		return Stored{}, invalid("reply_to", "reply_to must be a message id of this room")
 	}
 	link := ""
 	if s.cfg.LinksAfter > 0 && HasLink(text) {
 		link = "1"
 	}
-	status, out, err := scriptResult(s.scripts.message.Run(ctx, s.rdb, nil, s.cfg.Prefix, userID, roomID,
-		text, clientMsgID, s.cfg.MaxMessages, seconds(s.cfg.RoomTTL), link, s.cfg.LinksAfter).Result())
+	status, out, err := scriptResult(s.runRoom(ctx, messageScript, roomID,
+		strconv.FormatInt(telegramID, 10), text, m.ClientMsgID, m.ReplyTo, s.cfg.MaxMessages, seconds(s.cfg.RoomTTL),
+		link, s.cfg.LinksAfter, s.cfg.MessageRate.Every.Milliseconds(), s.cfg.MessageRate.Burst,
+		s.cfg.PresenceEvery.Milliseconds()).Result())
 	if err != nil {
-		return Message{}, false, false, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)
+		return Stored{}, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)
 	}
 	switch status {
 	case "not_found":
-		return Message{}, false, false, ErrNotFound
+		return Stored{}, ErrNotFound
 	case "forbidden":
-		return Message{}, false, false, ErrNotMember
+		return Stored{}, ErrNotMember
 	case "room_closed":
-		return Message{}, false, false, ErrRoomClosed
+		return Stored{}, ErrRoomClosed
+	case "bad_reply":
+		return Stored{}, invalid("reply_to", "reply_to must be a message of this room that is still kept")
+	case "rate_limited":
+		wait, _ := strconv.ParseInt(out[0], 10, 64)
+		return Stored{}, &RateLimitedError{RetryAfter: time.Duration(wait) * time.Millisecond}
 	case "link_not_allowed":
-		return Message{}, false, false, ErrLinkNotAllowed
+		a, _ := strconv.Atoi(out[0])
+		b, _ := strconv.Atoi(out[1])
+		return Stored{}, &LinkError{RemainingMe: a, RemainingPartner: b}
 	case "new", "dup":
-		if err := json.Unmarshal([]byte(out[0]), &m); err != nil {
-			return Message{}, false, false, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)
+		var st Stored
+		if err := json.Unmarshal([]byte(out[0]), &st.Message); err != nil {
+			return Stored{}, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)
 		}
-		return m, status == "dup", status == "dup" && out[1] == "1", nil
-	}
-	return Message{}, false, false, fmt.Errorf("matchmaker: add message to %s: unexpected reply %q", roomID, status)
-}
-
-// MarkPublished records the channel position a message was published at.
-func (s *Store) MarkPublished(ctx context.Context, roomID, messageID string, offset uint64, epoch string) error {
-	k := s.key("r:", roomID, ":p")
-	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, k, messageID, fmt.Sprintf("%d:%s", offset, epoch))
-	pipe.Expire(ctx, k, s.cfg.RoomTTL)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("matchmaker: mark published %s/%s: %w", roomID, messageID, err)
-	}
-	return nil
-}
-
-// ActiveMember returns the user's member id in an active room:
-// ErrNotFound, ErrNotMember, ErrRoomClosed.
-func (s *Store) ActiveMember(ctx context.Context, userID, roomID string) (string, error) {
-	vals, err := s.rdb.HMGet(ctx, s.key("r:", roomID), "state", "a", "b", "ma", "mb").Result()
-	if err != nil {
-		return "", fmt.Errorf("matchmaker: room %s: %w", roomID, err)
-	}
-	var member string
-	switch {
-	case vals[0] == nil:
-		return "", ErrNotFound
-	case str(vals[1]) == userID:
-		member = str(vals[3])
-	case str(vals[2]) == userID:
-		member = str(vals[4])
-	default:
-		return "", ErrNotMember
-	}
-	if RoomState(str(vals[0])) != RoomActive {
-		return "", ErrRoomClosed
-	}
-	return member, nil
-}
-
-// Messages returns the newest stored messages of a room, oldest first.
-func (s *Store) Messages(ctx context.Context, roomID string, limit int) ([]Message, error) {
-	raw, err := s.rdb.LRange(ctx, s.key("r:", roomID, ":m"), int64(-limit), -1).Result()
-	if err != nil {
-		return nil, fmt.Errorf("matchmaker: messages of %s: %w", roomID, err)
-	}
-	out := make([]Message, 0, len(raw))
-	for _, r := range raw {
-		var m Message
-		if err := json.Unmarshal([]byte(r), &m); err != nil {
-			return nil, fmt.Errorf("matchmaker: messages of %s: %w", roomID, err)
+		st.Duplicate = status == "dup"
+		if status == "new" {
+			s.messages.Add(1)
+			if out[1] == "1" {
+				tg, _ := strconv.ParseInt(out[3], 10, 64)
+				st.CheckAway = true
+				st.Partner = Member{MemberID: out[2], TelegramID: tg, Lang: out[4]}
+			}
 		}
-		out = append(out, m)
+		return st, nil
 	}
-	return out, nil
+	return Stored{}, fmt.Errorf("matchmaker: add message to %s: unexpected reply %q", roomID, status)
+}
+
+// validMessageID: ids are 16 decimal digits.
+func validMessageID(id string) bool {
+	if len(id) != 16 {
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Action is a member's small action in a room.
+type Action string
+
+const (
+	ActionTyping Action = "typing"
+	ActionRead   Action = "read"
+)
+
+// Acted is what Act did: the caller's member id, and for a read marker the
+// marker after the call and whether this call moved it.
+type Acted struct {
+	Member  string
+	Read    string
+	Changed bool
+}
+
+// Act checks membership and the member's rate for a small action and, for
+// ActionRead, moves the member's read marker forward to upTo (never past
+// the newest message). Typing needs an active room (ErrRoomClosed).
+func (s *Store) Act(ctx context.Context, telegramID int64, roomID string, a Action, rate Rate, upTo string) (Acted, error) {
+	if a == ActionRead && !validMessageID(upTo) {
+		return Acted{}, invalid("up_to", "up_to must be a message id")
+	}
+	status, out, err := scriptResult(s.runRoom(ctx, actionScript, roomID, strconv.FormatInt(telegramID, 10),
+		string(a), rate.Every.Milliseconds(), rate.Burst, upTo).Result())
+	if err != nil {
+		return Acted{}, fmt.Errorf("matchmaker: %s in %s: %w", a, roomID, err)
+	}
+	switch status {
+	case "not_found":
+		return Acted{}, ErrNotFound
+	case "forbidden":
+		return Acted{}, ErrNotMember
+	case "room_closed":
+		return Acted{}, ErrRoomClosed
+	case "rate_limited":
+		wait, _ := strconv.ParseInt(out[0], 10, 64)
+		return Acted{}, &RateLimitedError{RetryAfter: time.Duration(wait) * time.Millisecond}
+	case "ok":
+		return Acted{Member: out[0], Read: out[1], Changed: out[2] == "1"}, nil
+	}
+	return Acted{}, fmt.Errorf("matchmaker: %s in %s: unexpected reply %q", a, roomID, status)
 }
 
 // Deleted reports what DeleteUser removed.
 type Deleted struct {
 	UserID string
-	// RoomID and MemberID are set when an active room was closed, so the
-	// caller tells the partner.
-	RoomID, MemberID string
 }
 
-// DeleteUser removes a Telegram user's profile, search and room state,
-// closing an active room. It returns ErrNoProfile when there is nothing.
+// DeleteUser removes a Telegram user's data, as the privacy policy says: the
+// profile, search and state go, and every conversation of theirs still kept
+// is cleared for both sides at once (the partner sees it end). Only the
+// link between the Telegram id and the internal id stays, so blocks and bans
+// hold. It returns ErrNoProfile when there is nothing.
 func (s *Store) DeleteUser(ctx context.Context, telegramID int64) (Deleted, error) {
-	status, out, err := scriptResult(s.scripts.deleteUser.Run(ctx, s.rdb, nil, s.cfg.Prefix,
-		strconv.FormatInt(telegramID, 10), seconds(s.cfg.RoomTTL)).Result())
+	id, err := s.rdb.HGet(ctx, s.tgKey(telegramID), "id").Result()
+	if errors.Is(err, redis.Nil) {
+		return Deleted{}, ErrNoProfile
+	}
 	if err != nil {
 		return Deleted{}, fmt.Errorf("matchmaker: delete user: %w", err)
 	}
-	if status == "none" {
-		return Deleted{}, ErrNoProfile
+	if n, err := s.rdb.Exists(ctx, s.userKey(id)).Result(); err != nil || n == 0 {
+		if err == nil {
+			err = ErrNoProfile
+		}
+		return Deleted{}, err
 	}
-	return Deleted{UserID: out[0], RoomID: out[1], MemberID: out[2]}, nil
+	status, out, err := scriptResult(s.runMM(ctx, deleteUserScript, id, strconv.FormatInt(telegramID, 10),
+		seconds(s.cfg.RoomTTL), outboxGrace.Milliseconds(), (2*s.cfg.PublishTimeout + time.Second).Milliseconds()).Result())
+	if err != nil || status != "ok" {
+		return Deleted{}, fmt.Errorf("matchmaker: delete user: %w", err)
+	}
+	steps, err := parseSteps(out[1])
+	if err != nil {
+		return Deleted{}, err
+	}
+	return Deleted{UserID: id}, s.runEntry(ctx, out[0], steps)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tetatet/tetatet/matchmaker"
 )
 
@@ -17,12 +19,18 @@ import (
 // or blocked pair is ever matched again, and the matching invariants hold in
 // every round. The rematch cooldown is off, so only blocks keep pairs apart.
 func TestBlockedPairsNeverMeetAgain(t *testing.T) {
+	eachRedis(t, blockedPairsNeverMeetAgain)
+}
+
+func blockedPairsNeverMeetAgain(t *testing.T, rdb redis.UniversalClient) {
 	ctx := context.Background()
-	s := newStore(t, matchmaker.Config{RematchCooldown: -1})  // no cooldown
-	mc := matchmaker.ModerationConfig{ReportsToSuspend: 1000} // keep everyone searching
+	// No cooldown, and nobody is suspended: only blocks keep pairs apart.
+	s, _ := newStoreOn(t, rdb, matchmaker.Config{RematchCooldown: -1,
+		Moderation: matchmaker.ModerationConfig{ReportsToSuspend: 1000}})
 	rng := rand.New(rand.NewPCG(7, 8))
 	type user struct {
 		id string
+		tg int64
 		p  matchmaker.Profile
 		f  matchmaker.Filter
 	}
@@ -35,8 +43,9 @@ func TestBlockedPairsNeverMeetAgain(t *testing.T) {
 		if age < 18 {
 			lo, hi = 16, 17
 		}
-		id := mkUser(t, s, fmt.Sprintf("s%d", i), g, age)
-		users[i] = user{id: id, p: matchmaker.Profile{Gender: g, Age: age},
+		tu := mkUser(t, s, fmt.Sprintf("s%d", i), g, age)
+		id := tu.ID
+		users[i] = user{id: id, tg: tu.TG, p: matchmaker.Profile{Gender: g, Age: age},
 			f: matchmaker.Filter{Gender: []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}[rng.IntN(3)], AgeFrom: lo, AgeTo: hi}}
 		byID[id] = &users[i]
 	}
@@ -90,25 +99,25 @@ func TestBlockedPairsNeverMeetAgain(t *testing.T) {
 				t.Fatalf("round %d: room %s breaks the matching rules", round, room.ID)
 			}
 			met++
-			who := []string{a.id, b.id}[rng.IntN(2)]
+			who := []int64{a.tg, b.tg}[rng.IntN(2)]
 			switch rng.IntN(3) {
 			case 0:
-				if _, err := s.Report(ctx, who, room.ID, "spam", "", mc); err != nil {
-					t.Fatal(err)
+				if res, err := s.Report(ctx, who, room.ID, "spam", ""); err != nil || res.Duplicate {
+					t.Fatal(res, err)
 				}
-				if _, err := s.Report(ctx, who, room.ID, "spam", "", mc); !errors.Is(err, matchmaker.ErrDuplicate) {
-					t.Fatalf("second report = %v; want ErrDuplicate", err)
+				if res, err := s.Report(ctx, who, room.ID, "spam", ""); err != nil || !res.Duplicate {
+					t.Fatalf("second report = %+v, %v; want a duplicate", res, err)
 				}
 				forbidden[key(a.id, b.id)] = "reported"
 				reported++
 			case 1:
-				if _, _, err := s.Leave(ctx, who, room.ID, matchmaker.LeaveOptions{Block: true}); err != nil {
+				if err := s.Leave(ctx, who, room.ID, matchmaker.LeaveOptions{Block: true}); err != nil {
 					t.Fatal(err)
 				}
 				forbidden[key(a.id, b.id)] = "blocked"
 				blocked++
 			default:
-				if _, _, err := s.Leave(ctx, who, room.ID, matchmaker.LeaveOptions{}); err != nil {
+				if err := s.Leave(ctx, who, room.ID, matchmaker.LeaveOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -130,51 +139,56 @@ func TestBlockedPairsNeverMeetAgain(t *testing.T) {
 	}
 }
 
+// TestSuspensionAfterThreeReporters: the third distinct reporter's report
+// suspends the troll in the same atomic step that files it: no second call
+// is needed, and the troll's app and partner are told.
 func TestSuspensionAfterThreeReporters(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t, matchmaker.Config{RematchCooldown: -1})
-	mc := matchmaker.ModerationConfig{ReportsToSuspend: 3, SuspendFor: time.Hour}
-	troll := mkUser(t, s, "Troll", matchmaker.Male, 30)
-	var until time.Time
-	for i := 0; i < 3; i++ {
-		victim := mkUser(t, s, fmt.Sprintf("Victim%d", i), matchmaker.Female, 30)
-		s.Search(ctx, victim, anyAdult())
-		m, err := s.Search(ctx, troll, anyAdult())
-		if err != nil || m.State != matchmaker.Matched {
-			t.Fatalf("troll search %d: %+v %v", i, m, err)
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s, rec := newStoreOn(t, rdb, matchmaker.Config{RematchCooldown: -1,
+			Moderation: matchmaker.ModerationConfig{ReportsToSuspend: 3, SuspendFor: time.Hour}})
+		troll := mkUser(t, s, "Troll", matchmaker.Male, 30)
+		var until time.Time
+		for i := 0; i < 3; i++ {
+			victim := mkUser(t, s, fmt.Sprintf("Victim%d", i), matchmaker.Female, 30)
+			s.Search(ctx, victim.ID, anyAdult())
+			m, err := s.Search(ctx, troll.ID, anyAdult())
+			if err != nil || m.State != matchmaker.Matched {
+				t.Fatalf("troll search %d: %+v %v", i, m, err)
+			}
+			res, err := s.Report(ctx, victim.TG, m.Room.ID, "abuse", "rude")
+			if err != nil || res.ReportedID != troll.ID || res.Duplicate {
+				t.Fatalf("report %d: %+v %v", i, res, err)
+			}
+			if i < 2 && !res.SuspendedUntil.IsZero() {
+				t.Fatalf("suspended after %d reports", i+1)
+			}
+			until = res.SuspendedUntil
 		}
-		res, err := s.Report(ctx, victim, m.Room.ID, "abuse", "rude", mc)
-		if err != nil || res.ReportedID != troll || !res.Closed {
-			t.Fatalf("report %d: %+v %v", i, res, err)
+		if until.IsZero() || until.Before(time.Now().Add(59*time.Minute)) {
+			t.Fatalf("third report: until = %v; want about an hour from now", until)
 		}
-		if i < 2 && !res.SuspendedUntil.IsZero() {
-			t.Fatalf("suspended after %d reports", i+1)
+		var re *matchmaker.RestrictedError
+		if _, err := s.Search(ctx, troll.ID, anyAdult()); !errors.As(err, &re) || re.Code != matchmaker.Suspended {
+			t.Fatalf("suspended search = %v", err)
 		}
-		until = res.SuspendedUntil
-	}
-	if until.IsZero() || until.Before(time.Now().Add(59*time.Minute)) {
-		t.Fatalf("third report: until = %v; want about an hour from now", until)
-	}
-	if _, err := s.Restrict(ctx, troll, matchmaker.Suspended, until); err != nil {
-		t.Fatal(err)
-	}
-	var re *matchmaker.RestrictedError
-	if _, err := s.Search(ctx, troll, anyAdult()); !errors.As(err, &re) || re.Code != matchmaker.Suspended {
-		t.Fatalf("suspended search = %v", err)
-	}
-	r, _ := s.OldestOpenReport(ctx)
-	if r == nil || r.Reason != "abuse" || r.ReportedID != troll || r.ReportedTG == 0 {
-		t.Fatalf("oldest open report = %+v", r)
-	}
-	if ok, _ := s.ResolveReport(ctx, r.StreamID, "dismiss"); !ok {
-		t.Fatal("resolve failed")
-	}
-	if err := s.Unban(ctx, troll); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Search(ctx, troll, anyAdult()); err != nil {
-		t.Fatalf("after unban: %v", err)
-	}
+		if n := rec.count("restricted " + troll.ID + " suspended"); n != 1 {
+			t.Fatalf("the troll's app was told %d times; want once", n)
+		}
+		r, _ := s.OldestOpenReport(ctx)
+		if r == nil || r.Reason != "abuse" || r.ReportedID != troll.ID || r.ReportedTG != troll.TG {
+			t.Fatalf("oldest open report = %+v", r)
+		}
+		if ok, _ := s.ResolveReport(ctx, r.StreamID, "dismiss"); !ok {
+			t.Fatal("resolve failed")
+		}
+		if err := s.Unban(ctx, troll.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Search(ctx, troll.ID, anyAdult()); err != nil {
+			t.Fatalf("after unban: %v", err)
+		}
+	})
 }
 
 func TestHasLink(t *testing.T) {
@@ -199,10 +213,10 @@ func TestStats(t *testing.T) {
 	s := newStore(t, matchmaker.Config{RoomTTL: time.Second})
 	a, b := mkUser(t, s, "Ann", matchmaker.Female, 30), mkUser(t, s, "Ben", matchmaker.Male, 30)
 	c := mkUser(t, s, "Cat", matchmaker.Female, 70)
-	s.Search(ctx, a, anyAdult())
-	m, _ := s.Search(ctx, b, anyAdult())
-	s.Search(ctx, c, matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 70, AgeTo: 80})
-	if _, _, _, err := s.AddMessage(ctx, a, m.Room.ID, "hi", "1"); err != nil {
+	s.Search(ctx, a.ID, anyAdult())
+	m, _ := s.Search(ctx, b.ID, anyAdult())
+	s.Search(ctx, c.ID, matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 70, AgeTo: 80})
+	if _, err := s.AddMessage(ctx, a.TG, m.Room.ID, text("hi")); err != nil {
 		t.Fatal(err)
 	}
 	st, err := s.Stats(ctx)
@@ -211,10 +225,11 @@ func TestStats(t *testing.T) {
 		t.Fatalf("stats = %+v, %v; want %+v", st, err, want)
 	}
 	// The room idles past its TTL and expires from Redis without a leave:
-	// it no longer counts as active.
+	// the background sweep (no operator needed) stops counting it.
 	time.Sleep(1100 * time.Millisecond)
-	if st, _ := s.Stats(ctx); st.ActiveRooms != 0 {
-		t.Fatalf("active rooms after expiry = %d", st.ActiveRooms)
+	s.Sweep(ctx, nil)
+	if st, _ := s.Stats(ctx); st.ActiveRooms != 0 || st.MessagesToday != 1 {
+		t.Fatalf("after expiry and a sweep: %+v; want 0 active rooms, 1 message today", st)
 	}
 }
 
@@ -233,7 +248,7 @@ func TestBansAndBlocksOutliveDeletion(t *testing.T) {
 	victim, pest := put(501, "Victim", matchmaker.Female), put(502, "Pest", matchmaker.Male)
 	s.Search(ctx, victim, anyAdult())
 	m, _ := s.Search(ctx, pest, anyAdult())
-	if _, _, err := s.Leave(ctx, victim, m.Room.ID, matchmaker.LeaveOptions{Block: true}); err != nil {
+	if err := s.Leave(ctx, 501, m.Room.ID, matchmaker.LeaveOptions{Block: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.DeleteUser(ctx, 502); err != nil {
@@ -247,7 +262,7 @@ func TestBansAndBlocksOutliveDeletion(t *testing.T) {
 		t.Fatalf("the blocked pest met the victim again after re-registering: %s", got.State)
 	}
 
-	if _, err := s.Restrict(ctx, pest, matchmaker.Banned, time.Time{}); err != nil {
+	if err := s.Restrict(ctx, pest, matchmaker.Banned, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	s.DeleteUser(ctx, 502)

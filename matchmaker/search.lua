@@ -1,41 +1,48 @@
--- Search for a partner, atomically.
--- ARGV: 1 prefix, 2 user id, 3 wanted gender (any|male|female), 4 age_from,
--- 5 age_to, 6 search TTL (ms), 7 new room id, 8 my new member id,
--- 9 partner's new member id, 10 room TTL (s).
--- Replies: {'no_profile'} | {'bad_range'} | {'waiting', since_ms}
---        | {'restricted', 'banned'|'suspended', until_ms ('0' = for good)}
---        | {'matched', room_id, 'existing'|'new'}
+-- Search for a partner, atomically, in the matchmaking slot (KEYS[1]).
+-- ARGV: 1 user id, 2 own gender (m|f), 3 own age, 4 nickname, 5 telegram id,
+-- 6 language, 7 profile version, 8 wanted gender (m|f|a), 9 age_from,
+-- 10 age_to, 11 search TTL (ms), 12 new room id, 13 my new member id,
+-- 14 partner's new member id, 15 room TTL (s), 16 a room the caller checked
+-- is no longer active ('' = none), 17 most candidates looked at, 18 outbox
+-- grace (ms).
+-- Replies: {'restricted', 'banned'|'suspended', until_ms ('0' = for good)}
+--        | {'stale_profile'} (the profile changed since it was read: read it again)
+--        | {'bad_range'}
+--        | {'check_room', room_id} (the state points at a room: is it still active?)
+--        | {'waiting', since_ms, expired_ids}
+--        | {'matched', room_id, outbox_id, steps_json, expired_ids}
+-- expired_ids: users whose search had expired and was found here, comma-
+-- separated; the caller tells them.
 --
--- The queue is one sorted set per (pool, own gender, wanted gender); pool is
--- 'a' (adults) or 'm' (minors), so minors and adults never share a set.
--- Member: three bytes (age_from, age_to, age) then the user id, so the scan
--- reads a candidate with one string.byte; score: enqueue ms * 1000 + a
--- sequence number, so lower is older. A search looks only at the sets whose
--- users it could accept and who could accept it (at most four), and walks
--- them merged by score: the first mutually compatible user found is the
--- longest-waiting one.
-local P, uid, want = ARGV[1], ARGV[2], ARGV[3]
-local af, at = tonumber(ARGV[4]), tonumber(ARGV[5])
-local ttl = tonumber(ARGV[6])
+-- The index (mm.lua) files each waiting user under every age they accept.
+-- A searcher of age x who wants ages af..at reads, for each gender pair
+-- that accepts both ways (at most 4), the list of non-empty ages, and the
+-- oldest entry of each partition whose age is in af..at: at most 4 * 82
+-- heads, whoever else is waiting. Every head is mutually compatible; the
+-- oldest head that is not blocked, in cooldown or expired is the match.
+-- At most ARGV[17] candidates are looked at (blocked pairs and expired
+-- entries are skipped one by one), so a search's cost stays bounded.
+local uid, mg, mage = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local want = ARGV[8]
+local af, at = tonumber(ARGV[9]), tonumber(ARGV[10])
+local ttl = tonumber(ARGV[11])
+local room_ttl = tonumber(ARGV[15])
 local now = now_ms()
 
-local me = redis.call('HMGET', P .. 'u:' .. uid, 'gender', 'age', 'nick')
-if not me[1] then return {'no_profile'} end
-local mg, mage = me[1], tonumber(me[2])
-
-local ban = redis.call('GET', P .. 'ban:' .. uid)
+local ban = redis.call('GET', MM .. ':ban:' .. uid)
 if ban then return {'restricted', 'banned', ban} end
-local susp = redis.call('GET', P .. 'susp:' .. uid)
+local susp = redis.call('GET', MM .. ':susp:' .. uid)
 if susp then return {'restricted', 'suspended', susp} end
+if tonumber(ARGV[7]) < tonumber(redis.call('GET', MM .. ':pv:' .. uid) or '0') then return {'stale_profile'} end
 
-local skey = P .. 's:' .. uid
-local st = redis.call('HMGET', skey, 'state', 'room', 'since', 'q', 'qm')
-if st[1] == 'waiting' then
-  if tonumber(st[3]) + ttl > now then return {'waiting', st[3]} end
-  -- Expired, and the sweeper has not got to it yet: search afresh.
-  dequeue(P, uid, st[4], st[5], 'idle')
-elseif st[1] == 'matched' and redis.call('HGET', P .. 'r:' .. st[2], 'state') == 'active' then
-  return {'matched', st[2], 'existing'}
+local skey = MM .. ':st:' .. uid
+local st = get_state(uid)
+if st.state == 'waiting' then
+  if tonumber(st.since) + ttl > now then return {'waiting', st.since, ''} end
+  unwait(uid, st, nil) -- expired, and the sweeper has not got to it yet: search afresh
+elseif st.state == 'matched' then
+  if st.room ~= ARGV[16] then return {'check_room', st.room} end
+  redis.call('DEL', skey)
 end
 
 -- Minors meet only minors, adults only adults, whatever the filters say.
@@ -49,79 +56,97 @@ if af > at then return {'bad_range'} end
 local pool = adult and 'a' or 'm'
 
 local wants = {want}
-if want == 'any' then wants = {'male', 'female'} end
-local buckets = {}
+if want == 'a' then wants = {'m', 'f'} end
+local heads = {}
 for _, cg in ipairs(wants) do
-  for _, cw in ipairs({mg, 'any'}) do
-    buckets[#buckets + 1] = {key = P .. 'q:' .. pool .. ':' .. cg .. ':' .. cw, pos = 0, done = false}
-  end
-end
-
--- Each bucket is read in batches: b.r is the raw ZRANGE reply (member,
--- score, member, score, ...), b.k the head's index in it and b.s the head's
--- score, nil once the bucket is exhausted.
-local BATCH = 512
-local function advance(b)
-  b.k = b.k + 2
-  if b.k > #b.r then
-    if b.done then b.s = nil return end
-    b.r = redis.call('ZRANGE', b.key, b.pos, b.pos + BATCH - 1, 'WITHSCORES')
-    b.pos, b.k = b.pos + BATCH, 1
-    if #b.r < 2 * BATCH then b.done = true end
-    if #b.r == 0 then b.s = nil return end
-  end
-  b.s = tonumber(b.r[b.k + 1])
-end
-for _, b in ipairs(buckets) do
-  b.r, b.k = {}, -1
-  advance(b)
-end
-
-local function pairkey(a, b)
-  if a < b then return a .. ':' .. b end
-  return b .. ':' .. a
-end
-
-local cutoff = (now - ttl) * 1000
-while true do
-  local bestb = nil
-  for _, b in ipairs(buckets) do
-    if b.s and (bestb == nil or b.s < bestb.s) then bestb = b end
-  end
-  if bestb == nil then break end
-  local m, score = bestb.r[bestb.k], bestb.s
-  advance(bestb)
-
-  local caf, cat, cage = string.byte(m, 1, 3)
-  if score >= cutoff and cage >= af and cage <= at and mage >= caf and mage <= cat
-    and (cage >= 18) == adult and string.sub(m, 4) ~= uid then
-    local cuid = string.sub(m, 4)
-    local pk = pairkey(uid, cuid)
-    if redis.call('EXISTS', P .. 'cd:' .. pk, P .. 'bl:' .. pk) == 0 then
-      redis.call('ZREM', bestb.key, m)
-      redis.call('ZREM', P .. 'waiting', cuid)
-      local c = redis.call('HMGET', P .. 'u:' .. cuid, 'gender', 'age', 'nick')
-      local rid = ARGV[7]
-      local rkey = P .. 'r:' .. rid
-      redis.call('HSET', rkey, 'state', 'active', 'created', ms(now),
-        'a', cuid, 'ma', ARGV[9], 'na', c[3] or '', 'ga', c[1] or '', 'aa', c[2] or '',
-        'b', uid, 'mb', ARGV[8], 'nb', me[3], 'gb', mg, 'ab', me[2])
-      redis.call('EXPIRE', rkey, ARGV[10])
-      redis.call('ZADD', P .. 'active', ms(now), rid)
-      redis.call('HSET', P .. 's:' .. cuid, 'state', 'matched', 'room', rid)
-      redis.call('HSET', skey, 'state', 'matched', 'room', rid)
-      redis.call('INCR', P .. 'stats:matches')
-      return {'matched', rid, 'new'}
+  for _, cw in ipairs({mg, 'a'}) do
+    for _, ca in ipairs(redis.call('SMEMBERS', qakey(pool, cg, cw, mage))) do
+      local n = tonumber(ca)
+      if n >= af and n <= at then
+        local k = qkey(pool, cg, cw, mage, ca)
+        local r = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')
+        if r[1] then heads[#heads + 1] = {k = k, i = 0, u = r[1], s = tonumber(r[2])} end
+      end
     end
   end
 end
 
-local seq = redis.call('INCR', P .. 'seq') % 1000
-local score = ms(now * 1000 + seq)
-local member = string.char(af, at, mage) .. uid
-local qkey = P .. 'q:' .. pool .. ':' .. mg .. ':' .. want
-redis.call('ZADD', qkey, score, member)
-redis.call('ZADD', P .. 'waiting', ms(now), uid)
+-- next_in moves a head to the entry at index i of its partition.
+local function next_in(h, i)
+  local r = redis.call('ZRANGE', h.k, i, i, 'WITHSCORES')
+  if r[1] then
+    h.i, h.u, h.s = i, r[1], tonumber(r[2])
+  else
+    h.s = nil
+  end
+end
+
+local expired = {}
+local cutoff = (now - ttl) * 1000
+local found, fst = nil, nil
+for _ = 1, tonumber(ARGV[17]) do
+  local best = nil
+  for _, h in ipairs(heads) do
+    if h.s and (best == nil or h.s < best.s) then best = h end
+  end
+  if best == nil then break end
+  local cuid = best.u
+  local cst = get_state(cuid)
+  if cst.state ~= 'waiting' then
+    -- An entry whose state is gone (it expired while no sweeper ran):
+    -- drop it from this partition; other partitions shed it the same way.
+    redis.call('ZREM', best.k, cuid)
+    next_in(best, best.i)
+  elseif best.s < cutoff then
+    if #expired < 2 then
+      -- Expired but not swept yet: expire it now (it leaves this
+      -- partition, so the next entry moves up to the same index). More
+      -- than a couple are left to the sweeper: unfiling one touches every
+      -- age it accepted, and a search stays short.
+      unwait(cuid, cst, 'expired')
+      expired[#expired + 1] = cuid
+      next_in(best, best.i)
+    else
+      next_in(best, best.i + 1)
+    end
+  elseif cuid == uid or redis.call('EXISTS', MM .. ':cd:' .. pairkey(uid, cuid), MM .. ':bl:' .. pairkey(uid, cuid)) > 0 then
+    next_in(best, best.i + 1)
+  else
+    found, fst = cuid, cst
+    break
+  end
+end
+local exp = table.concat(expired, ',')
+
+if found then
+  index_del(found, fst)
+  local rid = ARGV[12]
+  local rec = cjson.encode({id = rid, created = now,
+    a = {uid = found, member = ARGV[14], nick = fst.nick, gender = fst.g, age = tonumber(fst.a), tg = fst.tg, lang = fst.lang or ''},
+    b = {uid = uid, member = ARGV[13], nick = ARGV[4], gender = mg, age = mage, tg = ARGV[5], lang = ARGV[6]}})
+  redis.call('SET', MM .. ':m:' .. rid, rec, 'EX', 3600)
+  for _, p in ipairs({{found, ARGV[14], uid}, {uid, ARGV[13], found}}) do
+    local k = MM .. ':st:' .. p[1]
+    redis.call('DEL', k)
+    redis.call('HSET', k, 'state', 'matched', 'room', rid, 'member', p[2], 'partner', p[3])
+    redis.call('EXPIRE', k, 2 * room_ttl)
+    recent(p[1], rid, now, room_ttl)
+  end
+  redis.call('ZADD', MM .. ':active', now, rid)
+  redis.call('INCR', MM .. ':stats:matches')
+  local steps = {{op = 'create_room', room = rid}, {op = 'matched', room = rid, user = found}}
+  return {'matched', rid, outbox_add(now + tonumber(ARGV[18]), steps), cjson.encode(steps), exp}
+end
+
 local since = ms(now)
-redis.call('HSET', skey, 'state', 'waiting', 'since', since, 'q', qkey, 'qm', member, 'room', '')
-return {'waiting', since}
+local me = {state = 'waiting', since = since, score = ms(now * 1000 + redis.call('INCR', MM .. ':seq') % 1000),
+  pool = pool, g = mg, w = want, af = tostring(af), at = tostring(at), a = tostring(mage),
+  nick = ARGV[4], tg = ARGV[5], lang = ARGV[6], ver = ARGV[7]}
+index_add(uid, me)
+local fields = {}
+for _, f in ipairs(ST) do
+  if me[f] then fields[#fields + 1] = f; fields[#fields + 1] = me[f] end
+end
+redis.call('HSET', skey, unpack(fields))
+redis.call('PEXPIRE', skey, ttl + 3600000)
+return {'waiting', since, exp}

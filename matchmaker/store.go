@@ -3,76 +3,115 @@ package matchmaker
 import (
 	"context"
 	"crypto/rand"
-	_ "embed"
+	"embed"
 	"encoding/base32"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
+//go:embed *.lua
+var luaFiles embed.FS
+
+func lua(name string) string {
+	b, err := luaFiles.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// Every script has lib.lua in front of it, and the helpers of the slot it
+// runs in: mm.lua for the matchmaking slot, room.lua for a room's slot.
+func plainScript(name string) *redis.Script { return redis.NewScript(lua("lib.lua") + lua(name)) }
+func mmScript(name string) *redis.Script {
+	return redis.NewScript(lua("lib.lua") + lua("mm.lua") + lua(name))
+}
+func roomScript(name string) *redis.Script {
+	return redis.NewScript(lua("lib.lua") + lua("room.lua") + lua(name))
+}
+
 var (
-	//go:embed lib.lua
-	libLua string
-	//go:embed putprofile.lua
-	putProfileLua string
-	//go:embed search.lua
-	searchLua string
-	//go:embed cancel.lua
-	cancelLua string
-	//go:embed sweep.lua
-	sweepLua string
-	//go:embed leave.lua
-	leaveLua string
-	//go:embed message.lua
-	messageLua string
-	//go:embed deleteuser.lua
-	deleteUserLua string
-	//go:embed history.lua
-	historyLua string
-	//go:embed clear.lua
-	clearLua string
+	searchScript     = mmScript("search.lua")
+	cancelScript     = mmScript("cancel.lua")
+	sweepScript      = mmScript("sweep.lua")
+	endScript        = mmScript("end.lua")
+	reportScript     = mmScript("report.lua")
+	restrictScript   = mmScript("restrict.lua")
+	profileScript    = mmScript("profile.lua")
+	deleteUserScript = mmScript("deleteuser.lua")
+	claimScript      = mmScript("claim.lua")
+	queueScript      = mmScript("queue.lua")
+
+	roomCreateScript = roomScript("roomcreate.lua")
+	messageScript    = roomScript("message.lua")
+	historyScript    = roomScript("history.lua")
+	closeScript      = roomScript("close.lua")
+	clearScript      = roomScript("clear.lua")
+	actionScript     = roomScript("action.lua")
+
+	putProfileScript = plainScript("putprofile.lua")
+	linkScript       = plainScript("link.lua")
+	notifyScript     = plainScript("notify.lua")
+	rateLimitScript  = plainScript("ratelimit.lua")
 )
 
-// Store is the Redis-backed state of the product. It is safe for concurrent
-// use and holds no state of its own besides configuration, so any number of
-// processes may share one Redis.
-type Store struct {
-	rdb     redis.UniversalClient
-	cfg     Config
-	scripts struct {
-		putProfile, search, cancel, sweep, leave, message, deleteUser, history, clear *redis.Script
+// Scripts lists every script of the package, so a test can load each one
+// into a Redis (the embedded one of `make run` among them).
+func Scripts() map[string]*redis.Script {
+	return map[string]*redis.Script{
+		"search": searchScript, "cancel": cancelScript, "sweep": sweepScript, "end": endScript,
+		"report": reportScript, "restrict": restrictScript, "profile": profileScript,
+		"deleteuser": deleteUserScript, "claim": claimScript, "queue": queueScript,
+		"roomcreate": roomCreateScript, "message": messageScript, "history": historyScript,
+		"close": closeScript, "clear": clearScript, "action": actionScript,
+		"putprofile": putProfileScript, "link": linkScript, "notify": notifyScript, "ratelimit": rateLimitScript,
 	}
 }
 
-// New returns a store on rdb.
-func New(rdb redis.UniversalClient, cfg Config) *Store {
-	s := &Store{rdb: rdb, cfg: cfg.withDefaults()}
-	s.scripts.putProfile = newScript(putProfileLua)
-	s.scripts.search = newScript(searchLua)
-	s.scripts.cancel = newScript(cancelLua)
-	s.scripts.sweep = newScript(sweepLua)
-	s.scripts.leave = newScript(leaveLua)
-	s.scripts.message = newScript(messageLua)
-	s.scripts.deleteUser = newScript(deleteUserLua)
-	s.scripts.history = newScript(historyLua)
-	s.scripts.clear = newScript(clearLua)
-	return s
+// Store is the Redis-backed state of the product. It is safe for concurrent
+// use and holds no state of its own besides configuration and a few
+// counters it flushes, so any number of processes may share one Redis or
+// one Redis Cluster.
+type Store struct {
+	rdb redis.UniversalClient
+	cfg Config
+	ann Announcer
+	// messages counts stored messages not yet added to today's counter
+	// (FlushStats): the message script stays in its room's slot.
+	messages atomic.Int64
 }
 
-// newScript loads one of the package's scripts with the shared helpers of
-// lib.lua in front of it.
-func newScript(src string) *redis.Script { return redis.NewScript(libLua + src) }
+// New returns a store on rdb. ann tells users about what the store did
+// (matches, rooms that ended, restrictions); nil announces nothing, for
+// tools that only read.
+func New(rdb redis.UniversalClient, cfg Config, ann Announcer) *Store {
+	if ann == nil {
+		ann = silent{}
+	}
+	return &Store{rdb: rdb, cfg: cfg.withDefaults(), ann: ann}
+}
 
 // Config returns the effective configuration (defaults filled in).
 func (s *Store) Config() Config { return s.cfg }
 
 // Ping checks that Redis answers.
-func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+func (s *Store) Ping(ctx context.Context) error {
+	if c, ok := s.rdb.(*redis.ClusterClient); ok {
+		return c.ForEachShard(ctx, func(ctx context.Context, n *redis.Client) error { return n.Ping(ctx).Err() })
+	}
+	return s.rdb.Ping(ctx).Err()
+}
 
-func (s *Store) key(parts ...string) string {
-	return s.cfg.Prefix + strings.Join(parts, "")
+func (s *Store) runMM(ctx context.Context, sc *redis.Script, args ...any) *redis.Cmd {
+	return sc.Run(ctx, s.rdb, []string{s.mmKey()}, args...)
+}
+
+func (s *Store) runRoom(ctx context.Context, sc *redis.Script, roomID string, args ...any) *redis.Cmd {
+	return sc.Run(ctx, s.rdb, s.roomKeys(roomID), args...)
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -87,8 +126,6 @@ func randomID(n int) (string, error) {
 	return idEncoding.EncodeToString(b), nil
 }
 
-func nowMillis() int64 { return time.Now().UnixMilli() }
-
 func seconds(d time.Duration) int64 {
 	s := int64(d / time.Second)
 	if s < 1 {
@@ -96,6 +133,8 @@ func seconds(d time.Duration) int64 {
 	}
 	return s
 }
+
+func millis(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
 
 // scriptResult unpacks a script's reply, which is always an array whose
 // first element is a status word.
@@ -118,4 +157,19 @@ func scriptResult(v any, err error) (string, []string, error) {
 	}
 	status, _ := arr[0].(string)
 	return status, out, nil
+}
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}
+
+// splitIDs reads a comma-separated list of ids ("" = none).
+func splitIDs(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }

@@ -9,111 +9,104 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tetatet/tetatet/matchmaker"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
-func newStore(t testing.TB, cfg matchmaker.Config) *matchmaker.Store {
-	t.Helper()
-	srv := redistest.Start(t)
-	return matchmaker.New(srv.Client(t), cfg)
-}
-
-var tgSeq int64 = 1000
-
-func mkUser(t *testing.T, s *matchmaker.Store, nick string, g matchmaker.Gender, age int) string {
-	t.Helper()
-	tgSeq++
-	u, err := s.PutProfile(context.Background(), tgSeq, "en", matchmaker.Profile{Nickname: nick, Gender: g, Age: age})
-	if err != nil {
-		t.Fatalf("put profile %s: %v", nick, err)
-	}
-	return u.ID
-}
-
-func anyAdult() matchmaker.Filter {
-	return matchmaker.Filter{Gender: matchmaker.GenderAny, AgeFrom: 18, AgeTo: 99}
-}
-
 func TestSearchMatchChatLeave(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t, matchmaker.Config{})
-	alice := mkUser(t, s, "Alice", matchmaker.Female, 25)
-	bob := mkUser(t, s, "Bob", matchmaker.Male, 30)
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s, rec := newStoreOn(t, rdb, matchmaker.Config{})
+		alice := mkUser(t, s, "Alice", matchmaker.Female, 25)
+		bob := mkUser(t, s, "Bob", matchmaker.Male, 30)
 
-	got, err := s.Search(ctx, alice, anyAdult())
-	if err != nil || got.State != matchmaker.Waiting {
-		t.Fatalf("alice search = %+v, %v; want waiting", got, err)
-	}
-	again, err := s.Search(ctx, alice, anyAdult())
-	if err != nil || again.State != matchmaker.Waiting || !again.Since.Equal(got.Since) {
-		t.Fatalf("alice searching again = %+v, %v; want the same waiting entry", again, err)
-	}
-
-	m, err := s.Search(ctx, bob, anyAdult())
-	if err != nil || m.State != matchmaker.Matched || !m.Fresh {
-		t.Fatalf("bob search = %+v, %v; want fresh match", m, err)
-	}
-	me, partner, err := m.Room.Side(bob)
-	if err != nil || partner.UserID != alice || partner.Nickname != "Alice" || me.MemberID == partner.MemberID {
-		t.Fatalf("room sides = %+v / %+v, %v", me, partner, err)
-	}
-	cur, err := s.CurrentSearch(ctx, alice)
-	if err != nil || cur.State != matchmaker.Matched || cur.Room.ID != m.Room.ID {
-		t.Fatalf("alice current = %+v, %v; want matched in %s", cur, err, m.Room.ID)
-	}
-	if err := s.CancelSearch(ctx, alice); !errors.Is(err, matchmaker.ErrAlreadyMatched) {
-		t.Fatalf("cancel after match = %v; want ErrAlreadyMatched", err)
-	}
-
-	msg, dup, _, err := s.AddMessage(ctx, bob, m.Room.ID, "  hi there ", "c1")
-	if err != nil || dup || msg.Text != "hi there" || msg.From != me.MemberID || msg.ID != "1" {
-		t.Fatalf("add message = %+v dup=%v, %v", msg, dup, err)
-	}
-	retry, dup, published, err := s.AddMessage(ctx, bob, m.Room.ID, "hi there", "c1")
-	if err != nil || !dup || published || retry != msg {
-		t.Fatalf("retry = %+v dup=%v published=%v, %v; want the same message, unpublished", retry, dup, published, err)
-	}
-	if err := s.MarkPublished(ctx, m.Room.ID, msg.ID, 1, "ep"); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, published, _ := s.AddMessage(ctx, bob, m.Room.ID, "hi there", "c1"); !published {
-		t.Fatal("retry after publish: published = false")
-	}
-	if _, _, _, err := s.AddMessage(ctx, alice, m.Room.ID, "hello", "c1"); err != nil {
-		t.Fatalf("alice reusing bob's client id: %v", err)
-	}
-	eve := mkUser(t, s, "Eve", matchmaker.Female, 40)
-	if _, _, _, err := s.AddMessage(ctx, eve, m.Room.ID, "intrude", ""); !errors.Is(err, matchmaker.ErrNotMember) {
-		t.Fatalf("non-member message = %v; want ErrNotMember", err)
-	}
-	msgs, err := s.Messages(ctx, m.Room.ID, 50)
-	if err != nil || len(msgs) != 2 || msgs[0].ID != "1" || msgs[1].ID != "2" {
-		t.Fatalf("messages = %+v, %v", msgs, err)
-	}
-
-	member, closed, err := s.Leave(ctx, alice, m.Room.ID, matchmaker.LeaveOptions{})
-	if err != nil || !closed || member != partner.MemberID {
-		t.Fatalf("leave = %q %v %v", member, closed, err)
-	}
-	if _, closed, err := s.Leave(ctx, alice, m.Room.ID, matchmaker.LeaveOptions{}); err != nil || closed {
-		t.Fatalf("second leave = %v %v; want idempotent", closed, err)
-	}
-	if _, _, _, err := s.AddMessage(ctx, bob, m.Room.ID, "still there?", "c9"); !errors.Is(err, matchmaker.ErrRoomClosed) {
-		t.Fatalf("message after leave = %v; want ErrRoomClosed", err)
-	}
-	for _, u := range []string{alice, bob} {
-		if cur, _ := s.CurrentSearch(ctx, u); cur.State != matchmaker.Idle {
-			t.Fatalf("state after leave = %s; want idle", cur.State)
+		got, err := s.Search(ctx, alice.ID, anyAdult())
+		if err != nil || got.State != matchmaker.Waiting {
+			t.Fatalf("alice search = %+v, %v; want waiting", got, err)
 		}
-	}
-	// The cooldown keeps the two apart even though both filters accept each other.
-	if got, _ := s.Search(ctx, alice, anyAdult()); got.State != matchmaker.Waiting {
-		t.Fatalf("alice = %s", got.State)
-	}
-	if got, _ := s.Search(ctx, bob, anyAdult()); got.State != matchmaker.Waiting {
-		t.Fatalf("bob rematched with alice during cooldown: %s", got.State)
-	}
+		again, err := s.Search(ctx, alice.ID, anyAdult())
+		if err != nil || again.State != matchmaker.Waiting || !again.Since.Equal(got.Since) {
+			t.Fatalf("alice searching again = %+v, %v; want the same waiting entry", again, err)
+		}
+
+		m, err := s.Search(ctx, bob.ID, anyAdult())
+		if err != nil || m.State != matchmaker.Matched || !m.Fresh {
+			t.Fatalf("bob search = %+v, %v; want fresh match", m, err)
+		}
+		me, partner, err := m.Room.Side(bob.ID)
+		if err != nil || partner.UserID != alice.ID || partner.Nickname != "Alice" || me.MemberID == partner.MemberID {
+			t.Fatalf("room sides = %+v / %+v, %v", me, partner, err)
+		}
+		rec.waitFor(t, "matched "+alice.ID+" "+m.Room.ID)
+		cur, err := s.CurrentSearch(ctx, alice.ID)
+		if err != nil || cur.State != matchmaker.Matched || cur.Room.ID != m.Room.ID {
+			t.Fatalf("alice current = %+v, %v; want matched in %s", cur, err, m.Room.ID)
+		}
+		if err := s.CancelSearch(ctx, alice.ID); !errors.Is(err, matchmaker.ErrAlreadyMatched) {
+			t.Fatalf("cancel after match = %v; want ErrAlreadyMatched", err)
+		}
+
+		first, err := s.AddMessage(ctx, bob.TG, m.Room.ID, matchmaker.NewMessage{Text: "  hi there ", ClientMsgID: "c1"})
+		msg := first.Message
+		if err != nil || first.Duplicate || msg.Text != "hi there" || msg.From != me.MemberID || len(msg.ID) != 16 || msg.ClientMsgID != "c1" {
+			t.Fatalf("add message = %+v, %v", first, err)
+		}
+		retry, err := s.AddMessage(ctx, bob.TG, m.Room.ID, matchmaker.NewMessage{Text: "hi there", ClientMsgID: "c1"})
+		if err != nil || !retry.Duplicate || retry.Message != msg {
+			t.Fatalf("retry = %+v, %v; want the same message", retry, err)
+		}
+		second, err := s.AddMessage(ctx, alice.TG, m.Room.ID, matchmaker.NewMessage{Text: "hello", ClientMsgID: "c1", ReplyTo: msg.ID})
+		if err != nil || second.Duplicate || second.Message.ReplyTo != msg.ID || second.Message.ID <= msg.ID {
+			t.Fatalf("alice reusing bob's client id, replying = %+v, %v", second, err)
+		}
+		if _, err := s.AddMessage(ctx, alice.TG, m.Room.ID, matchmaker.NewMessage{Text: "x", ReplyTo: "9999999999999999"}); !errors.Is(err, matchmaker.ErrInvalid) {
+			t.Fatalf("reply to an unknown message = %v; want ErrInvalid", err)
+		}
+		eve := mkUser(t, s, "Eve", matchmaker.Female, 40)
+		if _, err := s.AddMessage(ctx, eve.TG, m.Room.ID, text("intrude")); !errors.Is(err, matchmaker.ErrNotMember) {
+			t.Fatalf("non-member message = %v; want ErrNotMember", err)
+		}
+		if _, err := s.History(ctx, eve.TG, m.Room.ID, "", 50); !errors.Is(err, matchmaker.ErrNotMember) {
+			t.Fatalf("non-member history = %v; want ErrNotMember", err)
+		}
+		page, err := s.History(ctx, alice.TG, m.Room.ID, "", 50)
+		if err != nil || len(page.Messages) != 2 || page.Messages[0] != msg || page.Messages[1] != second.Message || page.HasMore || page.Truncated {
+			t.Fatalf("history = %+v, %v", page, err)
+		}
+
+		if err := s.Leave(ctx, alice.TG, m.Room.ID, matchmaker.LeaveOptions{}); err != nil {
+			t.Fatalf("leave = %v", err)
+		}
+		if err := s.Leave(ctx, alice.TG, m.Room.ID, matchmaker.LeaveOptions{}); err != nil {
+			t.Fatalf("second leave = %v; want idempotent", err)
+		}
+		if n := rec.count("left " + m.Room.ID + " " + partner.MemberID); n != 1 {
+			t.Fatalf("left announced %d times; want once", n)
+		}
+		if _, err := s.AddMessage(ctx, bob.TG, m.Room.ID, matchmaker.NewMessage{Text: "still there?", ClientMsgID: "c9"}); !errors.Is(err, matchmaker.ErrRoomClosed) {
+			t.Fatalf("message after leave = %v; want ErrRoomClosed", err)
+		}
+		if r, _ := s.AddMessage(ctx, bob.TG, m.Room.ID, matchmaker.NewMessage{Text: "hi there", ClientMsgID: "c1"}); !r.Duplicate {
+			t.Fatal("a retry of an accepted message after the close is refused; want the stored message")
+		}
+		for _, u := range []tuser{alice, bob} {
+			if cur, _ := s.CurrentSearch(ctx, u.ID); cur.State != matchmaker.Idle {
+				t.Fatalf("state after leave = %s; want idle", cur.State)
+			}
+			if page, err := s.History(ctx, u.TG, m.Room.ID, "", 50); err != nil || len(page.Messages) != 2 {
+				t.Fatalf("the closed conversation, read by a member = %+v, %v; want both messages", page, err)
+			}
+		}
+		// The cooldown keeps the two apart even though both filters accept each other.
+		if got, _ := s.Search(ctx, alice.ID, anyAdult()); got.State != matchmaker.Waiting {
+			t.Fatalf("alice = %s", got.State)
+		}
+		if got, _ := s.Search(ctx, bob.ID, anyAdult()); got.State != matchmaker.Waiting {
+			t.Fatalf("bob rematched with alice during cooldown: %s", got.State)
+		}
+	})
 }
 
 func TestMatchingRules(t *testing.T) {
@@ -139,31 +132,33 @@ func TestMatchingRules(t *testing.T) {
 		{"two minors", person{"male", 16, f("any", 16, 99)}, person{"female", 17, f("any", 16, 99)}, true},
 		{"same gender, both want it", person{"female", 22, f("female", 18, 99)}, person{"female", 23, f("female", 18, 30)}, true},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := newStore(t, matchmaker.Config{})
-			w := mkUser(t, s, "Waiter", tc.waiter.gender, tc.waiter.age)
-			k := mkUser(t, s, "Taker", tc.taker.gender, tc.taker.age)
-			if got, err := s.Search(ctx, w, tc.waiter.filter); err != nil || got.State != matchmaker.Waiting {
-				t.Fatalf("waiter: %+v %v", got, err)
-			}
-			got, err := s.Search(ctx, k, tc.taker.filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if (got.State == matchmaker.Matched) != tc.match {
-				t.Fatalf("state = %s; want match=%v", got.State, tc.match)
-			}
-		})
-	}
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		for i, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx := context.Background()
+				s, _ := newStoreOn(t, rdb, matchmaker.Config{Prefix: fmt.Sprintf("rules%d:", i)})
+				w := mkUser(t, s, "Waiter", tc.waiter.gender, tc.waiter.age)
+				k := mkUser(t, s, "Taker", tc.taker.gender, tc.taker.age)
+				if got, err := s.Search(ctx, w.ID, tc.waiter.filter); err != nil || got.State != matchmaker.Waiting {
+					t.Fatalf("waiter: %+v %v", got, err)
+				}
+				got, err := s.Search(ctx, k.ID, tc.taker.filter)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (got.State == matchmaker.Matched) != tc.match {
+					t.Fatalf("state = %s; want match=%v", got.State, tc.match)
+				}
+			})
+		}
+	})
 }
 
 func TestSearchValidation(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, matchmaker.Config{})
-	adult := mkUser(t, s, "Adult", matchmaker.Male, 30)
-	minor := mkUser(t, s, "Minor", matchmaker.Male, 16)
+	adult := mkUser(t, s, "Adult", matchmaker.Male, 30).ID
+	minor := mkUser(t, s, "Minor", matchmaker.Male, 16).ID
 	cases := []struct {
 		name  string
 		user  string
@@ -192,11 +187,15 @@ func TestSearchValidation(t *testing.T) {
 }
 
 func TestLongestWaitingFirst(t *testing.T) {
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) { longestWaitingFirst(t, rdb) })
+}
+
+func longestWaitingFirst(t *testing.T, rdb redis.UniversalClient) {
 	ctx := context.Background()
-	s := newStore(t, matchmaker.Config{})
+	s, _ := newStoreOn(t, rdb, matchmaker.Config{})
 	var waiters []string
 	for i := 0; i < 5; i++ {
-		id := mkUser(t, s, fmt.Sprintf("W%d", i), matchmaker.Female, 20+i)
+		id := mkUser(t, s, fmt.Sprintf("W%d", i), matchmaker.Female, 20+i).ID
 		wantMen := matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 18, AgeTo: 99}
 		if got, _ := s.Search(ctx, id, wantMen); got.State != matchmaker.Waiting {
 			t.Fatal("waiter matched early")
@@ -205,7 +204,7 @@ func TestLongestWaitingFirst(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	for i := 0; i < 5; i++ {
-		id := mkUser(t, s, fmt.Sprintf("T%d", i), matchmaker.Male, 30)
+		id := mkUser(t, s, fmt.Sprintf("T%d", i), matchmaker.Male, 30).ID
 		got, err := s.Search(ctx, id, anyAdult())
 		if err != nil || got.State != matchmaker.Matched {
 			t.Fatalf("taker %d: %+v %v", i, got, err)
@@ -218,26 +217,35 @@ func TestLongestWaitingFirst(t *testing.T) {
 
 func TestSearchExpires(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(t, matchmaker.Config{SearchTTL: 200 * time.Millisecond})
-	a := mkUser(t, s, "Ann", matchmaker.Female, 30)
+	s, rec := newStoreOn(t, redistest.Start(t).Client(t), matchmaker.Config{SearchTTL: 200 * time.Millisecond})
+	a := mkUser(t, s, "Ann", matchmaker.Female, 30).ID
+	c := mkUser(t, s, "Cat", matchmaker.Male, 60).ID
 	if got, _ := s.Search(ctx, a, anyAdult()); got.State != matchmaker.Waiting {
 		t.Fatal("not waiting")
 	}
+	if got, _ := s.Search(ctx, c, matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 60, AgeTo: 60}); got.State != matchmaker.Waiting {
+		t.Fatal("not waiting")
+	}
 	time.Sleep(300 * time.Millisecond)
-	// An expired waiter is never matched, even before the sweep.
-	b := mkUser(t, s, "Ben", matchmaker.Male, 30)
+	// An expired waiter is never matched, even before the sweep: the search
+	// that finds it expires it and tells its user.
+	b := mkUser(t, s, "Ben", matchmaker.Male, 30).ID
 	if got, _ := s.Search(ctx, b, anyAdult()); got.State != matchmaker.Waiting {
 		t.Fatalf("matched an expired search: %s", got.State)
 	}
+	rec.waitFor(t, "expired "+a)
+	// The sweep expires the others, each once.
 	ids, err := s.ExpireSearches(ctx, 100)
-	if err != nil || len(ids) != 1 || ids[0] != a {
-		t.Fatalf("expired = %v, %v; want only %s (Ben just started)", ids, err, a)
+	if err != nil || len(ids) != 1 || ids[0] != c {
+		t.Fatalf("expired = %v, %v; want only %s (Ann was expired by the search, Ben just started)", ids, err, c)
 	}
 	if again, _ := s.ExpireSearches(ctx, 100); len(again) != 0 {
 		t.Fatalf("second sweep = %v; want nothing", again)
 	}
-	if cur, _ := s.CurrentSearch(ctx, a); cur.State != matchmaker.Expired {
-		t.Fatalf("state = %s; want expired", cur.State)
+	for _, id := range []string{a, c} {
+		if cur, _ := s.CurrentSearch(ctx, id); cur.State != matchmaker.Expired {
+			t.Fatalf("state = %s; want expired", cur.State)
+		}
 	}
 }
 
@@ -270,19 +278,30 @@ func TestProfileAndDelete(t *testing.T) {
 	}
 
 	p := mkUser(t, s, "Partner", matchmaker.Female, 22)
-	s.Search(ctx, p, anyAdult())
+	s.Search(ctx, p.ID, anyAdult())
 	m, _ := s.Search(ctx, u.ID, anyAdult())
 	if m.State != matchmaker.Matched {
 		t.Fatalf("not matched: %s", m.State)
 	}
+	if _, err := s.AddMessage(ctx, 7, m.Room.ID, text("something I regret")); err != nil {
+		t.Fatal(err)
+	}
 	d, err := s.DeleteUser(ctx, 7)
-	if err != nil || d.RoomID != m.Room.ID || d.UserID != u.ID {
+	if err != nil || d.UserID != u.ID {
 		t.Fatalf("delete = %+v, %v", d, err)
 	}
 	if _, err := s.GetUser(ctx, 7); !errors.Is(err, matchmaker.ErrNoProfile) {
 		t.Fatalf("after delete: %v", err)
 	}
-	if cur, _ := s.CurrentSearch(ctx, p); cur.State != matchmaker.Idle {
+	// The conversation is gone for the partner at once, and the deleted
+	// user can no longer act in it.
+	if page, err := s.History(ctx, p.TG, m.Room.ID, "", 50); err != nil || len(page.Messages) != 0 {
+		t.Fatalf("partner's view after delete = %+v, %v; want no messages", page, err)
+	}
+	if _, err := s.History(ctx, 7, m.Room.ID, "", 50); !errors.Is(err, matchmaker.ErrNotMember) {
+		t.Fatalf("deleted user reads the room: %v; want ErrNotMember", err)
+	}
+	if cur, _ := s.CurrentSearch(ctx, p.ID); cur.State != matchmaker.Idle {
 		t.Fatalf("partner state = %s; want idle", cur.State)
 	}
 	if _, err := s.DeleteUser(ctx, 7); !errors.Is(err, matchmaker.ErrNoProfile) {
@@ -301,7 +320,7 @@ func TestProfileChangeCancelsWaitingSearch(t *testing.T) {
 	if cur, _ := s.CurrentSearch(ctx, u.ID); cur.State != matchmaker.Idle {
 		t.Fatalf("state after age change = %s; want idle", cur.State)
 	}
-	adult := mkUser(t, s, "Adult", matchmaker.Female, 30)
+	adult := mkUser(t, s, "Adult", matchmaker.Female, 30).ID
 	if got, _ := s.Search(ctx, adult, anyAdult()); got.State != matchmaker.Waiting {
 		t.Fatalf("adult matched the old minor queue entry: %s", got.State)
 	}
@@ -312,8 +331,12 @@ func TestProfileChangeCancelsWaitingSearch(t *testing.T) {
 // room's members accept each other, no minor is with an adult, and no two
 // users still waiting would accept each other.
 func TestConcurrentSearchInvariants(t *testing.T) {
+	eachRedis(t, concurrentSearchInvariants)
+}
+
+func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 	ctx := context.Background()
-	s := newStore(t, matchmaker.Config{})
+	s, _ := newStoreOn(t, rdb, matchmaker.Config{})
 	rng := rand.New(rand.NewPCG(1, 2))
 	type user struct {
 		id string
@@ -332,7 +355,7 @@ func TestConcurrentSearchInvariants(t *testing.T) {
 		}
 		from := lo + rng.IntN(hi-lo+1)
 		to := from + rng.IntN(hi-from+1)
-		id := mkUser(t, s, p.Nickname, p.Gender, p.Age)
+		id := mkUser(t, s, p.Nickname, p.Gender, p.Age).ID
 		users[i] = user{id: id, p: p, f: matchmaker.Filter{Gender: filters[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
 	}
 	byID := map[string]user{}

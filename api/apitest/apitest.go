@@ -42,8 +42,10 @@ type Stack struct {
 	URL        string
 	Redis      *redistest.Server
 	Centrifugo *centrifugotest.Server
-	RDB        *redis.Client
+	RDB        redis.UniversalClient
 	Store      *matchmaker.Store
+	Publisher  *centrifugo.Publisher
+	Tokens     *centrifugo.Tokens
 	Server     *api.Server
 	Config     api.Config
 }
@@ -60,22 +62,28 @@ func Start(t testing.TB, o Options) *Stack {
 	}
 	st.RDB = st.Redis.Client(t)
 	cfg := api.Config{
+		Settings: matchmaker.Settings{
+			RedisURL:           st.Redis.URL,
+			SearchTTL:          10 * time.Minute,
+			RematchCooldown:    10 * time.Minute,
+			RoomTTL:            24 * time.Hour,
+			RoomMaxMessages:    1000,
+			NotifyCooldown:     5 * time.Minute,
+			AwayCheckEvery:     30 * time.Second,
+			ReportsToSuspend:   3,
+			SuspendFor:         24 * time.Hour,
+			LinksAfterMessages: 3,
+		},
 		TelegramBotToken:      BotToken,
-		RedisURL:              st.Redis.URL,
 		CentrifugoAPIURL:      st.Centrifugo.APIURL,
 		CentrifugoAPIKey:      st.Centrifugo.APIKey,
 		CentrifugoAPITimeout:  3 * time.Second,
 		CentrifugoTokenSecret: st.Centrifugo.Secret,
 		CentrifugoTokenTTL:    time.Hour,
 		CentrifugoWSURL:       st.Centrifugo.WSURL,
+		CentrifugoMaxConns:    64,
 		InitDataMaxAge:        24 * time.Hour,
-		SearchTTL:             10 * time.Minute,
-		RematchCooldown:       10 * time.Minute,
-		RoomTTL:               24 * time.Hour,
-		NotifyCooldown:        5 * time.Minute,
-		ReportsToSuspend:      3,
-		SuspendFor:            24 * time.Hour,
-		LinksAfterMessages:    3,
+		MaxInFlight:           256,
 	}
 	if o.Proxy {
 		cfg.CentrifugoProxyURL = st.Centrifugo.PublicURL
@@ -92,18 +100,20 @@ func Start(t testing.TB, o Options) *Stack {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	st.Store = matchmaker.New(st.RDB, cfg.StoreConfig())
+	st.Publisher = centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout, cfg.CentrifugoMaxConns)
+	st.Tokens = centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
+	st.Store = matchmaker.New(st.RDB, cfg.StoreConfig(), centrifugo.NewAnnouncer(st.Publisher, st.Tokens))
 	st.Server = api.New(cfg, api.Deps{
 		Store:     st.Store,
-		Publisher: centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout),
-		Tokens:    centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL),
+		Publisher: st.Publisher,
+		Tokens:    st.Tokens,
 		Logger:    logger,
 		Static:    o.Static,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	go st.Server.Run(ctx)
 	hs := httptest.NewServer(st.Server.Handler())
-	t.Cleanup(func() { cancel(); hs.Close() })
+	t.Cleanup(func() { cancel(); hs.Close(); st.Publisher.Close() })
 	st.URL = hs.URL
 	return st
 }

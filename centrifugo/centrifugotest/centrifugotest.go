@@ -210,3 +210,7 @@ func FreePort(t testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// Process is the running server's process, for tests that signal it (a
+// SIGSTOP freezes it as a hung host would).
+func (s *Server) Process() *os.Process { return s.cmd.Process }

@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
@@ -39,19 +37,21 @@ func run() error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
 
-	opt, err := redis.ParseURL(cfg.RedisURL)
+	rdb, err := cfg.Settings.Connect()
 	if err != nil {
-		return fmt.Errorf("REDIS_URL: %w", err)
+		return err
 	}
-	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-
+	pub := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout, cfg.CentrifugoMaxConns)
+	defer pub.Close()
+	tokens := centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
 	srv := api.New(cfg, api.Deps{
-		Store:     matchmaker.New(rdb, cfg.StoreConfig()),
-		Publisher: centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout),
-		Tokens:    centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL),
+		Store:     matchmaker.New(rdb, cfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens)),
+		Publisher: pub,
+		Tokens:    tokens,
 		Logger:    logger,
-		Static:    miniapp.Handler(cfg.MiniAppDir),
+		Static: miniapp.Handler(cfg.MiniAppDir, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: cfg.CentrifugoWSURL,
+			RichAds: cfg.RichAdsPubID != "" && cfg.RichAdsAppID != ""})),
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

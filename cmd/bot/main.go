@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
@@ -37,13 +35,24 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	opts, err := redis.ParseURL(cfg.RedisURL)
+	rdb, err := cfg.Settings.Connect()
 	if err != nil {
-		return fmt.Errorf("bot: REDIS_URL: %w", err)
+		return fmt.Errorf("bot: %w", err)
 	}
-	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	store := matchmaker.New(rdb, matchmaker.Config{})
+	// The store tells the apps in real time about bans and deletions when
+	// the bot knows Centrifugo; otherwise the apps find out on their next
+	// call to the API.
+	var ann matchmaker.Announcer
+	if cfg.CentrifugoAPIURL != "" && cfg.CentrifugoTokenSecret != "" {
+		pub := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, 5*time.Second, 8)
+		defer pub.Close()
+		ann = centrifugo.NewAnnouncer(pub, centrifugo.NewTokens(cfg.CentrifugoTokenSecret, time.Minute))
+	} else if len(cfg.AdminIDs) > 0 {
+		log.Warn("CENTRIFUGO_API_URL or CENTRIFUGO_TOKEN_SECRET is not set: a ban still ends the room and search and " +
+			"the user is told, but the Mini Apps learn of it only on their next call")
+	}
+	store := matchmaker.New(rdb, cfg.Settings.StoreConfig(), ann)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err = store.Ping(pctx)
 	cancel()
@@ -52,13 +61,6 @@ func run() error {
 	}
 
 	deps := bot.Deps{Store: store}
-	if cfg.CentrifugoAPIURL != "" { // else partners learn of a deletion or ban from the API
-		deps.Rooms = centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, 5*time.Second)
-	}
-	if cfg.CentrifugoTokenSecret != "" { // names personal channels; the bot mints no tokens
-		deps.Tokens = centrifugo.NewTokens(cfg.CentrifugoTokenSecret, time.Minute)
-	}
-
 	b, err := bot.New(cfg, deps, log)
 	if err != nil {
 		return err

@@ -25,8 +25,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
@@ -105,14 +103,14 @@ func run(ctx context.Context, out io.Writer) error {
 	if botToken == "" {
 		botToken = newDevBotToken()
 	}
-	srv, rdb, err := newAPI(cfg, botToken, rs, cf, log)
+	srv, closeAPI, err := newAPI(cfg, botToken, rs, cf, log)
 	if err != nil {
 		return err
 	}
-	defer rdb.Close()
+	defer closeAPI()
 	handler := srv.Handler()
 	if mode.Dev {
-		handler = newDevLogins(botToken, handler)
+		handler = newDevLogins(botToken, handler, flushOwnRedis(rs), log)
 	}
 
 	var bot *child
@@ -145,6 +143,13 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := waitHTTP(ctx, appURL+"/readyz", 15*time.Second); err != nil {
 		return fmt.Errorf("the API is not ready: %w", err)
 	}
+	if mode.Dev && cfg.BotToken == "" { // only the throwaway token is ever written down
+		removeState, err := writeStackState(cfg.StateDir, newStackState(appURL, botToken, rs, cf))
+		if err != nil {
+			return err
+		}
+		defer removeState()
+	}
 	printBanner(out, banner{
 		mode: mode, took: time.Since(began), appURL: appURL, cfg: cfg, redis: rs, cf: cf, bot: bot, frontURL: frontURL,
 	})
@@ -166,7 +171,8 @@ func run(ctx context.Context, out io.Writer) error {
 
 // newAPI wires the API as cmd/api does, on this run's Redis and Centrifugo,
 // with Centrifugo's WebSocket proxied so the browser needs one origin.
-func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, log *slog.Logger) (*api.Server, *redis.Client, error) {
+// The returned stop closes its Redis and Centrifugo connections.
+func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, log *slog.Logger) (srv *api.Server, stop func(), err error) {
 	apiCfg, err := apiConfig(map[string]string{
 		"TELEGRAM_BOT_TOKEN":      botToken,
 		"REDIS_URL":               rs.URL,
@@ -181,19 +187,21 @@ func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, l
 	if err != nil {
 		return nil, nil, fmt.Errorf("api config: %w", err)
 	}
-	opt, err := redis.ParseURL(rs.URL)
+	rdb, err := apiCfg.Settings.Connect()
 	if err != nil {
 		return nil, nil, err
 	}
-	rdb := redis.NewClient(opt)
-	srv := api.New(apiCfg, api.Deps{
-		Store:     matchmaker.New(rdb, apiCfg.StoreConfig()),
-		Publisher: centrifugo.NewPublisher(apiCfg.CentrifugoAPIURL, apiCfg.CentrifugoAPIKey, apiCfg.CentrifugoAPITimeout),
-		Tokens:    centrifugo.NewTokens(apiCfg.CentrifugoTokenSecret, apiCfg.CentrifugoTokenTTL),
+	pub := centrifugo.NewPublisher(apiCfg.CentrifugoAPIURL, apiCfg.CentrifugoAPIKey, apiCfg.CentrifugoAPITimeout, apiCfg.CentrifugoMaxConns)
+	tokens := centrifugo.NewTokens(apiCfg.CentrifugoTokenSecret, apiCfg.CentrifugoTokenTTL)
+	srv = api.New(apiCfg, api.Deps{
+		Store:     matchmaker.New(rdb, apiCfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens)),
+		Publisher: pub,
+		Tokens:    tokens,
 		Logger:    log,
-		Static:    miniapp.Handler(cfg.MiniAppDir),
+		Static: miniapp.Handler(cfg.MiniAppDir, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: apiCfg.CentrifugoWSURL,
+			RichAds: apiCfg.RichAdsPubID != "" && apiCfg.RichAdsAppID != ""})),
 	})
-	return srv, rdb, nil
+	return srv, func() { pub.Close(); rdb.Close() }, nil
 }
 
 // apiConfig reads the API's configuration the way cmd/api does, after

@@ -39,14 +39,16 @@ func TestEmbeddedRedisLoadsEveryScript(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no matchmaker scripts found: %v", err)
 	}
+	for name, sc := range matchmaker.Scripts() {
+		if err := sc.Load(ctx, rdb).Err(); err != nil {
+			t.Errorf("%s does not load on the embedded Redis: %v", name, err)
+		}
+	}
 	var commands []string
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
-		}
-		if err := rdb.ScriptLoad(ctx, string(src)).Err(); err != nil {
-			t.Errorf("%s does not load on the embedded Redis: %v", filepath.Base(f), err)
 		}
 		for _, m := range redisCallRe.FindAllStringSubmatch(string(src), -1) {
 			if c := strings.ToUpper(m[1]); !slices.Contains(commands, c) {
@@ -69,7 +71,7 @@ func TestEmbeddedRedisLoadsEveryScript(t *testing.T) {
 // limit, notices and deletion.
 func TestEmbeddedRedisRunsTheChat(t *testing.T) {
 	ctx := context.Background()
-	s := matchmaker.New(embeddedRedis(t), matchmaker.Config{SearchTTL: 50 * time.Millisecond})
+	s := matchmaker.New(embeddedRedis(t), matchmaker.Config{SearchTTL: 500 * time.Millisecond}, nil)
 	must := func(what string, err error) {
 		t.Helper()
 		if err != nil {
@@ -94,14 +96,16 @@ func TestEmbeddedRedisRunsTheChat(t *testing.T) {
 		t.Fatalf("bob = %+v; want matched", m)
 	}
 	room := m.Room.ID
-	_, _, _, err = s.AddMessage(ctx, bob.ID, room, "hi", "c1")
+	_, err = s.AddMessage(ctx, 1002, room, matchmaker.NewMessage{Text: "hi", ClientMsgID: "c1"})
 	must("add message", err)
-	_, dup, _, err := s.AddMessage(ctx, bob.ID, room, "hi", "c1")
+	again, err := s.AddMessage(ctx, 1002, room, matchmaker.NewMessage{Text: "hi", ClientMsgID: "c1"})
 	must("add message again", err)
-	if !dup {
+	if !again.Duplicate {
 		t.Fatal("a retried message was stored twice")
 	}
-	page, err := s.History(ctx, alice.ID, room, "", 10)
+	_, err = s.Act(ctx, 1001, room, matchmaker.ActionRead, matchmaker.Rate{Every: time.Second, Burst: 5}, again.Message.ID)
+	must("read marker", err)
+	page, err := s.History(ctx, 1001, room, "", 10)
 	must("history", err)
 	if len(page.Messages) != 1 || page.Messages[0].Text != "hi" {
 		t.Fatalf("history = %+v", page.Messages)
@@ -116,13 +120,18 @@ func TestEmbeddedRedisRunsTheChat(t *testing.T) {
 		t.Fatalf("notices = %+v; want one for alice", notices)
 	}
 	must("ack notice", q.Ack(ctx, notices[0]))
-	_, closed, err := s.Leave(ctx, alice.ID, room, matchmaker.LeaveOptions{})
-	must("leave", err)
-	if !closed {
-		t.Fatal("leave did not close the room")
+	must("leave", s.Leave(ctx, 1001, room, matchmaker.LeaveOptions{}))
+	if r, err := s.Room(ctx, room); err != nil || r.State != matchmaker.RoomClosed {
+		t.Fatalf("after leave: %+v, %v; want closed", r, err)
 	}
-	_, _, err = s.Clear(ctx, bob.ID, room)
-	must("clear", err)
+	must("clear", s.Clear(ctx, 1002, room))
+	_, err = s.Report(ctx, 1001, room, "spam", "")
+	must("report", err)
+	n, err := s.QueueFit(ctx, alice.ID, adults)
+	must("queue", err)
+	if n != 0 {
+		t.Fatalf("queue fit = %d; want 0", n)
+	}
 
 	carol, err := s.PutProfile(ctx, 1003, "en", matchmaker.Profile{Nickname: "Carol", Gender: matchmaker.Female, Age: 30})
 	must("put profile", err)
@@ -131,20 +140,21 @@ func TestEmbeddedRedisRunsTheChat(t *testing.T) {
 	must("cancel search", s.CancelSearch(ctx, carol.ID))
 	_, err = s.Search(ctx, carol.ID, matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 60, AgeTo: 99})
 	must("search", err)
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	expired, err := s.ExpireSearches(ctx, 10)
 	must("expire searches", err)
 	if !slices.Contains(expired, carol.ID) {
 		t.Fatalf("expired %v; want carol's search", expired)
 	}
 
-	ok, _, err := s.Allow(ctx, "message", alice.ID, matchmaker.Rate{Every: time.Second, Burst: 1})
+	ok, _, err := s.Allow(ctx, "search", 1001, matchmaker.Rate{Every: time.Second, Burst: 1})
 	must("rate limit", err)
-	again, _, err := s.Allow(ctx, "message", alice.ID, matchmaker.Rate{Every: time.Second, Burst: 1})
+	second, _, err := s.Allow(ctx, "search", 1001, matchmaker.Rate{Every: time.Second, Burst: 1})
 	must("rate limit", err)
-	if !ok || again {
-		t.Fatalf("rate limit allowed %v then %v; want true then false", ok, again)
+	if !ok || second {
+		t.Fatalf("rate limit allowed %v then %v; want true then false", ok, second)
 	}
 	_, err = s.DeleteUser(ctx, 1002)
 	must("delete user", err)
+	s.Sweep(ctx, nil)
 }

@@ -19,13 +19,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Server is a running redis-server.
-type Server struct {
-	Addr string // host:port
-	URL  string // redis://host:port/0
-	cmd  *exec.Cmd
-}
-
 // Require fails the test under CI=true, or skips it elsewhere, when the named
 // binary is not on PATH.
 func Require(t testing.TB, bin, install string) string {
@@ -53,8 +46,20 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// Start runs a fresh, non-persistent redis-server and returns it once it
-// answers PING.
+// Server is a running redis-server.
+type Server struct {
+	Addr string // host:port
+	URL  string // redis://host:port/0
+	Dir  string // its data directory
+	bin  string
+	args []string
+	cmd  *exec.Cmd
+	logf *os.File
+}
+
+// Start runs a fresh redis-server and returns it once it answers PING. It
+// saves nothing by itself; SAVE writes Dir/dump.rdb, which Restart loads
+// (tests of what a restart or a crash does).
 func Start(t testing.TB) *Server {
 	t.Helper()
 	bin := Require(t, "redis-server", "apt-get install -y redis-server")
@@ -62,30 +67,46 @@ func Start(t testing.TB) *Server {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port := FreePort(t)
-		cmd := exec.Command(bin,
-			"--port", fmt.Sprint(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--dir", dir,
-			"--daemonize", "no", "--loglevel", "warning")
-		logf, err := os.Create(filepath.Join(dir, fmt.Sprintf("redis-%d.log", port)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start redis-server: %v", err)
-		}
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port), cmd: cmd}
-		if lastErr = s.waitReady(5 * time.Second); lastErr == nil {
-			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); logf.Close() })
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port), Dir: dir, bin: bin,
+			args: []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+				"--dir", dir, "--dbfilename", "dump.rdb", "--daemonize", "no", "--loglevel", "warning"}}
+		if lastErr = s.start(); lastErr == nil {
+			t.Cleanup(s.Stop)
 			return s
 		}
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logf.Close()
-		lastErr = fmt.Errorf("%w; log: %s", lastErr, tail(logf.Name()))
 	}
 	t.Fatalf("redis-server did not start: %v", lastErr)
 	return nil
+}
+
+func (s *Server) start() error {
+	logf, err := os.OpenFile(filepath.Join(s.Dir, "redis-"+s.Addr[strings.LastIndex(s.Addr, ":")+1:]+".log"),
+		os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(s.bin, s.args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("start redis-server: %w", err)
+	}
+	s.cmd, s.logf = cmd, logf
+	if err := s.waitReady(5 * time.Second); err != nil {
+		s.Stop()
+		return fmt.Errorf("%w; log: %s", err, tail(logf.Name()))
+	}
+	return nil
+}
+
+// Restart starts the server again on the same port and data directory
+// (after Stop, or a crash); with a dump.rdb in Dir it loads that.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	if err := s.start(); err != nil {
+		t.Fatalf("restart redis-server: %v", err)
+	}
 }
 
 // Client returns a go-redis client for the server, closed at test end.
@@ -96,8 +117,17 @@ func (s *Server) Client(t testing.TB) *redis.Client {
 	return c
 }
 
-// Stop kills the server before the test ends (to test failures).
-func (s *Server) Stop() { _ = s.cmd.Process.Kill() }
+// Stop kills the server (SIGKILL: like a crash, nothing is saved). Tests
+// call it to test failures; it also runs when the test ends.
+func (s *Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.logf.Close()
+	s.cmd = nil
+}
 
 func (s *Server) waitReady(d time.Duration) error {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr})

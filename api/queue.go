@@ -1,0 +1,88 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tetatet/tetatet/matchmaker"
+)
+
+// count is a number of people as the API shows it: exact from 3 up, and
+// "<3" below, so a count never points at one person.
+type count int
+
+func (c count) MarshalJSON() ([]byte, error) {
+	if c < 3 {
+		return []byte(`"<3"`), nil
+	}
+	return json.Marshal(int(c))
+}
+
+type queueResponse struct {
+	Online        count `json:"online"`
+	SearchingFit  count `json:"searching_fit"`
+	ExpectedWaitS *int  `json:"expected_wait_s"`
+}
+
+// getQueue tells a user, for the filter they are choosing, how many people
+// have the app open and how many are searching right now whose filters and
+// theirs accept each other. Both are cheap: the first is Centrifugo's
+// connected-user count (cached a few seconds), the second reads the same
+// bounded set of queue partitions a search reads.
+func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := matchmaker.Filter{Gender: matchmaker.Gender(q.Get("gender"))}
+	var err error
+	if f.AgeFrom, err = strconv.Atoi(q.Get("age_from")); err != nil {
+		f.AgeFrom = -1 // Validate names the field
+	}
+	if f.AgeTo, err = strconv.Atoi(q.Get("age_to")); err != nil {
+		f.AgeTo = -1
+	}
+	if err := f.Validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	uid, err := s.userID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fit, err := s.store.QueueFit(r.Context(), uid, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	online, err := s.online.get(r.Context(), s.pub)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, queueResponse{Online: count(online), SearchingFit: count(fit)})
+}
+
+// onlineCache keeps Centrifugo's connected-user count for a few seconds, so
+// every waiting app asking costs one Centrifugo call per interval.
+type onlineCache struct {
+	mu   sync.Mutex
+	n    int
+	when time.Time
+}
+
+func (c *onlineCache) get(ctx context.Context, pub Publisher) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.when) < 5*time.Second {
+		return c.n, nil
+	}
+	n, err := pub.Users(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.n, c.when = n, time.Now()
+	return n, nil
+}
