@@ -61,6 +61,8 @@ type texts struct {
 	Report                         string // %s id, reason, comment, filed, reporter, reported
 	Evidence                       string // %d shown, %d in all
 	NoEvidence                     string
+	EvidencePhoto, EvidenceVoice   string // how a photo / voice message shows in the evidence
+	EvidenceMediaGone              string // a reported file not kept (the room was cleared first)
 	Reporter, Reported             string
 	BtnBan7, BtnBanForever         string
 	BtnDismiss                     string
@@ -137,6 +139,9 @@ var catalog = map[string]*texts{
 		Report:            "Report %s\nReason: %s\nComment: %s\nFiled: %s\nReporter: %s\nReported: %s",
 		Evidence:          "Evidence, newest last (%d of %d messages):",
 		NoEvidence:        "No messages in the room.",
+		EvidencePhoto:     "[photo]",
+		EvidenceVoice:     "[voice message %s]",
+		EvidenceMediaGone: "[file not kept: the room was cleared before the report]",
 		Reporter:          "reporter",
 		Reported:          "reported",
 		BtnBan7:           "Ban 7 days",
@@ -213,6 +218,9 @@ var catalog = map[string]*texts{
 		Report:            "Жалоба %s\nПричина: %s\nКомментарий: %s\nПодана: %s\nЗаявитель: %s\nНа кого: %s",
 		Evidence:          "Переписка, новые внизу (%d из %d сообщений):",
 		NoEvidence:        "В комнате нет сообщений.",
+		EvidencePhoto:     "[фото]",
+		EvidenceVoice:     "[голосовое сообщение %s]",
+		EvidenceMediaGone: "[файл не сохранён: комнату очистили до жалобы]",
 		Reporter:          "заявитель",
 		Reported:          "обвиняемый",
 		BtnBan7:           "Бан на 7 дней",
