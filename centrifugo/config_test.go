@@ -1,10 +1,12 @@
 package centrifugo_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tetatet/tetatet/centrifugo"
 )
@@ -71,4 +73,34 @@ func TestServerConfigSetsNestedKeys(t *testing.T) {
 	if _, err := centrifugo.ServerConfig(map[string]any{"client.channel_limit.x": 1}); err == nil {
 		t.Error("setting a key under a number was accepted")
 	}
+}
+
+// TestRoomHistoryTTLAgrees: the privacy policy quotes RoomHistoryTTL as how
+// long the real-time relay keeps a conversation's recent messages; it must
+// be what the room namespace of the shipped config says.
+func TestRoomHistoryTTLAgrees(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(centrifugo.Dir(), "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Channel struct {
+			Namespaces []struct {
+				Name       string `json:"name"`
+				HistoryTTL string `json:"history_ttl"`
+			} `json:"namespaces"`
+		} `json:"channel"`
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range cfg.Channel.Namespaces {
+		if ns.Name == centrifugo.RoomNamespace {
+			if d, err := time.ParseDuration(ns.HistoryTTL); err != nil || d != centrifugo.RoomHistoryTTL {
+				t.Fatalf("room history_ttl = %q; RoomHistoryTTL = %v", ns.HistoryTTL, centrifugo.RoomHistoryTTL)
+			}
+			return
+		}
+	}
+	t.Fatal("no room namespace in config.json")
 }
