@@ -49,7 +49,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzOrientation$$' -fuzztime $(FUZZTIME) ./api/media/
 
 bench:
-	go test -run '^$$' -bench Search -benchtime 2000x ./matchmaker/
+	go test -run '^$$' -bench Search -benchtime 500x -timeout 60m ./matchmaker/
 
 build:
 	go build -o bin/ ./cmd/...

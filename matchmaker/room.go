@@ -130,15 +130,25 @@ func (s *Store) ensureRoom(ctx context.Context, roomID string) (Room, error) {
 	if err != nil {
 		return Room{}, fmt.Errorf("matchmaker: room %s: %w", roomID, err)
 	}
+	room, err := s.createRoom(ctx, roomID, raw)
+	if err != nil {
+		return Room{}, err
+	}
+	if err := s.rdb.Del(ctx, rk).Err(); err != nil {
+		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
+	}
+	return room, nil
+}
+
+// createRoom creates a room from its match record (idempotent: a room that
+// exists stays as it is) and returns it as the record says.
+func (s *Store) createRoom(ctx context.Context, roomID, raw string) (Room, error) {
 	var rec roomRecord
 	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
 		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
 	}
 	if err := s.runRoom(ctx, roomCreateScript, roomID, raw, seconds(s.cfg.RoomTTL)).Err(); err != nil {
 		return Room{}, fmt.Errorf("matchmaker: create room %s: %w", roomID, err)
-	}
-	if err := s.rdb.Del(ctx, rk).Err(); err != nil {
-		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
 	}
 	return Room{ID: roomID, State: RoomActive, CreatedAt: time.UnixMilli(rec.Created),
 		Members: [2]Member{rec.A.member(), rec.B.member()}, Read: map[string]string{}, SharedInterests: interestNames(rec.Shared)}, nil

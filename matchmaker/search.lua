@@ -10,7 +10,7 @@
 --        | {'bad_range'}
 --        | {'check_room', room_id} (the state points at a room: is it still active?)
 --        | {'waiting', since_ms, expired_ids}
---        | {'matched', room_id, outbox_id, steps_json, expired_ids}
+--        | {'matched', room_id, outbox_id, steps_json, expired_ids, record_json}
 -- expired_ids: users whose search had expired and was found here, comma-
 -- separated; the caller tells them.
 --
@@ -144,8 +144,14 @@ if found then
   end
   redis.call('ZADD', MM .. ':active', now, rid)
   redis.call('INCR', MM .. ':stats:matches')
+  -- How long the one who waited waited, for the expected wait of people
+  -- with similar filters (the last 100 of their kind).
+  local wk = MM .. ':wt:' .. wait_kind(fst.pool, fst.g, fst.w, fst.af, fst.at)
+  redis.call('LPUSH', wk, ms(now - tonumber(fst.since)) .. ':' .. ms(now))
+  redis.call('LTRIM', wk, 0, 99)
+  redis.call('EXPIRE', wk, 2 * 86400)
   local steps = {{op = 'create_room', room = rid}, {op = 'matched', room = rid, user = found}}
-  return {'matched', rid, outbox_add(now + tonumber(ARGV[18]), steps), cjson.encode(steps), exp}
+  return {'matched', rid, outbox_add(now + tonumber(ARGV[18]), steps), cjson.encode(steps), exp, rec}
 end
 
 local since = ms(now)
