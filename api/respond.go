@@ -140,6 +140,7 @@ func (s *Server) classify(err error) *apiError {
 	var re *matchmaker.RestrictedError
 	var le *matchmaker.LinkError
 	var me *matchmaker.MediaError
+	var mn *matchmaker.MinorsError
 	var mde *media.Error
 	var rl *matchmaker.RateLimitedError
 	switch {
@@ -164,8 +165,13 @@ func (s *Server) classify(err error) *apiError {
 			"photos and voice messages are allowed once you have both written a few messages")
 		e.Remaining = &remaining{Me: me.RemainingMe, Partner: me.RemainingPartner}
 		return e
-	case errors.Is(err, matchmaker.ErrMinors):
-		return errorf(http.StatusForbidden, "minors_not_allowed", "photos and voice messages are not available to users under 18")
+	case errors.As(err, &mn):
+		what := map[string]string{"links": "links", "media": "photos and voice messages", "reveal": "exchanging contacts",
+			"again": "meeting a partner again"}[mn.Rule]
+		if what == "" {
+			what = "this"
+		}
+		return errorf(http.StatusForbidden, "minors_not_allowed", "%s: not available to users under 18", what)
 	case errors.As(err, &mde):
 		switch {
 		case errors.Is(err, media.ErrUnsupported):

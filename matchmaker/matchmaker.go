@@ -76,6 +76,9 @@ type Config struct {
 	// MessageRate limits each member's messages in a room (default 5/s,
 	// burst 10). It is checked in the same script that stores the message.
 	MessageRate Rate
+	// MinorMessageRate is MessageRate in a room of minors (default 1/s,
+	// burst 5): minors mode.
+	MinorMessageRate Rate
 	// NotifyCooldown is the least time between two "your partner wrote"
 	// notices of one room (default 5m).
 	NotifyCooldown time.Duration
@@ -116,6 +119,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MessageRate.Every == 0 {
 		c.MessageRate = Rate{Every: 200 * time.Millisecond, Burst: 10}
+	}
+	if c.MinorMessageRate.Every == 0 {
+		c.MinorMessageRate = Rate{Every: time.Second, Burst: 5}
 	}
 	if c.NotifyCooldown == 0 {
 		c.NotifyCooldown = 5 * time.Minute

@@ -122,7 +122,7 @@ func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, co
 	status, out, err := scriptResult(s.runMM(ctx, reportScript, me.UserID, partner.UserID, roomID, reason, comment, id,
 		evidence, me.MemberID, me.TelegramID, partner.TelegramID, mc.ReportWindow.Milliseconds(), mc.ReportsToSuspend,
 		mc.SuspendFor.Milliseconds(), s.cfg.ReportRetention.Milliseconds(), seconds(s.cfg.RoomTTL),
-		outboxGrace.Milliseconds(), active, mediaIDs).Result())
+		outboxGrace.Milliseconds(), active, mediaIDs, minorFlag(me.Age)).Result())
 	if err != nil {
 		return ReportResult{}, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
 	}
@@ -139,6 +139,13 @@ func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, co
 		return res, err
 	}
 	return res, s.runEntry(ctx, out[0], steps)
+}
+
+func minorFlag(age int) string {
+	if age < AdultAge {
+		return "1"
+	}
+	return ""
 }
 
 // Restrict suspends (until a time) or bans (until a time, or for good with

@@ -297,6 +297,11 @@ type Stored struct {
 	// room open (at most once per PresenceEvery per room); Partner says who.
 	CheckAway bool
 	Partner   Member
+	// First: the sender's first message in this room (RecordFirstMessage
+	// looks at it for spam across chats); SenderID and PartnerID are set
+	// with it.
+	First               bool
+	SenderID, PartnerID string
 }
 
 // AddMessage stores a message in an active room in one round trip: the
@@ -325,13 +330,14 @@ func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string,
 		return Stored{}, invalid("reply_to", "reply_to must be a message id of this room")
 	}
 	link := ""
-	if s.cfg.LinksAfter > 0 && HasLink(text) {
+	if HasLink(text) { // the links rule, and minors never send links
 		link = "1"
 	}
 	status, out, err := scriptResult(s.runRoom(ctx, messageScript, roomID,
 		strconv.FormatInt(telegramID, 10), text, m.ClientMsgID, m.ReplyTo, s.cfg.MaxMessages, seconds(s.cfg.RoomTTL),
 		link, s.cfg.LinksAfter, s.cfg.MessageRate.Every.Milliseconds(), s.cfg.MessageRate.Burst,
-		s.cfg.PresenceEvery.Milliseconds(), m.MediaID, spoiler).Result())
+		s.cfg.PresenceEvery.Milliseconds(), m.MediaID, spoiler,
+		s.cfg.MinorMessageRate.Every.Milliseconds(), s.cfg.MinorMessageRate.Burst).Result())
 	if err != nil {
 		return Stored{}, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)
 	}
@@ -346,6 +352,8 @@ func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string,
 		return Stored{}, invalid("reply_to", "reply_to must be a message of this room that is still kept")
 	case "bad_media":
 		return Stored{}, invalid("media_id", "media_id must be an upload of yours in this room, not sent yet")
+	case "minor_link":
+		return Stored{}, &MinorsError{Rule: "links"}
 	case "rate_limited":
 		wait, _ := strconv.ParseInt(out[0], 10, 64)
 		return Stored{}, &RateLimitedError{RetryAfter: time.Duration(wait) * time.Millisecond}
@@ -361,6 +369,8 @@ func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string,
 		st.Duplicate = status == "dup"
 		if status == "new" {
 			s.messages.Add(1)
+			st.First = out[5] == "1"
+			st.SenderID, st.PartnerID = out[6], out[7]
 			if out[1] == "1" {
 				tg, _ := strconv.ParseInt(out[3], 10, 64)
 				st.CheckAway = true
