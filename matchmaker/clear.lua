@@ -15,7 +15,7 @@ if redis.call('HGET', ROOM, 'cleared') ~= '1' then
   redis.call('DEL', MSGS, CIDS)
   redis.call('HSET', ROOM, 'cleared', '1', 'cleared_at', ms(now))
 end
-if ARGV[2] == '1' then redis.call('HSET', ROOM, 't' .. s, '') end
+if ARGV[2] == '1' then redis.call('HSET', ROOM, 't' .. s, '', 'ru' .. s, '') end
 redis.call('EXPIRE', ROOM, ARGV[3])
 local r = redis.call('HMGET', ROOM, 'closed_by', 'm' .. s)
 return {'ok', r[1], r[2]}

@@ -92,6 +92,9 @@ type Config struct {
 	ReportRetention time.Duration
 	// Moderation tunes automatic suspension.
 	Moderation ModerationConfig
+	// AgainTTL is how long after a room ended its members may wish to
+	// talk again (again.go), default 24h.
+	AgainTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -126,5 +129,8 @@ func (c Config) withDefaults() Config {
 		c.ReportRetention = 30 * 24 * time.Hour
 	}
 	c.Moderation = c.Moderation.withDefaults()
+	if c.AgainTTL == 0 {
+		c.AgainTTL = 24 * time.Hour
+	}
 	return c
 }

@@ -51,6 +51,8 @@ type Room struct {
 	// Read is each member's read marker (member id -> newest message id
 	// they have seen), "" when none.
 	Read map[string]string
+	// Reveal is where the contact exchange stands (consent.go).
+	Reveal Reveal
 }
 
 // Side returns the user's own member and the partner, or ErrNotMember.
@@ -170,6 +172,7 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 	for _, m := range room.Members {
 		room.Read[m.MemberID] = h["read:"+m.MemberID]
 	}
+	room.Reveal = reveal(h, room.Members)
 	return room, nil
 }
 

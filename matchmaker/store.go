@@ -45,6 +45,11 @@ var (
 	deleteUserScript = mmScript("deleteuser.lua")
 	claimScript      = mmScript("claim.lua")
 	queueScript      = mmScript("queue.lua")
+	// Contact exchange and meet again (consent.go, again.go).
+	revealIntentScript = mmScript("revealintent.lua")
+	againScript        = mmScript("again.lua")
+	againClaimScript   = mmScript("againclaim.lua")
+	revealScript       = roomScript("reveal.lua")
 
 	roomCreateScript = roomScript("roomcreate.lua")
 	messageScript    = roomScript("message.lua")
@@ -69,6 +74,7 @@ func Scripts() map[string]*redis.Script {
 		"roomcreate": roomCreateScript, "message": messageScript, "history": historyScript,
 		"close": closeScript, "clear": clearScript, "action": actionScript,
 		"putprofile": putProfileScript, "link": linkScript, "notify": notifyScript, "ratelimit": rateLimitScript,
+		"revealintent": revealIntentScript, "again": againScript, "againclaim": againClaimScript, "reveal": revealScript,
 	}
 }
 
