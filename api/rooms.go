@@ -23,6 +23,7 @@ type roomStatus struct {
 	ClosedBy      string                 `json:"closed_by,omitempty"`
 	Cleared       bool                   `json:"cleared,omitempty"`
 	Read          readMarkers            `json:"read"`
+	Reveal        revealView             `json:"reveal"`
 }
 
 // readMarkers are the newest message each side has seen ("" = none).
@@ -78,6 +79,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 			st.ClosedBy = "system"
 		}
 	}
+	st.Reveal = s.revealStatus(r, tg, room, me, partner)
 	if members, err := s.pub.Members(r.Context(), st.Channel); err == nil {
 		st.PartnerOnline = members[partner.MemberID]
 	} else {

@@ -135,6 +135,7 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.limit("readonly")).Delete("/search", s.deleteSearch)
 			r.With(s.limit("token")).Post("/centrifugo/connection-token", s.connectionToken)
 			r.With(s.limit("token")).Post("/centrifugo/subscription-token", s.subscriptionToken)
+			r.With(s.limit("readonly")).Get("/rooms/recent", s.getRecent)
 			r.Route("/rooms/{id}", func(r chi.Router) {
 				r.With(s.limit("readonly")).Get("/", s.getRoom)
 				r.With(s.limit("room")).Delete("/", s.deleteRoom)
@@ -146,6 +147,11 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/read", s.postRead)
 				r.With(s.limit("room")).Post("/leave", s.postLeave)
 				r.With(s.limit("report")).Post("/report", s.postReport)
+				// Contact exchange and meet again (consent.go).
+				r.With(s.limit("room")).Post("/reveal", s.postReveal)
+				r.With(s.limit("room")).Delete("/reveal", s.deleteReveal)
+				r.With(s.limit("room")).Post("/again", s.postAgain)
+				r.With(s.limit("room")).Delete("/again", s.deleteAgain)
 			})
 		})
 	})
