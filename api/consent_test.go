@@ -60,6 +60,17 @@ func contactNotices(t *testing.T, st *apitest.Stack) []redis.XMessage {
 	return out
 }
 
+// checkCensus: every key left has a TTL or is kept for good (census), the
+// index of rooms still active aside.
+func checkCensus(t *testing.T, st *apitest.Stack) {
+	t.Helper()
+	for _, k := range census(t, st) {
+		if !strings.HasPrefix(k, "tt:{mm}:active ") {
+			t.Errorf("kept without a TTL: %s", k)
+		}
+	}
+}
+
 type roomReveal struct {
 	State  string `json:"state"`
 	Reveal struct {
@@ -218,6 +229,7 @@ func TestRevealRevealsNothingOneSided(t *testing.T) {
 			t.Errorf("%s saw %s", c.who, leak)
 		}
 	}
+	checkCensus(t, st)
 	for _, line := range strings.Split(logs.String(), "\n") {
 		if line == "" || strings.Contains(line, "level=DEBUG") {
 			continue
@@ -394,6 +406,7 @@ func TestMeetAgain(t *testing.T) {
 	cb.subscribe(nb.Channel)
 	bob.MustDo("POST", "/api/rooms/"+nb.ID+"/messages", map[string]string{"text": "hello again", "client_msg_id": "b1"}, 201, nil)
 	ca.next("bob's message in the again-room", func(e event) bool { return isType("message")(e) && e.Data["text"] == "hello again" })
+	checkCensus(t, st)
 }
 
 // TestMeetAgainAtTheSameMoment: both tap "again" together, several times;

@@ -3,8 +3,9 @@ package api
 import (
 	"net/http"
 
-	"github.com/tetatet/tetatet/bot/privacy"
+	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 )
 
 type reportRequest struct {
@@ -45,11 +46,19 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// privacyTerms are what this deployment's policy quotes.
+func (s *Server) privacyTerms() privacy.Terms {
+	t := s.store.PrivacyTerms()
+	t.RelayHistory = centrifugo.RoomHistoryTTL
+	t.Ads = s.cfg.RichAdsPubID != ""
+	return t
+}
+
 func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.PrivacyPolicyURL != "" {
 		http.Redirect(w, r, s.cfg.PrivacyPolicyURL, http.StatusFound)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(privacy.HTML()))
+	_, _ = w.Write([]byte(privacy.HTML(s.privacyTerms())))
 }

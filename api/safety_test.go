@@ -243,13 +243,19 @@ func TestMessageRateLimitAcrossReplicas(t *testing.T) {
 	}
 }
 
+// TestPrivacyPage: the policy served at /privacy quotes this deployment's
+// settings (here a 12-hour ROOM_TTL and a cap of 500 messages), not fixed
+// numbers, in both languages.
 func TestPrivacyPage(t *testing.T) {
-	st := apitest.Start(t, apitest.Options{})
+	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) { c.RoomTTL = 12 * time.Hour; c.RoomMaxMessages = 500 }})
 	anon := st.User(t, 0, "")
 	anon.InitData = ""
 	raw := anon.MustDo("GET", "/privacy", nil, 200, nil)
-	if !strings.Contains(string(raw), "/delete") || !strings.Contains(string(raw), "Политика") {
-		t.Fatalf("privacy page lacks the policy: %.200s", raw)
+	for _, want := range []string{"/delete", "Политика", "deleted 12 hours after its last message", "at most the last 500",
+		"через 12 ч после последнего сообщения", "kept 30 days", "We show no ads"} {
+		if !strings.Contains(string(raw), want) {
+			t.Fatalf("privacy page lacks %q: %.300s", want, raw)
+		}
 	}
 	var cfg map[string]string
 	anon.MustDo("GET", "/api/config", nil, 200, &cfg)

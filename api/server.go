@@ -45,6 +45,7 @@ type Server struct {
 	// inFlight holds a token per request being worked on (MAX_IN_FLIGHT).
 	inFlight chan struct{}
 	online   onlineCache
+	initData initDataCache
 }
 
 // Deps are the server's collaborators.
@@ -225,7 +226,7 @@ func (s *Server) shed(next http.Handler) http.Handler {
 }
 
 // shedWait is how long a request waits for a slot before it is shed.
-const shedWait = 50 * time.Millisecond
+const shedWait = 20 * time.Millisecond
 
 // recoverer turns a panic into a logged 500 with the error body.
 func (s *Server) recoverer(next http.Handler) http.Handler {

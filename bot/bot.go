@@ -41,7 +41,9 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 )
 
 // Profiles is what the bot needs of the profile store (matchmaker.Store).
@@ -62,6 +64,8 @@ type Moderation interface {
 	Restriction(ctx context.Context, userID string) (*matchmaker.RestrictedError, error)
 	Unban(ctx context.Context, userID string) error
 	Stats(ctx context.Context) (matchmaker.Stats, error)
+	// PrivacyTerms are the store's durations the policy quotes.
+	PrivacyTerms() privacy.Terms
 }
 
 // Notices opens the queue of notices the API decides on (matchmaker.Store).
@@ -106,6 +110,15 @@ type Bot struct {
 	// Set by Run before the first update is handled.
 	username string
 	seq      *sequencer
+}
+
+// privacyTerms are what this deployment's policy quotes: the API serves the
+// same text at /privacy.
+func (b *Bot) privacyTerms() privacy.Terms {
+	t := b.store.PrivacyTerms()
+	t.RelayHistory = centrifugo.RoomHistoryTTL
+	t.Ads = b.cfg.RichAdsPubID != ""
+	return t
 }
 
 // New builds the bot without touching the network.

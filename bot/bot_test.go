@@ -21,9 +21,9 @@ import (
 	"github.com/tetatet/tetatet/api/apitest"
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/bot/bottest"
-	"github.com/tetatet/tetatet/bot/privacy"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
@@ -855,7 +855,9 @@ func TestPrivacy(t *testing.T) {
 		for _, lang := range []string{"en", "ru"} {
 			u := h.user(lang)
 			u.Say("/privacy")
-			if got := u.Expect(t); got.Text() != privacy.Policy(lang) {
+			terms := h.store.PrivacyTerms()
+			terms.RelayHistory = centrifugo.RoomHistoryTTL
+			if got := u.Expect(t); got.Text() != privacy.Policy(lang, terms) {
 				t.Fatalf("/privacy in %s = %q", lang, got.Text())
 			}
 		}

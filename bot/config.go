@@ -49,6 +49,9 @@ type Config struct {
 	// PrivacyPolicyURL, when set, is what /privacy points to instead of the
 	// built-in policy.
 	PrivacyPolicyURL string `envconfig:"PRIVACY_POLICY_URL"`
+	// RichAdsPubID is read only so that /privacy says, as the API's page
+	// does, whether the Mini App shows ads.
+	RichAdsPubID string `envconfig:"RICHADS_PUB_ID"`
 
 	// ConsumerName is this process's name in the notices consumer group.
 	// Empty means the host name. Two processes must not share a name.

@@ -10,8 +10,8 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"github.com/tetatet/tetatet/bot/privacy"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/privacy"
 )
 
 // Callback data of the bot's buttons (at most 64 bytes each).
@@ -442,7 +442,7 @@ func (b *Bot) onPrivacy(ctx context.Context, m *models.Message, t *texts) error 
 	if b.cfg.PrivacyPolicyURL != "" {
 		return b.send(ctx, m.Chat.ID, fmt.Sprintf(t.PrivacyAt, b.cfg.PrivacyPolicyURL), nil)
 	}
-	return b.send(ctx, m.Chat.ID, privacy.Policy(m.From.LanguageCode), nil)
+	return b.send(ctx, m.Chat.ID, privacy.Policy(m.From.LanguageCode, b.privacyTerms()), nil)
 }
 
 // onDelete asks for confirmation; the "yes" button does the deleting.

@@ -34,6 +34,11 @@ const (
 	RoomNamespace     = "room"
 )
 
+// RoomHistoryTTL is how long Centrifugo keeps a room channel's
+// publications (config.json: the room namespace's history_ttl; a test
+// checks the two agree). The privacy policy quotes it.
+const RoomHistoryTTL = 24 * time.Hour
+
 // RoomChannel is the channel of a room.
 func RoomChannel(roomID string) string { return RoomNamespace + ":" + roomID }
 

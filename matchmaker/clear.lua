@@ -12,7 +12,12 @@ close(ARGV[1], now)
 if redis.call('HGET', ROOM, 'cleared') ~= '1' then
   local ev = redis.call('LRANGE', MSGS, -tonumber(ARGV[4]), -1)
   if #ev > 0 then redis.call('SET', EV, '[' .. table.concat(ev, ',') .. ']', 'EX', ARGV[3]) end
-  redis.call('DEL', MSGS, CIDS)
+  redis.call('DEL', MSGS)
+  local cids = {}
+  for _, f in ipairs(redis.call('HKEYS', ROOM)) do
+    if string.sub(f, 1, 2) == 'c:' then cids[#cids + 1] = f end
+  end
+  for i = 1, #cids, 500 do redis.call('HDEL', ROOM, unpack(cids, i, math.min(i + 499, #cids))) end
   redis.call('HSET', ROOM, 'cleared', '1', 'cleared_at', ms(now))
 end
 if ARGV[2] == '1' then redis.call('HSET', ROOM, 't' .. s, '', 'ru' .. s, '') end

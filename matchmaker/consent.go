@@ -239,7 +239,8 @@ func (s *Store) notifyContact(ctx context.Context, telegramID int64, lang, conta
 		return false, err
 	}
 	n, err := notifyScript.Run(ctx, s.rdb, []string{s.noticesKey() + ":notices", s.noticesKey() + ":nc:" + onceKey},
-		telegramID, lang, string(NoticeContact), id, "", millis(8*24*time.Hour), contact).Int()
+		telegramID, lang, string(NoticeContact), id, "", millis(NoticeRetention+24*time.Hour), NoticeRetention.Milliseconds(),
+		contact).Int()
 	if err != nil {
 		return false, fmt.Errorf("matchmaker: notify: %w", err)
 	}

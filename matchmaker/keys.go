@@ -15,8 +15,8 @@ import "strconv"
 //	              slot. Its cost per search is bounded (search.lua), so the
 //	              slot's shard carries thousands of searches a second; the
 //	              heavy traffic (messages) never touches it.
-//	{r:<room>}    one room: its record, messages, client-id index, evidence
-//	              kept after a clear. Messages, rate limits, read markers and
+//	{r:<room>}    one room: its record (with the index of client message
+//	              ids), messages, evidence kept after a clear. Messages, rate limits, read markers and
 //	              typing checks touch only this slot: one round trip each.
 //	{u:<user>}    one user's profile.
 //	{t:<tg id>}   one Telegram user: the link to the internal id, onboarding
@@ -43,9 +43,9 @@ func (s *Store) tgKey(telegramID int64) string {
 func (s *Store) noticesKey() string { return s.cfg.Prefix + "{n}" }
 
 // roomKeys are the keys of one room, in the order every room script
-// declares them: the record, the message list, the client-id index and the
-// evidence kept after a clear.
+// declares them: the record (with the client-id index in it), the message
+// list and the evidence kept after a clear.
 func (s *Store) roomKeys(roomID string) []string {
 	k := s.roomKey(roomID)
-	return []string{k, k + ":m", k + ":c", k + ":ev"}
+	return []string{k, k + ":m", k + ":ev"}
 }

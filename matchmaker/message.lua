@@ -11,6 +11,8 @@
 --           partner_member, partner_tg, partner_lang}
 -- A retry with the same client message id returns the stored message (even
 -- after the room closed: it was accepted), so no message is lost or doubled.
+-- This is the hot path: it makes as few calls as it can (two reads, one
+-- write of the record, the append, one TTL check).
 local r = redis.call('HMGET', ROOM, 'state', 'ta', 'tb', 'ma', 'mb', 'seq', 'po', 'la', 'lb')
 if not r[1] then return {'not_found'} end
 local tg = ARGV[1]
@@ -20,46 +22,56 @@ local mine, theirs = r[4], r[5]
 local their_tg, their_lang = r[3], r[9]
 if s == 'b' then mine, theirs, their_tg, their_lang = r[5], r[4], r[2], r[8] end
 local cmid, reply = ARGV[3], ARGV[4]
-if cmid ~= '' then
-  local id = redis.call('HGET', CIDS, mine .. ':' .. cmid)
-  if id then
-    local _, m = find_msg(id)
-    if m then return {'dup', m} end
-  end
+local cfield = 'c:' .. mine .. ':' .. cmid
+local rlfield = 'rl:' .. mine .. ':message'
+local m2 = redis.call('HMGET', ROOM, cfield, rlfield, 'n:' .. mine, 'n:' .. theirs)
+if cmid ~= '' and m2[1] then
+  local _, m = find_msg(m2[1])
+  if m then return {'dup', m} end
 end
 if r[1] ~= 'active' then return {'room_closed'} end
 local now = now_ms()
-local wait = gcra(ROOM, 'rl:' .. mine .. ':message', now, tonumber(ARGV[9]), tonumber(ARGV[10]))
-if wait > 0 then return {'rate_limited', ms(wait)} end
+-- The sender's rate (generic cell rate algorithm on rl:<member>:message).
+local T, burst = tonumber(ARGV[9]), tonumber(ARGV[10])
+local tat = math.max(tonumber(m2[2] or '0'), now)
+if tat + T - burst * T > now then return {'rate_limited', ms(tat + T - burst * T - now)} end
 local need = tonumber(ARGV[8])
-if ARGV[7] == '1' and need > 0 then
-  local n = redis.call('HMGET', ROOM, 'n:' .. mine, 'n:' .. theirs)
-  local a, b = need - tonumber(n[1] or '0'), need - tonumber(n[2] or '0')
-  if a > 0 or b > 0 then return {'link_not_allowed', math.max(a, 0), math.max(b, 0)} end
+local sent_mine, sent_theirs = tonumber(m2[3] or '0'), tonumber(m2[4] or '0')
+if ARGV[7] == '1' and need > 0 and (sent_mine < need or sent_theirs < need) then
+  return {'link_not_allowed', math.max(need - sent_mine, 0), math.max(need - sent_theirs, 0)}
 end
 if reply ~= '' and not find_msg(reply) then return {'bad_reply'} end
 
 local id = string.format('%016.0f', math.max(tonumber(r[6] or '0') + 1, now * 1000))
-redis.call('HSET', ROOM, 'seq', id)
-redis.call('HINCRBY', ROOM, 'n:' .. mine, 1)
 local m = '{"id":"' .. id .. '","from":"' .. mine .. '","ts":' .. ms(now) .. ',"text":' .. cjson.encode(ARGV[2])
 if cmid ~= '' then m = m .. ',"cmid":' .. cjson.encode(cmid) end
 if reply ~= '' then m = m .. ',"reply_to":"' .. reply .. '"' end
 m = m .. '}'
-redis.call('RPUSH', MSGS, m)
-if cmid ~= '' then redis.call('HSET', CIDS, mine .. ':' .. cmid, id) end
--- Everything kept per room is bounded by the cap: the oldest message goes,
--- and with it its client id.
-local keep = tonumber(ARGV[5])
-while redis.call('LLEN', MSGS) > keep do
-  local old = cjson.decode(redis.call('LPOP', MSGS))
-  if old.cmid then redis.call('HDEL', CIDS, old.from .. ':' .. old.cmid) end
-  redis.call('HSET', ROOM, 'dropped', '1')
-end
-touch(ARGV[6])
+local set = {'seq', id, 'n:' .. mine, sent_mine + 1, rlfield, ms(tat + T)}
+if cmid ~= '' then set[#set + 1] = cfield; set[#set + 1] = id end
 local check = '0'
 if now >= tonumber(r[7] or '0') then
   check = '1'
-  redis.call('HSET', ROOM, 'po', ms(now + tonumber(ARGV[11])))
+  set[#set + 1] = 'po'
+  set[#set + 1] = ms(now + tonumber(ARGV[11]))
 end
+local len = redis.call('RPUSH', MSGS, m)
+-- Everything kept per room is bounded by the cap: the oldest message goes,
+-- and with it its client id.
+local keep = tonumber(ARGV[5])
+if len > keep then
+  set[#set + 1] = 'dropped'
+  set[#set + 1] = '1'
+  local gone = {}
+  for i = 1, len - keep do
+    local old = cjson.decode(redis.call('LPOP', MSGS))
+    if old.cmid then gone[#gone + 1] = 'c:' .. old.from .. ':' .. old.cmid end
+  end
+  if #gone > 0 then redis.call('HDEL', ROOM, unpack(gone)) end
+end
+redis.call('HSET', ROOM, unpack(set))
+-- The room lives ROOM_TTL after its last message; its TTL is renewed when
+-- it has run down by a hundredth (at most a minute), not on every message.
+local ttl = tonumber(ARGV[6])
+if len == 1 or redis.call('TTL', ROOM) < ttl - math.min(60, ttl / 100) then touch(ttl) end
 return {'new', m, check, theirs, their_tg, their_lang or ''}

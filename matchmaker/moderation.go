@@ -89,7 +89,7 @@ func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, co
 	keys := s.roomKeys(roomID)
 	pipe := s.rdb.Pipeline()
 	last := pipe.LRange(ctx, keys[1], -evidenceSize, -1)
-	kept := pipe.Get(ctx, keys[3])
+	kept := pipe.Get(ctx, keys[2])
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return ReportResult{}, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
 	}

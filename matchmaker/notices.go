@@ -40,6 +40,10 @@ type Notice struct {
 	StreamID string // position in the Redis stream, for Ack
 }
 
+// NoticeRetention is how long a queued notice (it carries a Telegram id) is
+// kept, sent or not.
+const NoticeRetention = 7 * 24 * time.Hour
+
 // Notify queues a notice for a user (their Telegram id and language come
 // from the profile). With onceKey set, at most one notice per key is queued
 // per cooldown. It reports whether one was queued; ErrNoProfile when the
@@ -71,7 +75,7 @@ func (s *Store) NotifyTG(ctx context.Context, telegramID int64, lang string, kin
 		once = s.noticesKey() + ":nc:" + onceKey
 	}
 	n, err := notifyScript.Run(ctx, s.rdb, []string{stream, once}, telegramID, lang, string(kind), id, untilMs,
-		millis(cooldown)).Int()
+		millis(cooldown), NoticeRetention.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("matchmaker: notify: %w", err)
 	}

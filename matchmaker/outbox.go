@@ -102,6 +102,11 @@ func (s *Store) runEntry(ctx context.Context, id string, steps []step) error {
 	if err != nil {
 		return fmt.Errorf("matchmaker: outbox %s: %w", id, err)
 	}
+	return s.doneEntry(ctx, id)
+}
+
+// doneEntry deletes a carried-out outbox entry.
+func (s *Store) doneEntry(ctx context.Context, id string) error {
 	pipe := s.rdb.TxPipeline()
 	pipe.ZRem(ctx, s.mmKey()+":ob", id)
 	pipe.HDel(ctx, s.mmKey()+":obd", id)
@@ -109,6 +114,26 @@ func (s *Store) runEntry(ctx context.Context, id string, steps []step) error {
 		return fmt.Errorf("matchmaker: outbox %s done: %w", id, err)
 	}
 	return nil
+}
+
+// notifyIfAppClosed has the bot tell a matched user when their Mini App is
+// not connected (they would not see the push).
+func (s *Store) notifyIfAppClosed(ctx context.Context, room Room, userID string) error {
+	open, err := s.ann.AppOpen(ctx, userID)
+	if err != nil || open {
+		return err
+	}
+	return s.notifyClosedApp(ctx, room, userID)
+}
+
+// notifyClosedApp queues the bot's "partner found" for a matched user.
+func (s *Store) notifyClosedApp(ctx context.Context, room Room, userID string) error {
+	me, _, err := room.Side(userID)
+	if err != nil {
+		return nil
+	}
+	_, err = s.NotifyTG(ctx, me.TelegramID, me.Lang, NoticePartnerFound, "found:"+room.ID, time.Hour, time.Time{})
+	return err
 }
 
 func (s *Store) runSteps(ctx context.Context, steps []step) error {
@@ -139,20 +164,10 @@ func (s *Store) runStep(ctx context.Context, st step) error {
 		if room.State != RoomActive {
 			return nil
 		}
-		// Whether the user's Mini App is open when the match is made
-		// (asked before the push, which the app answers by acting on it):
-		// if not, the bot tells them too.
-		open, openErr := s.ann.AppOpen(ctx, st.User)
 		if err := s.ann.Matched(ctx, room, st.User); err != nil {
 			return err
 		}
-		if openErr == nil && !open {
-			if me, _, err := room.Side(st.User); err == nil {
-				_, err = s.NotifyTG(ctx, me.TelegramID, me.Lang, NoticePartnerFound, "found:"+room.ID, time.Hour, time.Time{})
-				return err
-			}
-		}
-		return nil
+		return s.notifyIfAppClosed(ctx, room, st.User)
 	case "close_room":
 		status, out, err := scriptResult(s.runRoom(ctx, closeScript, st.Room, st.User, st.By, seconds(s.cfg.RoomTTL)).Result())
 		if err != nil || status != "ok" {

@@ -1,7 +1,6 @@
 -- Helpers of a room's slot, prepended (after lib.lua) to every script that
 -- runs there. KEYS are always the room's: 1 the record (a hash), 2 the
--- message list, 3 the client-id index, 4 the evidence kept after a clear
--- (keys.go: roomKeys).
+-- message list, 3 the evidence kept after a clear (keys.go: roomKeys).
 --
 -- The record: state 'active'|'closed', created, closed_at, closed_by (a
 -- user id or 'system'), cleared ('1' once cleared), for each side s in a|b:
@@ -9,15 +8,17 @@
 -- Telegram id (who may call; '' once the user deleted their data), l<s>
 -- language; seq the newest message id; n:<member> messages sent;
 -- rl:<member>:<action> rate-limit state; read:<member> read marker;
--- dropped '1' once old messages were trimmed; po when the partner-away
--- check is next due; rv*/ru* the contact exchange (reveal.lua).
+-- c:<member>:<client message id> the id of that member's message (the
+-- duplicate check; one per kept message); dropped '1' once old messages
+-- were trimmed; po when the partner-away check is next due; rv*/ru* the
+-- contact exchange (reveal.lua).
 --
 -- Messages are JSON objects that begin with '{"id":"<16 digits>"', so a
 -- message's id is string.sub(m, 8, 23) without decoding it, and the list is
 -- sorted by id: ids are the larger of (the previous id + 1) and (now in ms
 -- * 1000), so they increase and never come back, even after Redis lost its
 -- last writes (the clock moved on).
-local ROOM, MSGS, CIDS, EV = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local ROOM, MSGS, EV = KEYS[1], KEYS[2], KEYS[3]
 
 local function msg_id(m) return string.sub(m, 8, 23) end
 
@@ -50,7 +51,7 @@ local function other(s)
 end
 
 local function touch(ttl)
-  for _, k in ipairs({ROOM, MSGS, CIDS}) do redis.call('EXPIRE', k, ttl) end
+  for _, k in ipairs({ROOM, MSGS}) do redis.call('EXPIRE', k, ttl) end
 end
 
 -- close closes an active room: it takes no more messages. Returns true if

@@ -117,18 +117,57 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 			if err != nil {
 				return Search{}, err
 			}
-			// The room must exist before anyone hears of it; telling the
-			// partner may finish after the answer.
+			// The room must exist before anyone hears of it. The partner
+			// who waited is pushed the match before this call answers (the
+			// push is what they wait for); whether the bot must tell them
+			// too, and the entry's end, follow after the answer. A repeat
+			// of the entry (it stays until then) pushes again under the
+			// same idempotency key: once on the channel.
 			room, err := s.ensureRoom(ctx, out[0])
 			if err != nil {
 				return Search{}, fmt.Errorf("matchmaker: search: %w", err)
 			}
-			go s.runEntry(ctx, out[1], steps) //nolint:errcheck // left for a sweeper on failure
+			waiter := room.Members[0].UserID
+			// Whether the waiter's app is open is asked as the push goes
+			// out (the app may act on the push and close).
+			open := make(chan appOpen, 1)
+			go func() {
+				o, err := s.ann.AppOpen(context.WithoutCancel(ctx), waiter)
+				open <- appOpen{o, err}
+			}()
+			if err := s.ann.Matched(ctx, room, waiter); err != nil {
+				go s.runEntry(ctx, out[1], steps) //nolint:errcheck // left for a sweeper on failure
+			} else {
+				go s.finishMatch(ctx, out[1], room, waiter, open)
+			}
 			return Search{State: Matched, Room: &room, Fresh: true}, nil
 		}
 		return Search{}, fmt.Errorf("matchmaker: search: unexpected reply %q", status)
 	}
 	return Search{}, fmt.Errorf("matchmaker: search: state kept changing")
+}
+
+// finishMatch is the rest of a match's outbox entry once the push went
+// out: the bot tells the waiter too if their app is closed, and the entry
+// is done.
+func (s *Store) finishMatch(ctx context.Context, entry string, room Room, waiter string, open <-chan appOpen) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepTimeout)
+	defer cancel()
+	o := <-open
+	if o.err != nil {
+		return // the sweeper runs the whole entry again
+	}
+	if !o.open {
+		if err := s.notifyClosedApp(ctx, room, waiter); err != nil {
+			return
+		}
+	}
+	s.doneEntry(ctx, entry) //nolint:errcheck // a sweeper deletes it otherwise
+}
+
+type appOpen struct {
+	open bool
+	err  error
 }
 
 // tellExpired tells users whose expired search a script found on its way.
@@ -198,14 +237,27 @@ func (s *Store) CancelSearch(ctx context.Context, userID string) error {
 	return nil
 }
 
-// ExpireSearches ends searches that waited longer than SearchTTL and returns
-// the ids of their users, each exactly once across all callers.
+// sweepBatch is how many expired searches one script call unfiles: each
+// touches every age its user accepted, and no call may hold Redis long.
+const sweepBatch = 4
+
+// ExpireSearches ends up to limit searches that waited longer than
+// SearchTTL and returns the ids of their users, each exactly once across
+// all callers. It works in small script calls, so Redis serves other
+// requests in between.
 func (s *Store) ExpireSearches(ctx context.Context, limit int) ([]string, error) {
-	ids, err := s.runMM(ctx, sweepScript, s.cfg.SearchTTL.Milliseconds(), limit).StringSlice()
-	if err != nil {
-		return nil, fmt.Errorf("matchmaker: expire searches: %w", err)
+	var out []string
+	for len(out) < limit {
+		ids, err := s.runMM(ctx, sweepScript, s.cfg.SearchTTL.Milliseconds(), min(sweepBatch, limit-len(out))).StringSlice()
+		if err != nil {
+			return out, fmt.Errorf("matchmaker: expire searches: %w", err)
+		}
+		out = append(out, ids...)
+		if len(ids) < sweepBatch {
+			break
+		}
 	}
-	return ids, nil
+	return out, nil
 }
 
 // QueueFit counts the users searching now whose filters and the user's

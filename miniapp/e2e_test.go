@@ -2,17 +2,26 @@ package miniapp_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
+	initdata "github.com/telegram-mini-apps/init-data-golang"
+
+	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/api/apitest"
 	"github.com/tetatet/tetatet/matchmaker"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 	"github.com/tetatet/tetatet/miniapp"
 )
+
+// roomCap is ROOM_MAX_MESSAGES for the browser test.
+const roomCap = 40
 
 // TestBrowserChat runs e2e/run.mjs (headless Chromium via playwright-core)
 // against the real API serving the built app, real Redis and Centrifugo.
@@ -34,17 +43,34 @@ func TestBrowserChat(t *testing.T) {
 		t.Fatal("miniapp/node_modules is missing: run `cd miniapp && npm ci`")
 	}
 
-	st := apitest.Start(t, apitest.Options{Static: miniapp.Handler(dist), Proxy: true})
-	alice := st.User(t, 7001, "Alice")
+	// The app is served with its own Content-Security-Policy, as cmd/api
+	// serves it: the Centrifugo WebSocket is proxied on the app's origin.
+	static := miniapp.Handler(dist, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "/connection/websocket"}))
+	// A small per-room cap, so one story can see "older messages are no longer kept"
+	// (the main conversation stays under it).
+	st := apitest.Start(t, apitest.Options{Static: static, Proxy: true, Config: func(c *api.Config) { c.RoomMaxMessages = roomCap }})
+	// Alice and Carol use Telegram in English, Bob and Dave in Russian.
+	user := func(tgID int64, name, lang string) *apitest.User {
+		return apitest.NewUser(t, st.URL, telegramInitData(apitest.BotToken, tgID, name, lang))
+	}
+	alice := user(7001, "Alice", "en")
 	alice.Onboard("Alice", "female", 25)
-	bob := st.User(t, 7002, "Bob")
+	bob := user(7002, "Bob", "ru")
 	bob.Onboard("Bob", "male", 27)
 	// A second pair for the report story: Alice and Bob may not meet again
 	// for REMATCH_COOLDOWN after one of them left.
-	carol := st.User(t, 7003, "Carol")
+	carol := user(7003, "Carol", "en")
 	carol.Onboard("Carol", "female", 30)
-	dave := st.User(t, 7004, "Dave")
+	dave := user(7004, "Dave", "ru")
 	dave.Onboard("Dave", "male", 31)
+	// Init data the server refuses (signed with another bot token, as after
+	// the secrets of a restarted `make run` changed): the expired session.
+	expired := telegramInitData("123456:another-bot", 7007, "Xena", "en")
+	// A third pair whose room goes past the cap.
+	gina := user(7008, "Gina", "ru")
+	gina.Onboard("Gina", "female", 33)
+	hugo := user(7009, "Hugo", "en")
+	hugo.Onboard("Hugo", "male", 35)
 
 	// Two users restricted for real in Redis, as moderation would: Eve
 	// suspended for two hours, Frank banned for good.
@@ -81,10 +107,66 @@ func TestBrowserChat(t *testing.T) {
 		"INITDATA_D="+dave.InitData,
 		"INITDATA_E="+eve.InitData,
 		"INITDATA_F="+frank.InitData,
+		"INITDATA_X="+expired,
+		"INITDATA_G="+gina.InitData,
+		"INITDATA_H="+hugo.InitData,
+		"ROOM_MAX_MESSAGES="+strconv.Itoa(roomCap),
 		"SCREENSHOT_DIR="+shots,
 	)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("e2e/run.mjs: %v", err)
+	}
+}
+
+// telegramInitData is init data as a current Telegram client sends it: with
+// the Bot API 8.0 `signature` field (the Mini Apps SDK refuses launch data
+// without it), signed with botToken.
+func telegramInitData(botToken string, tgID int64, name, lang string) string {
+	user := fmt.Sprintf(`{"id":%d,"first_name":%q,"language_code":%q,"allows_write_to_pm":true}`, tgID, name, lang)
+	payload := map[string]string{
+		"user":      user,
+		"query_id":  fmt.Sprintf("e2e%d", tgID),
+		"signature": "e2e-signature-not-checked-by-the-api",
+	}
+	now := time.Now()
+	v := url.Values{}
+	for k, x := range payload {
+		v.Set(k, x)
+	}
+	v.Set("auth_date", strconv.FormatInt(now.Unix(), 10))
+	v.Set("hash", initdata.Sign(payload, botToken, now))
+	return v.Encode()
+}
+
+// TestBrowserAdsFrame runs e2e/ads.mjs against an API with RichAds on: its
+// script may only run in the sandboxed frame, never where the init data is.
+func TestBrowserAdsFrame(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	redistest.Require(t, "node", "install Node.js 20.19+")
+	redistest.Require(t, "chromium", "apt-get install -y chromium")
+	dist, _ := filepath.Abs("dist")
+	if _, err := os.Stat(filepath.Join(dist, "ads.html")); err != nil {
+		msg := "miniapp/dist is not built: run `cd miniapp && npm ci && npm run build`"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	static := miniapp.Handler(dist, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "/connection/websocket", RichAds: true}))
+	st := apitest.Start(t, apitest.Options{Static: static, Proxy: true, Config: func(c *api.Config) {
+		c.RichAdsPubID, c.RichAdsAppID = "pub-test", "app-test"
+	}})
+	u := apitest.NewUser(t, st.URL, telegramInitData(apitest.BotToken, 7101, "Ada", "en"))
+	u.Onboard("Ada", "female", 29)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "e2e/ads.mjs")
+	cmd.Env = append(os.Environ(), "BASE_URL="+st.URL, "INITDATA="+u.InitData)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("e2e/ads.mjs: %v", err)
 	}
 }

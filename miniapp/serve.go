@@ -2,6 +2,11 @@
 // folder, built into dist/). It only serves static files: it never reads init
 // data or talks to the API, and it needs nothing but the standard library, so a
 // fresh clone without Node still compiles and shows a page explaining the build.
+//
+// With a Policy it also sends the Content-Security-Policy that fits what the
+// app does: scripts from its own origin only, connections to its own origin
+// and the Centrifugo WebSocket, and RichAds (when on) only inside the
+// sandboxed ads frame, which has a policy of its own.
 package miniapp
 
 import (
@@ -11,6 +16,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"strings"
@@ -27,16 +33,89 @@ const (
 	revalidate = "no-cache"
 )
 
+// RichAdsOrigin serves the RichAds Telegram controller (src/ads, public/ads.html).
+const RichAdsOrigin = "https://richinfo.co"
+
+// The ads frame's files (public/ in the Vue project). They are served only
+// when RichAds is on, with the frame's own policy.
+var adsFiles = map[string]bool{"ads.html": true, "ads-init.js": true}
+
+// Policy is what the served app may reach, for its Content-Security-Policy.
+type Policy struct {
+	// CentrifugoWSURL is the API's CENTRIFUGO_WS_URL: a path (same origin,
+	// proxied by the API) or ws(s)://host/…, whose origin connect-src allows.
+	CentrifugoWSURL string
+	// RichAds is on when the API's config names a publisher and an app id.
+	RichAds bool
+}
+
+// Option configures Handler.
+type Option func(*handler)
+
+// WithPolicy makes the handler send a Content-Security-Policy for p (it
+// replaces one a wrapping handler may have set, since this one knows the
+// app). Without it no policy is set here.
+func WithPolicy(p Policy) Option {
+	return func(h *handler) { h.policy = &p }
+}
+
 // Handler serves the app built into dir. Paths without a file extension that
 // match no file get index.html, so client-side routes survive a reload. When dir
 // has no index.html, every page request gets a placeholder saying how to build
 // the app; the check runs per request, so building while the API runs works.
-func Handler(dir string) http.Handler {
-	return &handler{files: os.DirFS(dir)}
+func Handler(dir string, opts ...Option) http.Handler {
+	h := &handler{files: os.DirFS(dir)}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 type handler struct {
-	files fs.FS
+	files  fs.FS
+	policy *Policy
+}
+
+// appPolicy is the app's own: nothing third-party at all. The Mini Apps SDK
+// is bundled; the ads frame (same origin, sandboxed) is its only frame.
+func (p *Policy) appPolicy(r *http.Request) string {
+	connect := []string{"'self'", "ws://" + r.Host, "wss://" + r.Host}
+	if u, err := url.Parse(p.CentrifugoWSURL); err == nil && u.Host != "" && (u.Scheme == "ws" || u.Scheme == "wss") {
+		connect = append(connect, u.Scheme+"://"+u.Host)
+	}
+	return strings.Join([]string{
+		"default-src 'self'",
+		"script-src 'self'",
+		"style-src 'self' 'unsafe-inline'", // Vue binds inline styles (the list's swipe offset)
+		"img-src 'self' data: blob:",
+		"connect-src " + strings.Join(connect, " "),
+		"frame-src 'self'",
+		"object-src 'none'",
+		"base-uri 'self'",
+		"form-action 'self'",
+	}, "; ")
+}
+
+// adsPolicy is the ads frame's: RichAds' script and whatever it loads over
+// https, and nothing of the app's (the frame is sandboxed without
+// allow-same-origin, so it has an opaque origin besides). 'self' and the
+// explicit origin both name the app's host, for ads-init.js, since browsers
+// differ on what 'self' means in an opaque-origin document.
+func adsPolicy(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self' " + scheme + "://" + r.Host + " " + RichAdsOrigin,
+		"connect-src https:",
+		"img-src https: data:",
+		"style-src https: 'unsafe-inline'",
+		"frame-src https:",
+		"base-uri 'none'",
+		"form-action 'none'",
+	}, "; ")
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +127,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if adsFiles[name] {
+		if h.policy == nil || !h.policy.RichAds {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", adsPolicy(r))
+		h.serveFile(w, r, name)
+		return
+	}
+	if h.policy != nil {
+		w.Header().Set("Content-Security-Policy", h.policy.appPolicy(r))
+	}
 	if name == "" || name == "index.html" {
 		h.serveIndex(w, r)
 		return

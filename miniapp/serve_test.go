@@ -120,3 +120,80 @@ func TestHandlerPicksUpALaterBuild(t *testing.T) {
 	writeFile(t, dir, "index.html", "<title>fresh build</title>")
 	check(t, h, "GET", "/", want{200, "fresh build", "no-cache", "text/html"})
 }
+
+func cspOf(t *testing.T, h http.Handler, target string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", target, nil)
+	req.Host = "app.example"
+	h.ServeHTTP(rec, req)
+	return rec.Code, rec.Header().Get("Content-Security-Policy")
+}
+
+func TestHandlerPolicy(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "index.html", "<title>app</title>")
+	writeFile(t, dir, "ads.html", "<title>ads</title>")
+	writeFile(t, dir, "ads-init.js", "start()")
+
+	for _, tc := range []struct {
+		name      string
+		opts      []miniapp.Option
+		appHas    []string
+		appHasNot []string
+		adsServed bool
+		adsHas    []string
+		adsHasNot []string
+	}{
+		{name: "no policy: none set here, no ads frame", adsServed: false},
+		{
+			name:      "same-origin Centrifugo, no ads",
+			opts:      []miniapp.Option{miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "/connection/websocket"})},
+			appHas:    []string{"script-src 'self';", "connect-src 'self' ws://app.example wss://app.example;", "object-src 'none'"},
+			appHasNot: []string{"telegram.org", "richinfo", "https:"},
+		},
+		{
+			name:      "Centrifugo on its own origin, RichAds on: ads only in their frame",
+			opts:      []miniapp.Option{miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "wss://rt.example/connection/websocket", RichAds: true})},
+			appHas:    []string{"script-src 'self';", "wss://rt.example;", "frame-src 'self'"},
+			appHasNot: []string{"richinfo", "https:"},
+			adsServed: true,
+			adsHas:    []string{"default-src 'none'", "script-src 'self' http://app.example https://richinfo.co", "connect-src https:"},
+			adsHasNot: []string{"ws://", "wss://"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := miniapp.Handler(dir, tc.opts...)
+			_, app := cspOf(t, h, "/")
+			if len(tc.opts) == 0 && app != "" {
+				t.Fatalf("CSP %q without a policy", app)
+			}
+			for _, w := range tc.appHas {
+				if !strings.Contains(app, w) {
+					t.Errorf("app CSP %q lacks %q", app, w)
+				}
+			}
+			for _, w := range tc.appHasNot {
+				if strings.Contains(app, w) {
+					t.Errorf("app CSP %q has %q", app, w)
+				}
+			}
+			for _, f := range []string{"/ads.html", "/ads-init.js"} {
+				code, ads := cspOf(t, h, f)
+				if (code == http.StatusOK) != tc.adsServed {
+					t.Fatalf("GET %s = %d; want served=%v", f, code, tc.adsServed)
+				}
+				for _, w := range tc.adsHas {
+					if !strings.Contains(ads, w) {
+						t.Errorf("%s CSP %q lacks %q", f, ads, w)
+					}
+				}
+				for _, w := range tc.adsHasNot {
+					if strings.Contains(ads, w) {
+						t.Errorf("%s CSP %q has %q", f, ads, w)
+					}
+				}
+			}
+		})
+	}
+}

@@ -50,7 +50,8 @@ func run() error {
 		Publisher: pub,
 		Tokens:    tokens,
 		Logger:    logger,
-		Static:    miniapp.Handler(cfg.MiniAppDir),
+		Static: miniapp.Handler(cfg.MiniAppDir, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: cfg.CentrifugoWSURL,
+			RichAds: cfg.RichAdsPubID != "" && cfg.RichAdsAppID != ""})),
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

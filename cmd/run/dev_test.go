@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"net/http"
@@ -11,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/tetatet/tetatet/api"
 )
@@ -48,12 +53,19 @@ func TestModeGuard(t *testing.T) {
 	}
 }
 
-// devLinks returns the init data of each "Open as" link on the /dev page,
-// read the way telegram-web-app.js reads the URL hash.
-func devLinks(t *testing.T, page string) []string {
+// devLink is one "Open as" link on the /dev page, read the way the Mini App
+// reads the URL hash.
+type devLink struct {
+	InitData string
+	Theme    map[string]string
+	Platform string
+	Dev      bool
+}
+
+func devLinks(t *testing.T, page string) []devLink {
 	t.Helper()
-	var out []string
-	for _, m := range regexp.MustCompile(`href="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+	var out []devLink
+	for _, m := range regexp.MustCompile(`class="user" href="([^"]+)"`).FindAllStringSubmatch(page, -1) {
 		u, err := url.Parse(html.UnescapeString(m[1]))
 		if err != nil {
 			t.Fatalf("link %q: %v", m[1], err)
@@ -65,38 +77,61 @@ func devLinks(t *testing.T, page string) []string {
 		if err != nil || params.Get("tgWebAppVersion") != devWebAppVersion {
 			t.Fatalf("link %q: hash %q, %v", m[1], u.EscapedFragment(), err)
 		}
-		out = append(out, params.Get("tgWebAppData"))
+		var theme map[string]string
+		if err := json.Unmarshal([]byte(params.Get("tgWebAppThemeParams")), &theme); err != nil {
+			t.Fatalf("link %q: theme params: %v", m[1], err)
+		}
+		out = append(out, devLink{InitData: params.Get("tgWebAppData"), Theme: theme, Platform: params.Get("tgWebAppPlatform"), Dev: params.Get("tetatetDev") == "1"})
 	}
 	return out
 }
 
-func TestDevLoginsSignTwoUsers(t *testing.T) {
+// languageOf reads user.language_code from init data.
+func languageOf(t *testing.T, raw string) string {
+	t.Helper()
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u struct {
+		Lang string `json:"language_code"`
+	}
+	if err := json.Unmarshal([]byte(q.Get("user")), &u); err != nil {
+		t.Fatal(err)
+	}
+	return u.Lang
+}
+
+func TestDevLoginsSignSixUsers(t *testing.T) {
 	token := newDevBotToken()
 	if id, secret, ok := strings.Cut(token, ":"); !ok || id == "" || strings.Trim(id, "0123456789") != "" || len(secret) < 32 {
 		t.Fatalf("dev token %q is not shaped like a bot token", token)
 	}
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app "+r.URL.Path) })
-	srv := httptest.NewServer(newDevLogins(token, app))
+	srv := httptest.NewServer(newDevLogins(token, app, nil, nil))
 	defer srv.Close()
 
 	page := get(t, srv.URL+"/dev", http.StatusOK)
 	links := devLinks(t, page)
-	if len(links) != 2 {
-		t.Fatalf("found %d links on /dev; want 2:\n%s", len(links), page)
+	if len(links) != 6 {
+		t.Fatalf("found %d links on /dev; want 6 (A–F):\n%s", len(links), page)
 	}
-	var ids []int64
-	for _, raw := range links {
-		id, err := api.ParseInitData(raw, token, time.Minute)
+	seen := map[int64]bool{}
+	for _, l := range links {
+		id, err := api.ParseInitData(l.InitData, token, time.Minute)
 		if err != nil {
-			t.Fatalf("link init data %q is refused: %v", raw, err)
+			t.Fatalf("link init data %q is refused: %v", l.InitData, err)
 		}
-		ids = append(ids, id.TelegramID)
-	}
-	if ids[0] == ids[1] {
-		t.Fatalf("both links sign in as %d", ids[0])
+		if seen[id.TelegramID] {
+			t.Fatalf("two links sign in as %d", id.TelegramID)
+		}
+		seen[id.TelegramID] = true
+		if l.Platform != "unknown" || !l.Dev || languageOf(t, l.InitData) != "en" || l.Theme["bg_color"] != "#ffffff" {
+			t.Fatalf("default link %+v: want platform unknown, the dev flag, English and Telegram's light theme", l)
+		}
 	}
 
-	for i, user := range []string{"a", "b"} {
+	for i, user := range []string{"a", "b", "c", "d", "e", "f"} {
 		var got struct {
 			InitData string `json:"init_data"`
 		}
@@ -104,16 +139,132 @@ func TestDevLoginsSignTwoUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 		id, err := api.ParseInitData(got.InitData, token, time.Minute)
-		if err != nil || id.TelegramID != ids[i] {
-			t.Fatalf("/dev/initdata?user=%s = %v, %v; want user %d", user, id, err, ids[i])
+		if err != nil || id.TelegramID != 100000001+int64(i) {
+			t.Fatalf("/dev/initdata?user=%s = %v, %v; want user %d", user, id, err, 100000001+i)
 		}
 		if _, err := api.ParseInitData(got.InitData, newDevBotToken(), time.Minute); err == nil {
 			t.Fatal("init data is valid under another run's token")
 		}
 	}
-	get(t, srv.URL+"/dev/initdata?user=c", http.StatusUnprocessableEntity)
+	get(t, srv.URL+"/dev/initdata?user=g", http.StatusUnprocessableEntity)
 	if body := get(t, srv.URL+"/readyz", http.StatusOK); body != "app /readyz" {
 		t.Fatalf("other paths reach %q; want the app", body)
+	}
+}
+
+func TestDevLoginsLanguageAndTheme(t *testing.T) {
+	token := newDevBotToken()
+	srv := httptest.NewServer(newDevLogins(token, http.NotFoundHandler(), nil, nil))
+	defer srv.Close()
+	for _, tc := range []struct {
+		query, lang, bg string
+	}{
+		{"", "en", "#ffffff"},
+		{"?lang=ru", "ru", "#ffffff"},
+		{"?theme=dark", "en", "#17212b"},
+		{"?lang=ru&theme=dark", "ru", "#17212b"},
+		{"?lang=xx&theme=neon", "en", "#ffffff"},
+	} {
+		page := get(t, srv.URL+"/dev"+tc.query, http.StatusOK)
+		for _, l := range devLinks(t, page) {
+			if got := languageOf(t, l.InitData); got != tc.lang || l.Theme["bg_color"] != tc.bg {
+				t.Errorf("/dev%s: link in %s with background %s; want %s, %s", tc.query, got, l.Theme["bg_color"], tc.lang, tc.bg)
+			}
+		}
+		var got struct {
+			InitData string `json:"init_data"`
+			URL      string `json:"url"`
+		}
+		sep := "?"
+		if tc.query != "" {
+			sep = "&"
+		}
+		if err := json.Unmarshal([]byte(get(t, srv.URL+"/dev/initdata"+strings.Replace(tc.query, "?", "?", 1)+sep+"user=b", http.StatusOK)), &got); err != nil {
+			t.Fatal(err)
+		}
+		if languageOf(t, got.InitData) != tc.lang || !strings.Contains(got.URL, url.QueryEscape(tc.bg)) {
+			t.Errorf("/dev/initdata%s: %+v; want %s and %s", tc.query, got, tc.lang, tc.bg)
+		}
+	}
+}
+
+func TestDevReset(t *testing.T) {
+	token := newDevBotToken()
+	resets := 0
+	var fail error
+	reset := func(context.Context) error { resets++; return fail }
+	srv := httptest.NewServer(newDevLogins(token, http.NotFoundHandler(), reset, nil))
+	defer srv.Close()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(form url.Values) *http.Response {
+		t.Helper()
+		resp, err := noRedirect.PostForm(srv.URL+"/dev/reset", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+
+	page := get(t, srv.URL+"/dev", http.StatusOK)
+	m := regexp.MustCompile(`name="token" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, "Reset all dev data</button>") || strings.Contains(page, "disabled>Reset") {
+		t.Fatalf("/dev has no enabled reset form:\n%s", page)
+	}
+	if resp := post(url.Values{"token": {"wrong"}}); resp.StatusCode != http.StatusForbidden || resets != 0 {
+		t.Fatalf("a reset without the page's token = %d, %d resets; want 403 and none", resp.StatusCode, resets)
+	}
+	resp := post(url.Values{"token": {m[1]}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dev?reset=1" || resets != 1 {
+		t.Fatalf("reset = %d to %q, %d resets; want 303 to /dev?reset=1 and one", resp.StatusCode, resp.Header.Get("Location"), resets)
+	}
+	if page := get(t, srv.URL+"/dev?reset=1", http.StatusOK); !strings.Contains(page, "All dev data was deleted") {
+		t.Fatal("/dev?reset=1 does not say the data was deleted")
+	}
+	fail = errors.New("redis down")
+	if resp := post(url.Values{"token": {m[1]}}); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a failed reset = %d; want 503", resp.StatusCode)
+	}
+
+	// A Redis the runner did not start (REDIS_URL) is never flushed: the button is off.
+	off := httptest.NewServer(newDevLogins(token, http.NotFoundHandler(), nil, nil))
+	defer off.Close()
+	if page := get(t, off.URL+"/dev", http.StatusOK); !strings.Contains(page, "disabled>Reset all dev data") {
+		t.Fatal("/dev offers a reset without a Redis of its own")
+	}
+	resp2, err := http.PostForm(off.URL+"/dev/reset", url.Values{"token": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if resp2.StatusCode != http.StatusConflict {
+		t.Fatalf("reset without an own Redis = %d; want 409", resp2.StatusCode)
+	}
+}
+
+// TestFlushOwnRedis: the reset flushes the runner's own Redis (here the
+// embedded one) and refuses one given by REDIS_URL.
+func TestFlushOwnRedis(t *testing.T) {
+	ctx := context.Background()
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	defer rdb.Close()
+	if err := rdb.Set(ctx, "user:1", "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	url := "redis://" + m.Addr() + "/0"
+	if flushOwnRedis(&redisStore{URL: url}) != nil {
+		t.Fatal("a reset is offered for a REDIS_URL Redis")
+	}
+	reset := flushOwnRedis(&redisStore{URL: url, embedded: m})
+	if reset == nil {
+		t.Fatal("no reset for the runner's own Redis")
+	}
+	if err := reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := rdb.DBSize(ctx).Result(); n != 0 {
+		t.Fatalf("%d keys left after the reset", n)
 	}
 }
 

@@ -110,7 +110,7 @@ func run(ctx context.Context, out io.Writer) error {
 	defer closeAPI()
 	handler := srv.Handler()
 	if mode.Dev {
-		handler = newDevLogins(botToken, handler)
+		handler = newDevLogins(botToken, handler, flushOwnRedis(rs), log)
 	}
 
 	var bot *child
@@ -198,7 +198,8 @@ func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, l
 		Publisher: pub,
 		Tokens:    tokens,
 		Logger:    log,
-		Static:    miniapp.Handler(cfg.MiniAppDir),
+		Static: miniapp.Handler(cfg.MiniAppDir, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: apiCfg.CentrifugoWSURL,
+			RichAds: apiCfg.RichAdsPubID != "" && apiCfg.RichAdsAppID != ""})),
 	})
 	return srv, func() { pub.Close(); rdb.Close() }, nil
 }

@@ -201,12 +201,12 @@ func TestRunDevMode(t *testing.T) {
 
 	// The /dev links are what a browser opens: their init data signs in.
 	links := devLinks(t, get(t, r.URL+"/dev", http.StatusOK))
-	if len(links) != 2 {
-		t.Fatalf("/dev has %d links; want 2", len(links))
+	if len(links) != 6 {
+		t.Fatalf("/dev has %d links; want 6", len(links))
 	}
-	for _, raw := range links {
+	for _, l := range links {
 		var me struct{ Onboarded bool }
-		apitest.NewUser(t, r.URL, raw).MustDo("GET", "/api/me", nil, http.StatusOK, &me)
+		apitest.NewUser(t, r.URL, l.InitData).MustDo("GET", "/api/me", nil, http.StatusOK, &me)
 	}
 	apitest.ChatStory(t, r.devUser("a"), r.devUser("b"), r.WS, r.WS)
 

@@ -1,20 +1,48 @@
 import { createApp } from 'vue';
 import App from './App.vue';
-import { loadRichAds } from './ads/richads';
 import { createApiClient } from './api/client';
 import { createRoomMemory } from './composables/roomMemory';
 import { useApp } from './composables/useApp';
 import { createI18n, i18nKey, pickLocale } from './i18n';
 import { createRealtime } from './realtime/connection';
 import { resolveWsUrl } from './realtime/url';
-import { createTelegramBridge } from './telegram/bridge';
+import { createBrowserBridge, inTelegramClient, type TelegramBridge } from './telegram/bridge';
+import { parseLaunchParams } from './telegram/launchParams';
+import { createSdkBridge } from './telegram/sdk';
 import { applyTheme, themeToCssVars } from './telegram/theme';
+import { mountAds } from './ads/richads';
 import './styles/base.css';
 
 // main only wires: Telegram bridge, theme, i18n, API client, real-time factory, then the app.
-const telegram = createTelegramBridge(window.Telegram?.WebApp, window.location.hash);
-telegram.ready();
-telegram.expand();
+
+/** localStorage may be missing or throw on access (storage disabled); the app then works without it. */
+function localStore(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+const launch = parseLaunchParams(window.location.hash);
+function telegramBridge(): TelegramBridge {
+  const browser = () =>
+    createBrowserBridge(launch, {
+      confirm: (m) => window.confirm(m),
+      open: (u) => void window.open(u, '_blank', 'noopener'),
+      prefersDark: () => matchMedia('(prefers-color-scheme: dark)').matches,
+      storage: localStore(),
+      href: window.location.href,
+    });
+  if (!inTelegramClient(launch, window)) return browser();
+  try {
+    return createSdkBridge(launch, localStore());
+  } catch (err) {
+    console.warn('tetatet: the Mini Apps SDK did not start; running as in a browser:', err);
+    return browser(); // the SDK refused these launch parameters: run as in a browser
+  }
+}
+const telegram = telegramBridge();
 
 const paint = () => {
   const scheme = telegram.colorScheme();
@@ -26,24 +54,19 @@ telegram.onThemeChanged(paint);
 const i18n = createI18n(pickLocale(telegram.languageCode));
 document.documentElement.lang = i18n.locale;
 
-/** localStorage may be missing or throw on access (storage disabled); the app then works without it. */
-function localStore(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
-
-const api = createApiClient({ initData: telegram.initData });
+let expire = () => {};
+const api = createApiClient({ initData: telegram.initData, onUnauthorized: () => expire() });
 const app = useApp({
   api,
   telegram,
   t: i18n.t,
   realtime: (config) => createRealtime(resolveWsUrl(config.centrifugo_ws_url, window.location), api),
-  onConfig: (config) => loadRichAds(config),
+  onConfig: (config) => mountAds(config, document),
   memory: createRoomMemory(localStore()),
+  outboxStore: localStore(),
 });
+expire = () => app.expireSession();
 
 createApp(App, { app }).provide(i18nKey, i18n).mount('#app');
+telegram.ready();
 void app.boot();

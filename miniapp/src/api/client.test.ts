@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createApiClient, type ApiClient } from './client';
-import { ApiError } from './errors';
+import { ApiError, isTransient } from './errors';
 
 function fetchReturning(status: number, body: unknown, headers: Record<string, string> = {}) {
   return vi.fn<typeof fetch>(async () =>
@@ -60,7 +60,19 @@ describe('api client', () => {
     ],
     [403, { error: { code: 'suspended', message: 'no' }, until: 17 }, {}, { code: 'suspended', until: 17 }],
     [403, { error: { code: 'banned', message: 'no' } }, {}, { code: 'banned', until: undefined }],
-    [422, { error: { code: 'link_not_allowed_yet', message: 'later' } }, {}, { code: 'link_not_allowed_yet' }],
+    [422, { error: { code: 'link_not_allowed_yet', message: 'later' } }, {}, { code: 'link_not_allowed_yet', remaining: undefined }],
+    [
+      422,
+      { error: { code: 'link_not_allowed_yet', message: 'later', remaining: { me: 2, partner: 3 } } },
+      {},
+      { code: 'link_not_allowed_yet', remaining: { me: 2, partner: 3 } },
+    ],
+    [
+      503,
+      { error: { code: 'unavailable', message: 'busy' } },
+      { 'Retry-After': '2' },
+      { status: 503, code: 'unavailable', retryAfter: 2 },
+    ],
     [502, '<html>bad gateway</html>', {}, { status: 502, code: 'bad_response' }],
     [500, { error: { code: 'weird', message: 'x' } }, {}, { status: 500, code: 'bad_response' }],
   ])('HTTP %i becomes a typed ApiError', async (status, body, headers, want) => {
@@ -74,6 +86,21 @@ describe('api client', () => {
     ['history', (a: ApiClient) => a.getMessages('r1'), 'GET', '/api/rooms/r1/messages', undefined],
     ['older history', (a: ApiClient) => a.getMessages('r1', { before: '42', limit: 100 }), 'GET', '/api/rooms/r1/messages?before=42&limit=100', undefined],
     ['room', (a: ApiClient) => a.getRoom('r1'), 'GET', '/api/rooms/r1', undefined],
+    ['read marker', (a: ApiClient) => a.markRead('r1', '0000000000000042'), 'POST', '/api/rooms/r1/read', '{"up_to":"0000000000000042"}'],
+    [
+      'queue',
+      (a: ApiClient) => a.getQueue({ gender: 'female', age_from: 20, age_to: 30 }),
+      'GET',
+      '/api/queue?gender=female&age_from=20&age_to=30',
+      undefined,
+    ],
+    [
+      'reply',
+      (a: ApiClient) => a.sendMessage('r1', { text: 'yes', client_msg_id: 'c1', reply_to: '7' }),
+      'POST',
+      '/api/rooms/r1/messages',
+      '{"text":"yes","client_msg_id":"c1","reply_to":"7"}',
+    ],
     ['clear', (a: ApiClient) => a.deleteRoom('r1'), 'DELETE', '/api/rooms/r1', undefined],
     ['leave', (a: ApiClient) => a.leaveRoom('r1'), 'POST', '/api/rooms/r1/leave', undefined],
     ['leave and block', (a: ApiClient) => a.leaveRoom('r1', { block: true }), 'POST', '/api/rooms/r1/leave', '{"block":true}'],
@@ -89,6 +116,32 @@ describe('api client', () => {
     await call(createApiClient({ initData: 'x', fetch: f }));
     const [url, init] = f.mock.calls[0]!;
     expect([init?.method, url, init?.body]).toEqual([method, path, body]);
+  });
+
+  it('tells the app about every 401 (but not about other failures)', async () => {
+    const onUnauthorized = vi.fn();
+    const api = createApiClient({
+      initData: 'x',
+      fetch: fetchReturning(401, { error: { code: 'unauthorized', message: 'expired' } }),
+      onUnauthorized,
+    });
+    await expect(api.getMe()).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+    const other = createApiClient({ initData: 'x', fetch: fetchReturning(404, { error: { code: 'not_found', message: 'x' } }), onUnauthorized });
+    await expect(other.getMe()).rejects.toMatchObject({ code: 'not_found' });
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+  });
+
+  it.each([
+    [new ApiError(0, 'network', 'x'), true],
+    [new ApiError(503, 'unavailable', 'x', { retryAfter: 1 }), true],
+    [new ApiError(429, 'rate_limited', 'x', { retryAfter: 1 }), true],
+    [new ApiError(502, 'bad_response', 'x'), true],
+    [new ApiError(422, 'link_not_allowed_yet', 'x'), false],
+    [new ApiError(409, 'room_closed', 'x'), false],
+    [new ApiError(401, 'unauthorized', 'x'), false],
+  ])('isTransient(%s) = %s', (err, want) => {
+    expect(isTransient(err)).toBe(want);
   });
 
   it('turns a network failure into ApiError network', async () => {

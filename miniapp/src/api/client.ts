@@ -5,6 +5,7 @@ import type {
   HistoryQuery,
   Me,
   Profile,
+  QueueStatus,
   ReportRequest,
   RoomInfo,
   SearchFilters,
@@ -22,6 +23,8 @@ export interface ApiClient {
   putMe(profile: Profile): Promise<Me>;
   startSearch(filters: SearchFilters): Promise<StartSearchResult>;
   getSearch(): Promise<SearchStatus>;
+  /** Who is around for these filters (counts rounded by the server). */
+  getQueue(filters: SearchFilters): Promise<QueueStatus>;
   /** Resolves on 204; rejects with ApiError code 'already_matched' when the match already happened. */
   cancelSearch(): Promise<void>;
   /** session: this launch's id (realtime/connection.ts newSession). */
@@ -29,6 +32,8 @@ export interface ApiClient {
   subscriptionToken(channel: string, session: string): Promise<Token>;
   sendMessage(roomId: string, msg: SendMessageRequest): Promise<SentMessage>;
   sendTyping(roomId: string): Promise<void>;
+  /** Marks every message up to `upTo` read (204; monotonic and idempotent on the server). */
+  markRead(roomId: string, upTo: string): Promise<void>;
   /** `block` keeps the two users apart for good. */
   leaveRoom(roomId: string, opts?: { block?: boolean }): Promise<void>;
   /** Closes the room like leave (the partner sees only "left") and blocks the pair. */
@@ -46,6 +51,11 @@ export interface ApiClientOptions {
   baseUrl?: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /**
+   * Called on every 401: the init data is too old or the server's secrets
+   * changed, so no call can succeed until the app is opened again.
+   */
+  onUnauthorized?: () => void;
 }
 
 export function createApiClient(opts: ApiClientOptions): ApiClient {
@@ -80,7 +90,10 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
         parsed = undefined;
       }
     }
-    if (!res.ok) throw errorFromBody(res.status, parsed, res.headers.get('Retry-After'));
+    if (!res.ok) {
+      if (res.status === 401 && auth) opts.onUnauthorized?.();
+      throw errorFromBody(res.status, parsed, res.headers.get('Retry-After'));
+    }
     if (parsed === undefined) throw new ApiError(res.status, 'bad_response', `${method} ${path}: no JSON body`);
     return parsed as T;
   }
@@ -94,10 +107,15 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     startSearch: (filters) => call<StartSearchResult>('POST', '/api/search', filters),
     getSearch: () => call<SearchStatus>('GET', '/api/search'),
     cancelSearch: () => call<void>('DELETE', '/api/search'),
+    getQueue: (f) => {
+      const q = new URLSearchParams({ gender: f.gender, age_from: String(f.age_from), age_to: String(f.age_to) });
+      return call<QueueStatus>('GET', `/api/queue?${q.toString()}`);
+    },
     connectionToken: (session) => call<Token>('POST', '/api/centrifugo/connection-token', { session }),
     subscriptionToken: (channel, session) => call<Token>('POST', '/api/centrifugo/subscription-token', { channel, session }),
     sendMessage: (roomId, msg) => call<SentMessage>('POST', `${room(roomId)}/messages`, msg),
     sendTyping: (roomId) => call<void>('POST', `${room(roomId)}/typing`),
+    markRead: (roomId, upTo) => call<void>('POST', `${room(roomId)}/read`, { up_to: upTo }),
     leaveRoom: (roomId, o) => call<void>('POST', `${room(roomId)}/leave`, o?.block ? { block: true } : undefined),
     reportRoom: (roomId, report) => call<void>('POST', `${room(roomId)}/report`, report),
     getRoom: (roomId) => call<RoomInfo>('GET', room(roomId)),

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './types';
+import type { ErrorCode, LinkRemaining } from './types';
 
 /** Codes the client adds for failures that never reached a JSON error body. */
 export type ClientErrorCode = 'network' | 'bad_response';
@@ -8,16 +8,18 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode | ClientErrorCode;
   readonly field: string | undefined;
-  /** Seconds from the Retry-After header of a 429, when present. */
+  /** Seconds from the Retry-After header (429 rate_limited, 503 unavailable), when present. */
   readonly retryAfter: number | undefined;
   /** For suspended: Unix ms when the restriction ends; absent for a permanent ban. */
   readonly until: number | undefined;
+  /** For link_not_allowed_yet: messages each side still has to send. */
+  readonly remaining: LinkRemaining | undefined;
 
   constructor(
     status: number,
     code: ErrorCode | ClientErrorCode,
     message: string,
-    opts: { field?: string; retryAfter?: number; until?: number } = {},
+    opts: { field?: string; retryAfter?: number; until?: number; remaining?: LinkRemaining } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -26,7 +28,20 @@ export class ApiError extends Error {
     this.field = opts.field;
     this.retryAfter = opts.retryAfter;
     this.until = opts.until;
+    this.remaining = opts.remaining;
   }
+}
+
+/**
+ * isTransient says whether resending the very same request later may
+ * succeed: no answer at all, the server shedding load (503, 429 with
+ * Retry-After), or a gateway in between failing. Any other 4xx is the
+ * server's definitive refusal.
+ */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return true;
+  if (err.code === 'network' || err.code === 'unavailable' || err.code === 'rate_limited') return true;
+  return err.status >= 500 || err.status === 0;
 }
 
 export function isApiError(err: unknown, code?: ApiError['code']): err is ApiError {
@@ -54,6 +69,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function remainingOf(v: unknown): LinkRemaining | undefined {
+  return isRecord(v) && isCount(v.me) && isCount(v.partner) ? { me: v.me, partner: v.partner } : undefined;
+}
+
 /** errorFromBody turns a non-2xx answer into an ApiError, tolerating bodies that are not the contract's shape. */
 export function errorFromBody(status: number, body: unknown, retryAfterHeader: string | null): ApiError {
   const retry = retryAfterHeader === null ? NaN : Number(retryAfterHeader);
@@ -67,6 +88,7 @@ export function errorFromBody(status: number, body: unknown, retryAfterHeader: s
         field: typeof field === 'string' ? field : undefined,
         retryAfter,
         until: typeof until === 'number' && Number.isFinite(until) ? until : undefined,
+        remaining: remainingOf(body.error.remaining),
       });
     }
   }

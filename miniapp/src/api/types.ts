@@ -62,16 +62,30 @@ export interface StreamPosition {
   epoch: string;
 }
 
+/** The newest message id each side has marked read; '' when none yet. */
+export interface ReadMarkers {
+  me: string;
+  partner: string;
+}
+
 /** GET /api/rooms/{id}: the room as its member sees it. */
 export interface RoomInfo extends Room {
   state: 'active' | 'closed';
   partner_online: boolean;
+  /** Absent from servers older than read markers. */
+  read?: ReadMarkers;
+  /** A member deleted the conversation: the room stays (empty) until it expires, so both can still report. */
+  cleared?: boolean;
   /** Unix ms. */
   created_at: number;
   closed_at?: number;
   closed_by?: 'me' | 'partner' | 'system';
 }
 
+/**
+ * A stored message. Ids are decimal strings of one length, strictly
+ * increasing within a room (not consecutive).
+ */
 export interface HistoryMessage {
   id: string;
   /** Member id. */
@@ -79,12 +93,18 @@ export interface HistoryMessage {
   text: string;
   /** Unix ms. */
   ts: number;
+  /** On the sender's own messages: the id the sender's app gave it, so it knows the stored copy. */
+  client_msg_id?: string;
+  /** The id of the message this one replies to. */
+  reply_to?: string;
 }
 
 /** GET /api/rooms/{id}/messages: one page, oldest first. */
 export interface HistoryPage {
   messages: HistoryMessage[];
   has_more: boolean;
+  /** The page reaches the oldest kept message and older ones were dropped (the room's cap). */
+  truncated?: boolean;
   stream: StreamPosition;
 }
 
@@ -112,6 +132,28 @@ export interface Token {
 export interface SendMessageRequest {
   text: string;
   client_msg_id: string;
+  /** A message of this room still kept; else 422 invalid_field reply_to. */
+  reply_to?: string;
+}
+
+export interface ReadRequest {
+  up_to: string;
+}
+
+/** A count the server rounds so no small group is identifiable: an integer >= 3, or "<3". */
+export type RoundedCount = number | '<3';
+
+/** GET /api/queue: who is around for a search with these filters. */
+export interface QueueStatus {
+  online: RoundedCount;
+  searching_fit: RoundedCount;
+  expected_wait_s: number | null;
+}
+
+/** 422 link_not_allowed_yet: how many more messages each side must send before links are allowed. */
+export interface LinkRemaining {
+  me: number;
+  partner: number;
 }
 
 export interface SentMessage {
@@ -137,7 +179,7 @@ export type ErrorCode =
   | 'link_not_allowed_yet';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string; until?: number };
+  error: { code: ErrorCode; message: string; field?: string; until?: number; remaining?: LinkRemaining };
 }
 
 /** Publications on the personal channel. */
@@ -148,6 +190,8 @@ export type PersonalEvent =
 
 /** Publications on a room channel. `from` is a member id. */
 export type RoomEvent =
-  | { type: 'message'; id: string; from: string; text: string; ts: number }
+  | ({ type: 'message' } & HistoryMessage)
   | { type: 'typing'; from: string }
-  | { type: 'left'; from: string };
+  | { type: 'left'; from: string }
+  /** `from` marked every message up to `up_to` read (not kept in channel history). */
+  | { type: 'read'; from: string; up_to: string };

@@ -5,26 +5,37 @@ import { createI18n } from '../i18n';
 import type { TelegramBridge } from '../telegram/bridge';
 import { fakeApi, FakeRealtime, flush, roomInfo, testRoom, type FakeApi } from '../testing/fakes';
 import { createRoomMemory, memoryStore, ROOM_MEMORY_KEY } from './roomMemory';
-import { useApp } from './useApp';
+import { FILTERS_KEY, GOOD_CHAT_MESSAGES, useApp } from './useApp';
 
 function fakeTelegram(initData = 'signed') {
   let back: (() => void) | null = null;
+  const kept = new Map<string, string>();
   const tg = {
+    inTelegram: true,
+    dev: false,
+    nativeBack: true,
     initData,
     languageCode: 'en',
     colorScheme: () => 'light' as const,
     themeParams: () => ({}),
     ready: vi.fn(),
-    expand: vi.fn(),
     onThemeChanged: () => () => {},
     setBackButton: vi.fn((cb: (() => void) | null) => (back = cb)),
     hapticSuccess: vi.fn(),
     hapticLight: vi.fn(),
+    hapticSelection: vi.fn(),
     setClosingConfirmation: vi.fn(),
+    setVerticalSwipes: vi.fn(),
     confirm: vi.fn((_: string) => Promise.resolve(true)),
     openLink: vi.fn(),
+    close: vi.fn(),
+    storage: {
+      get: vi.fn(async (k: string) => kept.get(k) ?? null),
+      set: vi.fn(async (k: string, v: string) => void kept.set(k, v)),
+    },
+    offerHomeScreen: vi.fn(() => Promise.resolve()),
   } satisfies TelegramBridge;
-  return { tg, pressBack: () => back?.() };
+  return { tg, kept, pressBack: () => back?.() };
 }
 
 const alice = { onboarded: true as const, nickname: 'Alice', gender: 'female' as const, age: 25 };
@@ -38,6 +49,7 @@ describe('useApp', () => {
     api = fakeApi();
     rt = new FakeRealtime();
     store = memoryStore();
+    api.getQueue.mockResolvedValue({ online: '<3', searching_fit: '<3', expected_wait_s: null });
     api.getConfig.mockResolvedValue({ centrifugo_ws_url: '/connection/websocket' });
     api.getMe.mockResolvedValue(alice);
     api.getSearch.mockResolvedValue({ state: 'idle' });
@@ -126,7 +138,11 @@ describe('useApp', () => {
     rt.room(testRoom.channel).onEvent({ type: 'message', id: '1', from: 'p', text: 'hi', ts: 1 });
     expect(tg.hapticLight).toHaveBeenCalledOnce();
 
+    tg.confirm.mockResolvedValueOnce(false);
     await app.next();
+    expect(api.leaveRoom).not.toHaveBeenCalled(); // Next asks first, like Leave
+    await app.next();
+    expect(tg.confirm).toHaveBeenLastCalledWith(t('nextConfirm'));
     expect(api.leaveRoom).toHaveBeenCalledWith('r1');
     expect(api.startSearch).toHaveBeenLastCalledWith({ gender: 'male', age_from: 20, age_to: 30 });
     expect(api.leaveRoom.mock.invocationCallOrder[0]).toBeLessThan(api.startSearch.mock.invocationCallOrder[1]!);
@@ -157,7 +173,96 @@ describe('useApp', () => {
     expect(tg.confirm).toHaveBeenCalledTimes(2);
     expect(api.leaveRoom).toHaveBeenCalledOnce();
     expect(app.screen.value).toBe('filters');
-    expect(store.data.has(ROOM_MEMORY_KEY)).toBe(false);
+    expect(store.data.get(ROOM_MEMORY_KEY)).toBe('r1'); // the leaver can reopen the finished conversation
+  });
+
+  it('Leave asks, then keeps the finished conversation on screen to read', async () => {
+    api.getMessages.mockResolvedValueOnce({
+      messages: [{ id: '1', from: 'm-partner', text: 'hi', ts: 1 }],
+      has_more: false,
+      stream: { offset: 1, epoch: 'x' },
+    });
+    const { tg } = fakeTelegram();
+    const app = await inChat(tg);
+    await app.leave();
+    expect(tg.confirm).toHaveBeenLastCalledWith(t('leaveConfirm'));
+    expect(api.leaveRoom).toHaveBeenCalledWith('r1');
+    expect(app.screen.value).toBe('chat');
+    expect(app.chat.value?.closed.value).toBe(true);
+    expect(app.chat.value?.items.value.map((i) => i.text)).toEqual(['hi', 'youLeft']);
+    expect(store.data.get(ROOM_MEMORY_KEY)).toBe('r1');
+    await nextTick();
+    expect(tg.setClosingConfirmation).toHaveBeenLastCalledWith(false);
+  });
+
+  it('disables vertical swipes in a chat only', async () => {
+    const { tg } = fakeTelegram();
+    const app = await inChat(tg);
+    await nextTick();
+    expect(tg.setVerticalSwipes).toHaveBeenLastCalledWith(false);
+    await app.backToFilters();
+    await nextTick();
+    expect(tg.setVerticalSwipes).toHaveBeenLastCalledWith(true);
+  });
+
+  it('remembers the filters of the last search for the next launch', async () => {
+    const { tg, kept } = fakeTelegram();
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    const app = make(tg);
+    await app.boot();
+    app.draft.value = { gender: 'female', age_from: 22, age_to: 33 };
+    await app.find();
+    expect(JSON.parse(kept.get(FILTERS_KEY)!)).toEqual({ gender: 'female', age_from: 22, age_to: 33 });
+
+    const again = make(tg);
+    await again.boot();
+    expect(again.draft.value).toEqual({ gender: 'female', age_from: 22, age_to: 33 });
+    kept.set(FILTERS_KEY, JSON.stringify({ gender: 'any', age_from: 16, age_to: 17 })); // not for an adult
+    const third = make(tg);
+    await third.boot();
+    expect(third.draft.value).toEqual({ gender: 'any', age_from: 18, age_to: 99 });
+  });
+
+  it('edits the profile from the filters screen', async () => {
+    api.putMe.mockResolvedValue({ ...alice, nickname: 'Ally' });
+    const app = make(fakeTelegram().tg);
+    await app.boot();
+    app.editProfile();
+    expect(app.screen.value).toBe('profile');
+    app.cancelEditProfile();
+    expect(app.screen.value).toBe('filters');
+    app.editProfile();
+    await app.saveProfile({ nickname: 'Ally', gender: 'female', age: 25 });
+    expect(api.putMe).toHaveBeenCalledWith({ nickname: 'Ally', gender: 'female', age: 25 });
+    expect(app.screen.value).toBe('filters');
+    expect(app.profile.profile.value?.nickname).toBe('Ally');
+  });
+
+  it('a 401 shows the session-expired screen instead of retrying for ever', async () => {
+    api.getMe.mockRejectedValue(new ApiError(401, 'unauthorized', 'expired'));
+    const app = make(fakeTelegram().tg);
+    await app.boot();
+    expect(app.screen.value).toBe('expired');
+    const live = await inChat();
+    live.expireSession(); // what the API client's onUnauthorized does mid-session
+    expect(live.screen.value).toBe('expired');
+    expect(live.chat.value).toBeNull();
+  });
+
+  it('offers "add to home screen" once, after the first good chat', async () => {
+    const { tg } = fakeTelegram();
+    const app = await inChat(tg);
+    let n = 100;
+    api.sendMessage.mockImplementation(async () => ({ id: String(++n), ts: n }));
+    const room = rt.room(testRoom.channel);
+    for (let i = 1; i <= GOOD_CHAT_MESSAGES; i++) {
+      app.chat.value!.send(`mine ${i}`);
+      room.onEvent({ type: 'message', id: String(i), from: 'm-partner', text: `theirs ${i}`, ts: i });
+    }
+    await flush();
+    room.onEvent({ type: 'left', from: 'm-partner' });
+    await flush();
+    expect(tg.offerHomeScreen).toHaveBeenCalledOnce();
   });
 
   it('shows the connection banner from realtime state', async () => {
@@ -253,7 +358,7 @@ describe('useApp', () => {
   });
 
   describe('safety', () => {
-    it('report: reason and comment, confirmation, then back to the filters with thanks', async () => {
+    it('report: reason and comment, then back to the filters with thanks', async () => {
       const { tg } = fakeTelegram();
       const app = await inChat(tg);
       app.openReport();
@@ -263,13 +368,8 @@ describe('useApp', () => {
       app.report.comment.value = 'sells things';
       expect(app.report.commentLength.value).toBe(12);
 
-      tg.confirm.mockResolvedValueOnce(false);
       await app.submitReport();
-      expect(api.reportRoom).not.toHaveBeenCalled();
-      expect(app.report.open.value).toBe(true);
-
-      await app.submitReport();
-      expect(tg.confirm).toHaveBeenLastCalledWith(t('reportConfirm'));
+      expect(tg.confirm).not.toHaveBeenCalled(); // the sheet was the question: one confirmation per action
       expect(api.reportRoom).toHaveBeenCalledWith('r1', { reason: 'spam', comment: 'sells things' });
       expect(api.leaveRoom).not.toHaveBeenCalled();
       expect(app.report.open.value).toBe(false);

@@ -2,22 +2,28 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import type { ApiClient } from '../api/client';
 import { ApiError, isApiError } from '../api/errors';
 import type { AppConfig, Room, RoomInfo, SearchFilters } from '../api/types';
-import type { Translate } from '../i18n';
+import type { MessageKey, Translate } from '../i18n';
 import type { ConnectionState, Realtime } from '../realtime/types';
 import type { TelegramBridge } from '../telegram/bridge';
-import { createRoomMemory, type RoomMemory } from './roomMemory';
+import { createRoomMemory, type KeyValueStore, type RoomMemory } from './roomMemory';
 import { useChat, type ChatMode, type UseChat } from './useChat';
 import { useProfile, type ProfileForm } from './useProfile';
 import { useReportForm } from './useReportForm';
 import { useRestriction } from './useRestriction';
-import { defaultFilters, toApiError, useSearch, type SearchNotice, type UseSearch } from './useSearch';
+import { defaultFilters, filtersValid, toApiError, useSearch, type SearchNotice, type UseSearch } from './useSearch';
 
-export type Screen = 'loading' | 'outside' | 'error' | 'onboarding' | 'filters' | 'searching' | 'chat';
+export type Screen = 'loading' | 'outside' | 'expired' | 'error' | 'onboarding' | 'profile' | 'filters' | 'searching' | 'chat';
 export type Banner = 'connecting' | 'reconnecting' | null;
 /** What the filter screen tells the user on arrival. */
 export type FilterNotice = Exclude<SearchNotice, null> | 'reported' | 'blocked' | 'cleared' | null;
 
 export const DEFAULT_PRIVACY_URL = '/privacy';
+/** Where the last search's filters are kept (Telegram CloudStorage/DeviceStorage, else localStorage). */
+export const FILTERS_KEY = 'filters';
+/** Set once the "add to home screen" offer was made. */
+export const HOME_OFFER_KEY = 'home_offer';
+/** A chat in which each side wrote at least this many messages was a good one (the home-screen offer follows it). */
+export const GOOD_CHAT_MESSAGES = 3;
 
 export interface AppDeps {
   api: ApiClient;
@@ -26,8 +32,11 @@ export interface AppDeps {
   realtime: (config: AppConfig) => Realtime;
   t: Translate;
   onConfig?: (config: AppConfig) => void;
+  clipboard?: Pick<Clipboard, 'writeText'>;
   /** Remembers the last room across launches (localStorage); in memory when absent. */
   memory?: RoomMemory;
+  /** Keeps unsent messages across launches (localStorage). */
+  outboxStore?: KeyValueStore | null;
   now?: () => number;
 }
 
@@ -40,7 +49,8 @@ const roomOf = (info: RoomInfo): Room => ({ id: info.id, channel: info.channel, 
 export function useApp(deps: AppDeps) {
   const { api, telegram, t } = deps;
   const memory = deps.memory ?? createRoomMemory(null);
-  const stage = ref<'loading' | 'outside' | 'error' | 'ready'>('loading');
+  const stage = ref<'loading' | 'outside' | 'expired' | 'error' | 'ready'>('loading');
+  const editingProfile = ref(false);
   const bootError = shallowRef<ApiError | null>(null);
   const profile = useProfile(api);
   const restriction = useRestriction({ now: deps.now });
@@ -60,6 +70,7 @@ export function useApp(deps: AppDeps) {
   const screen = computed<Screen>(() => {
     if (stage.value !== 'ready') return stage.value;
     if (!profile.profile.value) return 'onboarding';
+    if (editingProfile.value && !chat.value && !search.value?.searching.value) return 'profile';
     if (chat.value) return 'chat';
     if (search.value?.searching.value) return 'searching';
     return 'filters';
@@ -84,7 +95,9 @@ export function useApp(deps: AppDeps) {
       realtime: rt,
       mode,
       info,
+      outboxStore: deps.outboxStore,
       onIncoming: () => telegram.hapticLight(),
+      onClosed: () => void maybeOfferHomeScreen(c),
       onGone: () => {
         if (chat.value !== c) return;
         memory.forget();
@@ -114,12 +127,28 @@ export function useApp(deps: AppDeps) {
     }
   }
 
+  /** rememberedFilters are the last search's filters, when they still fit the user's age. */
+  async function rememberedFilters(age: number): Promise<SearchFilters | null> {
+    try {
+      const raw = await telegram.storage.get(FILTERS_KEY);
+      if (!raw) return null;
+      const f: unknown = JSON.parse(raw);
+      if (typeof f !== 'object' || f === null) return null;
+      const { gender, age_from, age_to } = f as Record<string, unknown>;
+      if ((gender !== 'any' && gender !== 'male' && gender !== 'female') || typeof age_from !== 'number' || typeof age_to !== 'number') return null;
+      const filters: SearchFilters = { gender, age_from, age_to };
+      return filtersValid(filters, age) ? filters : null;
+    } catch {
+      return null;
+    }
+  }
+
   async function startSession() {
     const rt = realtime.value;
     const s = search.value;
     if (!rt || !s) return;
     const p = profile.profile.value;
-    if (p) draft.value = s.filters.value ?? defaultFilters(p.age);
+    if (p) draft.value = s.filters.value ?? (await rememberedFilters(p.age)) ?? defaultFilters(p.age);
     if (rt.state === 'disconnected') rt.connect();
     await s.refresh(true);
     openChat();
@@ -133,6 +162,17 @@ export function useApp(deps: AppDeps) {
     chat.value = null;
     search.value?.reset();
   }
+
+  /** expireSession: an API call answered 401, so nothing can work until the app is opened again from the bot. */
+  function expireSession() {
+    if (stage.value === 'outside') return;
+    stage.value = 'expired';
+    endEverything();
+    realtime.value = null;
+  }
+
+  // A function, not a comparison, so TypeScript does not narrow the stage across awaits.
+  const expired = () => stage.value === 'expired';
 
   async function boot() {
     if (!telegram.initData) {
@@ -155,7 +195,7 @@ export function useApp(deps: AppDeps) {
           restriction.set(event);
           endEverything();
         });
-        const s = useSearch(api, rt, { onMatched: () => telegram.hapticSuccess() });
+        const s = useSearch(api, rt, { onMatched: () => telegram.hapticSuccess(), now: deps.now });
         watch(s.room, openChat);
         search.value = s;
         realtime.value = rt;
@@ -164,15 +204,33 @@ export function useApp(deps: AppDeps) {
         restriction.set(profile.restriction.value);
         await startSession();
       }
-      stage.value = 'ready';
+      if (!expired()) stage.value = 'ready';
     } catch (err) {
+      if (expired()) return;
       bootError.value = toApiError(err);
-      stage.value = 'error';
+      stage.value = isApiError(err, 'unauthorized') ? 'expired' : 'error';
     }
   }
 
   async function saveProfile(form: ProfileForm) {
-    if (await profile.save(form)) await startSession();
+    const editing = editingProfile.value;
+    if (!(await profile.save(form))) return;
+    editingProfile.value = false;
+    if (editing) {
+      const p = profile.profile.value;
+      // An age change may move the user between the minors' and the adults' pools.
+      if (p && !filtersValid(draft.value, p.age)) draft.value = defaultFilters(p.age);
+      return;
+    }
+    await startSession();
+  }
+
+  function editProfile() {
+    if (!chat.value && !search.value?.searching.value) editingProfile.value = true;
+  }
+
+  function cancelEditProfile() {
+    editingProfile.value = false;
   }
 
   /** startSearch begins a new search: the user moved on from the remembered room. */
@@ -181,6 +239,7 @@ export function useApp(deps: AppDeps) {
     if (!s || restriction.restriction.value) return;
     appNotice.value = null;
     memory.forget();
+    void telegram.storage.set(FILTERS_KEY, JSON.stringify(filters));
     await s.start({ ...filters });
     if (restriction.fromError(s.error.value)) s.error.value = null;
   }
@@ -197,40 +256,60 @@ export function useApp(deps: AppDeps) {
     search.value?.reset();
   }
 
-  /** closeChat leaves the room (the partner is told) and goes back to the filters. */
-  async function closeChat() {
+  /** leaveRoom tells the server; the finished conversation stays on screen (and remembered) to be read. */
+  async function leaveRoom(): Promise<void> {
     const c = chat.value;
-    if (!c) return;
+    if (!c || c.closed.value) return;
     busy.value = true;
     try {
-      if (c.mode === 'live') await c.leave();
+      await c.leave();
     } finally {
-      memory.forget();
-      finishChat();
       busy.value = false;
     }
   }
 
-  /** next leaves the room and searches again with the filters of the last search. */
+  /** leave asks first, then leaves; the user stays on the closed conversation. */
+  async function leave() {
+    const c = chat.value;
+    if (!c || c.closed.value || !(await telegram.confirm(t('leaveConfirm')))) return;
+    await leaveRoom();
+  }
+
+  /** next asks first (in a running chat), leaves, and searches again with the filters of the last search. */
   async function next() {
+    const c = chat.value;
     const filters = search.value?.filters.value ?? draft.value;
-    await closeChat();
+    if (c && !c.closed.value) {
+      if (!(await telegram.confirm(t('nextConfirm')))) return;
+      await leaveRoom();
+    }
+    finishChat();
     await startSearch(filters);
   }
 
-  async function confirmLeave() {
-    if (chat.value?.closed.value || (await telegram.confirm(t('leaveConfirm')))) await closeChat();
+  /** backToFilters is the Back button: a running chat asks and leaves; the room stays remembered for the next launch. */
+  async function backToFilters() {
+    const c = chat.value;
+    if (c && !c.closed.value) {
+      if (!(await telegram.confirm(t('leaveConfirm')))) return;
+      await leaveRoom();
+    }
+    finishChat();
   }
 
-  /** backToFilters leaves a closed room on screen for the filters; it is still remembered for the next launch. */
-  function backToFilters() {
-    if (chat.value && !chat.value.closed.value) return void confirmLeave();
-    finishChat();
+  /** maybeOfferHomeScreen offers "add to home screen" once, after the first chat where both wrote a few messages. */
+  async function maybeOfferHomeScreen(c: UseChat) {
+    const mine = c.items.value.filter((i) => i.kind === 'message' && i.mine && i.id !== null).length;
+    const theirs = c.items.value.filter((i) => i.kind === 'message' && !i.mine).length;
+    if (mine < GOOD_CHAT_MESSAGES || theirs < GOOD_CHAT_MESSAGES) return;
+    if (await telegram.storage.get(HOME_OFFER_KEY)) return;
+    await telegram.storage.set(HOME_OFFER_KEY, '1');
+    await telegram.offerHomeScreen();
   }
 
   async function leaveAndBlock() {
     const c = chat.value;
-    if (!c || !(await telegram.confirm(t('blockConfirm')))) return;
+    if (!c || !(await telegram.confirm(t(c.closed.value ? 'blockClosedConfirm' : 'blockConfirm')))) return;
     busy.value = true;
     try {
       const ok = await c.leave({ block: true });
@@ -249,8 +328,8 @@ export function useApp(deps: AppDeps) {
   async function submitReport() {
     const c = chat.value;
     const body = report.request();
+    // The sheet is the confirmation: one question per action.
     if (!c || !body || report.sending.value) return;
-    if (!(await telegram.confirm(t('reportConfirm')))) return;
     report.sending.value = true;
     report.error.value = null;
     try {
@@ -288,10 +367,38 @@ export function useApp(deps: AppDeps) {
     telegram.openLink(privacyUrl.value);
   }
 
+  /** A short notice at the bottom ("Copied"). */
+  const toast = ref<MessageKey | null>(null);
+  let toastTimer: ReturnType<typeof setTimeout> | undefined;
+  function showToast(key: MessageKey) {
+    toast.value = key;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => (toast.value = null), 1800);
+  }
+
+  /** copy puts a message's text on the clipboard. */
+  async function copy(text: string) {
+    try {
+      await (deps.clipboard ?? navigator.clipboard).writeText(text);
+      telegram.hapticSelection();
+      showToast('copied');
+    } catch {
+      // No clipboard access (an old webview): nothing to say that would help.
+    }
+  }
+
+  /** openExternal opens a link from a message outside the app, through Telegram. */
+  function openExternal(url: string) {
+    telegram.openLink(url);
+  }
+
   watch(screen, (s) => {
     if (s === 'searching') telegram.setBackButton(() => void search.value?.cancel());
-    else if (s === 'chat') telegram.setBackButton(() => backToFilters());
+    else if (s === 'chat') telegram.setBackButton(() => void backToFilters());
+    else if (s === 'profile') telegram.setBackButton(() => cancelEditProfile());
     else telegram.setBackButton(null);
+    // In a chat a swipe down scrolls the conversation; it must not close the app.
+    telegram.setVerticalSwipes(s !== 'chat');
   });
   watch(
     () => screen.value === 'chat' && chat.value !== null && !chat.value.closed.value,
@@ -315,18 +422,27 @@ export function useApp(deps: AppDeps) {
     busy,
     notice,
     privacyUrl,
+    dev: telegram.dev,
+    inTelegram: telegram.inTelegram,
+    nativeBack: telegram.nativeBack,
     boot,
+    expireSession,
     saveProfile,
+    editProfile,
+    cancelEditProfile,
+    closeApp: () => telegram.close(),
     find,
     next,
-    leave: closeChat,
-    confirmLeave,
+    leave,
     backToFilters,
     leaveAndBlock,
     openReport,
     submitReport,
     clearConversation,
     openPrivacy,
+    copy,
+    openExternal,
+    toast,
   };
 }
 

@@ -6,13 +6,16 @@ import {
   compareIds,
   HISTORY_AT_OPEN,
   OFFLINE_GRACE_MS,
-  RATE_LIMIT_RETRIES,
   TYPING_SHOW_MS,
+  OUTBOX_KEY_PREFIX,
   useChat,
   type ChatItem,
   type ChatMessage,
   type ChatOptions,
 } from './useChat';
+import { RESEND_JITTER } from './chat/outbox';
+import { memoryStore } from './roomMemory';
+import { PRESENCE_RECHECK_MS } from './chat/presence';
 
 const me = testRoom.me;
 const partner = 'm-partner';
@@ -68,6 +71,7 @@ describe('useChat', () => {
   beforeEach(() => {
     api = fakeApi();
     rt = new FakeRealtime();
+    rt.connect();
     ids = 0;
   });
   afterEach(() => vi.useRealTimers());
@@ -127,16 +131,26 @@ describe('useChat', () => {
       expect(api.getMessages).toHaveBeenLastCalledWith('r1', { before: '51', limit: 100 });
     });
 
-    it('takes the partner presence from the room status', async () => {
-      api.getRoom.mockResolvedValueOnce(roomInfo({ partner_online: false }));
-      const { chat, room } = await setup();
-      expect(chat.partnerOnline.value).toBe(false);
-      room().onJoin(partner, 'c1');
-      expect(chat.partnerOnline.value).toBe(true);
+    it('reads presence after subscribing: a partner who joined before us shows online, with "Partner joined"', async () => {
+      // The match push reached us after the partner had subscribed: no join frame will ever come.
+      api.getRoom.mockResolvedValue(roomInfo({ partner_online: true }));
+      const { chat } = await setup();
+      expect(api.getRoom).toHaveBeenCalledTimes(1);
+      expect(chat.presence.value).toBe('online');
       expect(systemLines(chat.items.value)).toEqual(['partnerJoined']);
     });
 
-    it('a join that came before the room status wins over it', async () => {
+    it('a partner not there yet shows offline without a line, then "Partner joined" on their join', async () => {
+      api.getRoom.mockResolvedValue(roomInfo({ partner_online: false }));
+      const { chat, room } = await setup();
+      expect(chat.presence.value).toBe('offline');
+      expect(systemLines(chat.items.value)).toEqual([]);
+      room().onJoin(partner, 'c1');
+      expect(chat.presence.value).toBe('online');
+      expect(systemLines(chat.items.value)).toEqual(['partnerJoined']);
+    });
+
+    it('a join that came after the status was asked for wins over the status', async () => {
       const info = deferred<ReturnType<typeof roomInfo>>();
       api.getRoom.mockReturnValueOnce(info.promise);
       const { chat, room } = await setup();
@@ -144,6 +158,36 @@ describe('useChat', () => {
       info.resolve(roomInfo({ partner_online: false }));
       await flush();
       expect(chat.partnerOnline.value).toBe(true);
+    });
+
+    it('says "unknown" while its own connection is down, and re-reads presence when it is back', async () => {
+      api.getRoom.mockResolvedValue(roomInfo({ partner_online: true }));
+      const { chat, room } = await setup();
+      expect(chat.presence.value).toBe('online');
+      rt.setState('connecting');
+      expect(chat.presence.value).toBe('unknown');
+      api.getRoom.mockResolvedValue(roomInfo({ partner_online: false }));
+      rt.setState('connected');
+      room().onSubscribed({ lostHistory: false });
+      await flush();
+      expect(chat.presence.value).toBe('offline');
+      expect(systemLines(chat.items.value)).toEqual(['partnerJoined', 'partnerOffline']);
+    });
+
+    it('a message from a partner nobody saw join counts as online, confirmed by the status later', async () => {
+      vi.useFakeTimers();
+      api.getRoom.mockResolvedValue(roomInfo({ partner_online: false }));
+      const chat = useChat(testRoom, { api, realtime: rt });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(chat.presence.value).toBe('offline');
+      rt.room(testRoom.channel).onEvent({ type: 'message', ...msg(1, 'hi') });
+      expect(chat.presence.value).toBe('online');
+      expect(systemLines(chat.items.value)).toEqual([]); // the message says it; no "joined" on top
+      api.getRoom.mockResolvedValue(roomInfo({ partner_online: true }));
+      await vi.advanceTimersByTimeAsync(PRESENCE_RECHECK_MS + 10);
+      expect(api.getRoom).toHaveBeenCalledTimes(2);
+      expect(chat.presence.value).toBe('online');
+      chat.dispose();
     });
 
     it('a room found closed shows who ended it after the messages and stops listening', async () => {
@@ -167,6 +211,14 @@ describe('useChat', () => {
       await flush();
       expect(chat.closed.value).toBe(true);
       expect(systemLines(chat.items.value)).toContain('partnerLeft');
+    });
+
+    it('a room the partner cleared opens empty, closed, saying the conversation was deleted', async () => {
+      api.getMessages.mockResolvedValueOnce(emptyHistory);
+      const info = roomInfo({ state: 'closed', closed_by: 'partner', partner_online: false, cleared: true });
+      const { chat } = await setup({ mode: 'readonly', info });
+      expect(systemLines(chat.items.value)).toEqual(['conversationCleared', 'partnerLeft']);
+      expect(chat.closed.value).toBe(true);
     });
 
     it('read-only: a closed room is loaded but never subscribed', async () => {
@@ -210,7 +262,6 @@ describe('useChat', () => {
     it('reloads from the API what the channel could not recover: no gap, no duplicate', async () => {
       api.getMessages.mockResolvedValueOnce(page([1, 2]));
       const { chat, room } = await setup();
-      room().onSubscribed({ lostHistory: false });
       room().onEvent({ type: 'message', ...msg(3) });
       // Reconnected after missing 4–6; meanwhile 7 arrived live.
       api.getMessages.mockResolvedValueOnce(page([3, 4, 5, 6, 7], true));
@@ -220,7 +271,7 @@ describe('useChat', () => {
       expect(texts(chat.items.value)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
       expect(api.getMessages).toHaveBeenLastCalledWith('r1', { limit: 100 });
       expect(api.getRoom).toHaveBeenCalledTimes(2); // the reload re-reads the room too
-      expect(systemLines(chat.items.value)).toEqual([]); // no "may be missing" notice
+      expect(systemLines(chat.items.value)).toEqual([]); // no "may be missing" notice (and the partner had written: no "joined")
     });
 
     it('pages back until it reaches a message it already shows', async () => {
@@ -243,14 +294,13 @@ describe('useChat', () => {
       api.getRoom.mockResolvedValueOnce(roomInfo({ state: 'closed', closed_by: 'partner' }));
       room().onSubscribed({ lostHistory: true });
       await flush();
-      expect(chat.items.value.map((i) => i.text)).toEqual(['m1', 'partnerLeft']);
+      expect(chat.items.value.map((i) => i.text)).toEqual(['partnerJoined', 'm1', 'partnerLeft']);
       expect(chat.closed.value).toBe(true);
     });
 
     it('a resubscribe that recovered re-reads presence, since join and leave are not recovered', async () => {
       const { chat, room } = await setup();
-      room().onSubscribed({ lostHistory: false });
-      expect(api.getRoom).toHaveBeenCalledTimes(1);
+      expect(api.getRoom).toHaveBeenCalledTimes(1); // after the first subscribe
       api.getRoom.mockResolvedValueOnce(roomInfo({ partner_online: false }));
       room().onSubscribed({ lostHistory: false });
       await flush();
@@ -270,12 +320,23 @@ describe('useChat', () => {
       expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'hello', client_msg_id: 'c1' });
       expect(messages(chat.items.value)).toMatchObject([{ status: 'pending', text: 'hello', mine: true, id: null }]);
 
-      room().onEvent({ type: 'message', id: '7', from: me, text: 'hello', ts: 10 });
-      expect(messages(chat.items.value)).toHaveLength(1);
+      room().onEvent({ type: 'message', id: '7', from: me, text: 'hello', ts: 10, client_msg_id: 'c1' });
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '7' }]);
 
       post.resolve({ id: '7', ts: 10 });
       await flush();
       expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '7', clientMsgId: 'c1' }]);
+    });
+
+    it('an older server without client_msg_id in publications still ends with one bubble', async () => {
+      const post = deferred<SentMessage>();
+      api.sendMessage.mockReturnValue(post.promise);
+      const { chat, room } = await setup();
+      chat.send('hello');
+      room().onEvent({ type: 'message', id: '7', from: me, text: 'hello', ts: 10 });
+      post.resolve({ id: '7', ts: 10 });
+      await flush();
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '7' }]);
     });
 
     it('drops an own publication that arrives after the POST answer', async () => {
@@ -283,7 +344,7 @@ describe('useChat', () => {
       const { chat, room } = await setup();
       chat.send('x');
       await flush();
-      room().onEvent({ type: 'message', id: '8', from: me, text: 'x', ts: 10 });
+      room().onEvent({ type: 'message', id: '8', from: me, text: 'x', ts: 10, client_msg_id: 'c1' });
       expect(messages(chat.items.value)).toHaveLength(1);
     });
 
@@ -293,81 +354,71 @@ describe('useChat', () => {
       const { chat, room } = await setup();
       chat.send('mine');
       room().onEvent({ type: 'message', ...msg(5, 'theirs') });
-      expect(texts(chat.items.value)).toEqual(['mine', 'theirs']);
+      expect(texts(chat.items.value)).toEqual(['theirs', 'mine']); // unstored own messages stay last
       post.resolve({ id: '6', ts: 6 });
       await flush();
       expect(texts(chat.items.value)).toEqual(['theirs', 'mine']);
     });
 
-    it('marks a failed send and retries it with the same client_msg_id', async () => {
-      api.sendMessage.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'down'));
+    it('a 503 that had in fact stored the message: the history copy with its client_msg_id is the same bubble', async () => {
+      vi.useFakeTimers();
+      api.sendMessage.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'busy', { retryAfter: 5 }));
+      const chat = useChat(testRoom, { api, realtime: rt, uuid: () => 'c1' });
+      await vi.advanceTimersByTimeAsync(0);
+      chat.send('maybe');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'pending' }]);
+      // A failed recovery re-reads the history, which has the stored copy.
+      api.getMessages.mockResolvedValue({ ...emptyHistory, messages: [{ ...msg(11, 'maybe', me), client_msg_id: 'c1' }] });
+      rt.room(testRoom.channel).onSubscribed({ lostHistory: true });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(messages(chat.items.value)).toMatchObject([{ id: '11', status: 'sent', text: 'maybe' }]);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(api.sendMessage).toHaveBeenCalledTimes(1); // stored: not sent again
+      expect(messages(chat.items.value)).toHaveLength(1);
+      chat.dispose();
+    });
+
+    it('a refused link goes back to the composer with how many messages are left, not a failed bubble', async () => {
+      api.sendMessage.mockRejectedValueOnce(
+        new ApiError(422, 'link_not_allowed_yet', 'later', { remaining: { me: 2, partner: 3 } }),
+      );
+      const { chat } = await setup();
+      chat.send('see https://example.com');
+      await flush();
+      expect(messages(chat.items.value)).toEqual([]);
+      expect(chat.linkRefusal.value).toEqual({ text: 'see https://example.com', remaining: { me: 2, partner: 3 } });
+      expect(chat.closed.value).toBe(false);
+    });
+
+    it('a definitive refusal shows "Not sent"; Retry sends it again with the same client_msg_id', async () => {
+      api.sendMessage.mockRejectedValueOnce(new ApiError(422, 'invalid_field', 'bad', { field: 'reply_to' }));
       const { chat } = await setup();
       chat.send('retry me');
       await flush();
       const [failed] = messages(chat.items.value);
-      expect(failed).toMatchObject({ status: 'failed', clientMsgId: 'c1', failure: null });
-
-      const post = deferred<SentMessage>();
-      api.sendMessage.mockReturnValueOnce(post.promise);
+      expect(failed).toMatchObject({ status: 'failed', clientMsgId: 'c1', failure: 'refused' });
+      api.sendMessage.mockResolvedValueOnce({ id: '9', ts: 2 });
       chat.retry(failed!.key);
       expect(messages(chat.items.value)[0]!.status).toBe('pending');
-      post.resolve({ id: '9', ts: 2 });
       await flush();
-
       expect(api.sendMessage.mock.calls.map((c) => c[1].client_msg_id)).toEqual(['c1', 'c1']);
       expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '9', text: 'retry me' }]);
     });
 
-    it('keeps one copy when a "failed" message had in fact been stored and published', async () => {
-      api.sendMessage.mockRejectedValueOnce(new ApiError(0, 'network', 'timeout'));
-      const { chat, room } = await setup();
-      chat.send('maybe');
-      await flush();
-      room().onEvent({ type: 'message', id: '11', from: me, text: 'maybe', ts: 3 });
-      expect(messages(chat.items.value)).toHaveLength(2);
-
-      api.sendMessage.mockResolvedValueOnce({ id: '11', ts: 3 });
-      chat.retry(messages(chat.items.value)[0]!.key);
-      await flush();
-      expect(messages(chat.items.value)).toMatchObject([{ id: '11', status: 'sent' }]);
-    });
-
-    it('a link sent too early fails with its own reason', async () => {
-      api.sendMessage.mockRejectedValueOnce(new ApiError(422, 'link_not_allowed_yet', 'later'));
+    it('replies carry reply_to; only a shown message can be quoted', async () => {
+      api.getMessages.mockResolvedValueOnce(page([3]));
+      api.sendMessage.mockResolvedValue({ id: '4', ts: 4 });
       const { chat } = await setup();
-      chat.send('see https://example.com');
+      chat.reply('99');
+      expect(chat.replyTo.value).toBeNull();
+      chat.reply('3');
+      expect(chat.replyTo.value).toBe('3');
+      chat.send('yes');
+      expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'yes', client_msg_id: 'c1', reply_to: '3' });
+      expect(chat.replyTo.value).toBeNull();
       await flush();
-      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed', failure: 'link' }]);
-      expect(chat.closed.value).toBe(false);
-    });
-
-    it('429 keeps the message pending and sends it again after Retry-After with the same client_msg_id', async () => {
-      vi.useFakeTimers();
-      api.sendMessage.mockRejectedValueOnce(new ApiError(429, 'rate_limited', 'slow', { retryAfter: 2 }));
-      api.sendMessage.mockResolvedValueOnce({ id: '4', ts: 4 });
-      const chat = useChat(testRoom, { api, realtime: rt, uuid: () => 'cx' });
-      await vi.advanceTimersByTimeAsync(0);
-      chat.send('fast');
-      await vi.advanceTimersByTimeAsync(1900);
-      expect(messages(chat.items.value)).toMatchObject([{ status: 'pending' }]);
-      expect(api.sendMessage).toHaveBeenCalledTimes(1);
-      await vi.advanceTimersByTimeAsync(200);
-      expect(api.sendMessage).toHaveBeenCalledTimes(2);
-      expect(api.sendMessage.mock.calls.map((c) => c[1].client_msg_id)).toEqual(['cx', 'cx']);
-      expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '4' }]);
-      chat.dispose();
-    });
-
-    it('gives up after repeated 429s and shows the message as failed', async () => {
-      vi.useFakeTimers();
-      api.sendMessage.mockRejectedValue(new ApiError(429, 'rate_limited', 'slow'));
-      const chat = useChat(testRoom, { api, realtime: rt });
-      await vi.advanceTimersByTimeAsync(0);
-      chat.send('spam');
-      await vi.advanceTimersByTimeAsync(1000 * (RATE_LIMIT_RETRIES + 1));
-      expect(api.sendMessage).toHaveBeenCalledTimes(RATE_LIMIT_RETRIES + 1);
-      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed' }]);
-      chat.dispose();
+      expect(messages(chat.items.value)[1]).toMatchObject({ id: '4', replyTo: '3' });
     });
 
     it('does not send blank text, and nothing after the room closed', async () => {
@@ -378,9 +429,128 @@ describe('useChat', () => {
       chat.send('late');
       await flush();
       expect(chat.closed.value).toBe(true);
-      expect(systemLines(chat.items.value)).toEqual(['chatClosed']);
+      expect(systemLines(chat.items.value)).toEqual(['partnerJoined', 'chatClosed']);
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed' }]);
       expect(chat.send('again')).toBe(false);
     });
+  });
+
+  describe('offline queue', () => {
+    it('messages written offline stay pending and go out in order, once each, when the connection is back', async () => {
+      vi.useFakeTimers();
+      const chat = useChat(testRoom, { api, realtime: rt, uuid: () => `c${++ids}`, random: () => 0 });
+      await vi.advanceTimersByTimeAsync(0);
+      rt.setState('connecting');
+      api.sendMessage.mockRejectedValue(new ApiError(0, 'network', 'Failed to fetch'));
+      chat.send('one');
+      chat.send('two');
+      await vi.advanceTimersByTimeAsync(7000); // backoff 1 s, 2 s, 4 s: the head only, never the second
+      expect(api.sendMessage.mock.calls.every((c) => c[1].client_msg_id === 'c1')).toBe(true);
+      expect(messages(chat.items.value).map((m) => m.status)).toEqual(['pending', 'pending']);
+
+      let n = 20;
+      api.sendMessage.mockImplementation(async () => ({ id: String(++n), ts: n }));
+      rt.setState('connected'); // cuts the backoff short
+      await vi.advanceTimersByTimeAsync(0);
+      const sent = api.sendMessage.mock.calls.slice(-2).map((c) => c[1]);
+      expect(sent).toEqual([
+        { text: 'one', client_msg_id: 'c1' },
+        { text: 'two', client_msg_id: 'c2' },
+      ]);
+      expect(messages(chat.items.value)).toMatchObject([
+        { text: 'one', id: '21', status: 'sent' },
+        { text: 'two', id: '22', status: 'sent' },
+      ]);
+      chat.dispose();
+    });
+
+    it.each([
+      ['503 unavailable', new ApiError(503, 'unavailable', 'shed', { retryAfter: 3 })],
+      ['429 rate_limited', new ApiError(429, 'rate_limited', 'slow', { retryAfter: 3 })],
+    ])('%s: honours Retry-After (plus jitter), even through a reconnect, and resends the same client_msg_id', async (_, err) => {
+      vi.useFakeTimers();
+      api.sendMessage.mockRejectedValueOnce(err).mockResolvedValueOnce({ id: '4', ts: 4 });
+      const chat = useChat(testRoom, { api, realtime: rt, uuid: () => 'cx', random: () => 0.5 });
+      await vi.advanceTimersByTimeAsync(0);
+      chat.send('fast');
+      await vi.advanceTimersByTimeAsync(0);
+      rt.setState('connecting');
+      rt.setState('connected');
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(api.sendMessage).toHaveBeenCalledTimes(1);
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'pending' }]);
+      await vi.advanceTimersByTimeAsync(3000 * RESEND_JITTER * 0.5 + 10);
+      expect(api.sendMessage.mock.calls.map((c) => c[1].client_msg_id)).toEqual(['cx', 'cx']);
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'sent', id: '4' }]);
+      chat.dispose();
+    });
+  });
+
+  it('keeps unsent messages across a relaunch and sends them when the room opens again', async () => {
+    const store = memoryStore();
+    api.sendMessage.mockRejectedValue(new ApiError(0, 'network', 'offline'));
+    const first = useChat(testRoom, { api, realtime: rt, uuid: () => `c${++ids}`, outboxStore: store });
+    await flush();
+    first.send('written offline');
+    first.reply(null);
+    await flush();
+    expect(JSON.parse(store.data.get(OUTBOX_KEY_PREFIX + 'r1')!)).toMatchObject([{ client_msg_id: 'c1', text: 'written offline' }]);
+    first.dispose(); // the app closes
+
+    api.sendMessage.mockReset();
+    api.sendMessage.mockResolvedValue({ id: '5', ts: 5 });
+    const again = useChat(testRoom, { api, realtime: rt, uuid: () => `c${++ids}`, outboxStore: store });
+    await flush();
+    expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'written offline', client_msg_id: 'c1' });
+    expect(messages(again.items.value)).toMatchObject([{ id: '5', status: 'sent', text: 'written offline' }]);
+    expect(store.data.has(OUTBOX_KEY_PREFIX + 'r1')).toBe(false);
+    again.dispose();
+  });
+
+  it('a kept message the history already has (by client_msg_id) is not sent again', async () => {
+    const store = memoryStore();
+    store.data.set(OUTBOX_KEY_PREFIX + 'r1', JSON.stringify([{ client_msg_id: 'c9', text: 'made it', reply_to: null, ts: 1 }]));
+    api.getMessages.mockResolvedValueOnce({ ...emptyHistory, messages: [{ ...msg(3, 'made it', me), client_msg_id: 'c9' }] });
+    const chat = useChat(testRoom, { api, realtime: rt, outboxStore: store });
+    await flush();
+    expect(api.sendMessage).not.toHaveBeenCalled();
+    expect(messages(chat.items.value)).toHaveLength(1);
+    expect(store.data.has(OUTBOX_KEY_PREFIX + 'r1')).toBe(false);
+    chat.dispose();
+  });
+
+  describe('read markers', () => {
+    it('posts the newest partner message on screen, once, never below the server', async () => {
+      api.getMessages.mockResolvedValueOnce(page([1, 2, 3]));
+      api.getRoom.mockResolvedValue(roomInfo({ read: { me: '2', partner: '' } }));
+      const { chat } = await setup();
+      chat.seen('1');
+      chat.seen('2');
+      expect(api.markRead).not.toHaveBeenCalled();
+      chat.seen('3');
+      chat.seen('3');
+      await flush();
+      expect(api.markRead.mock.calls).toEqual([['r1', '3']]);
+    });
+
+    it('own messages up to the partner marker count as read, from the status and from read publications', async () => {
+      api.getMessages.mockResolvedValueOnce({ ...emptyHistory, messages: [msg(1, 'a', me), msg(2, 'b', me), msg(3, 'c', me)] });
+      api.getRoom.mockResolvedValue(roomInfo({ read: { me: '', partner: '1' } }));
+      const { chat, room } = await setup();
+      expect(chat.partnerRead.value).toBe('1');
+      room().onEvent({ type: 'read', from: partner, up_to: '3' });
+      expect(chat.partnerRead.value).toBe('3');
+      room().onEvent({ type: 'read', from: partner, up_to: '2' }); // late, lower: ignored
+      room().onEvent({ type: 'read', from: me, up_to: '9' }); // our own marker from another tab
+      expect(chat.partnerRead.value).toBe('3');
+    });
+  });
+
+  it('says "older messages are no longer kept" when the history was truncated', async () => {
+    api.getMessages.mockResolvedValueOnce({ ...page([5, 6]), truncated: true });
+    const { chat } = await setup();
+    expect(chat.truncated.value).toBe(true);
+    expect(chat.hasOlder.value).toBe(false);
   });
 
   it('throttles typing notifications and shows the partner typing for a while', async () => {
@@ -423,8 +593,9 @@ describe('useChat', () => {
     expect(systemLines(chat.items.value)).toEqual(['partnerJoined']);
 
     room().onLeave(partner, 'c2');
-    expect(chat.partnerOnline.value).toBe(false);
+    expect(chat.partnerOnline.value).toBe(true); // a few seconds' grace: a reconnecting partner does not flicker
     vi.advanceTimersByTime(OFFLINE_GRACE_MS);
+    expect(chat.partnerOnline.value).toBe(false);
     room().onJoin(partner, 'c3');
     expect(systemLines(chat.items.value).slice(1)).toEqual(['partnerOffline', 'partnerBack']);
     expect(chat.partnerOnline.value).toBe(true);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
 import type { StartSearchResult } from '../api/types';
 import { deferred, fakeApi, FakeRealtime, flush, testRoom, type FakeApi } from '../testing/fakes';
-import { ageBounds, defaultFilters, filtersValid, formatElapsed, useSearch } from './useSearch';
+import { ageBounds, defaultFilters, filtersValid, formatElapsed, SEARCH_RECHECK_MS, useSearch } from './useSearch';
 
 const filters = { gender: 'any' as const, age_from: 18, age_to: 99 };
 
@@ -161,6 +161,40 @@ describe('useSearch', () => {
     rt.push({ type: 'search_expired' });
     expect(s.phase.value).toBe('idle');
     expect(s.notice.value).toBeNull();
+  });
+
+  it('while waiting, re-reads GET /api/search and the queue counts every 15 s, so a lost push cannot strand it', async () => {
+    vi.useFakeTimers();
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    api.getQueue.mockResolvedValue({ online: 12, searching_fit: '<3', expected_wait_s: null });
+    api.getSearch.mockResolvedValue({ state: 'waiting' });
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.getQueue).toHaveBeenCalledWith(filters);
+    expect(s.queue.value).toEqual({ online: 12, searching_fit: '<3', expected_wait_s: null });
+    expect(api.getSearch).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(SEARCH_RECHECK_MS);
+    expect(api.getSearch).toHaveBeenCalledTimes(1);
+    api.getSearch.mockResolvedValue({ state: 'matched', room: testRoom }); // the push was lost
+    await vi.advanceTimersByTimeAsync(SEARCH_RECHECK_MS);
+    expect(s.phase.value).toBe('matched');
+    expect(s.queue.value).toBeNull();
+    await vi.advanceTimersByTimeAsync(SEARCH_RECHECK_MS * 3);
+    expect(api.getSearch).toHaveBeenCalledTimes(2);
+    s.dispose();
+  });
+
+  it('a server without GET /api/queue searches the same, with no count', async () => {
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    api.getQueue.mockRejectedValue(new ApiError(404, 'not_found', 'no route'));
+    const s = useSearch(api, rt);
+    await s.start(filters);
+    await flush();
+    expect(s.phase.value).toBe('waiting');
+    expect(s.queue.value).toBeNull();
+    expect(s.error.value).toBeNull();
+    s.dispose();
   });
 
   it('asks GET /api/search once after a reconnect while waiting', async () => {

@@ -1,7 +1,7 @@
 import { computed, ref, shallowRef } from 'vue';
 import type { ApiClient } from '../api/client';
 import { ApiError, isApiError } from '../api/errors';
-import type { Room, SearchFilters, SearchStatus } from '../api/types';
+import type { QueueStatus, Room, SearchFilters, SearchStatus } from '../api/types';
 import type { Realtime } from '../realtime/types';
 
 export const ADULT_AGE = 18;
@@ -37,7 +37,14 @@ export function formatElapsed(seconds: number): string {
 export type SearchPhase = 'idle' | 'starting' | 'waiting' | 'cancelling' | 'matched';
 export type SearchNotice = 'expired' | null;
 
-type SearchApi = Pick<ApiClient, 'startSearch' | 'getSearch' | 'cancelSearch'>;
+type SearchApi = Pick<ApiClient, 'startSearch' | 'getSearch' | 'cancelSearch' | 'getQueue'>;
+
+/**
+ * While waiting, GET /api/search is asked this often: the match normally
+ * comes by push, but a push lost on the way must not strand the user on
+ * "searching" for ever. GET /api/queue (who is around) is read as often.
+ */
+export const SEARCH_RECHECK_MS = 15_000;
 type SearchRealtime = Pick<Realtime, 'onPersonal' | 'onConnected'>;
 
 export interface SearchOptions {
@@ -55,7 +62,10 @@ export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: Search
   const filters = ref<SearchFilters | null>(null);
   const startedAt = ref<number | null>(null);
   const clock = ref(now());
+  /** Who is around for the running search; null until the server said (or when it cannot). */
+  const queue = shallowRef<QueueStatus | null>(null);
   let ticker: ReturnType<typeof setInterval> | undefined;
+  let recheck: ReturnType<typeof setInterval> | undefined;
   let pendingStart: Promise<void> | null = null;
 
   const elapsed = computed(() => (startedAt.value === null ? 0 : Math.floor((clock.value - startedAt.value) / 1000)));
@@ -75,6 +85,18 @@ export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: Search
       clearInterval(ticker);
       ticker = undefined;
       startedAt.value = null;
+    }
+    if (next === 'waiting' && recheck === undefined) {
+      void readQueue();
+      recheck = setInterval(() => {
+        if (phase.value !== 'waiting') return;
+        void refresh();
+        void readQueue();
+      }, SEARCH_RECHECK_MS);
+    } else if (!counting) {
+      clearInterval(recheck);
+      recheck = undefined;
+      queue.value = null;
     }
   }
 
@@ -152,6 +174,18 @@ export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: Search
     }
   }
 
+  /** readQueue asks who is around for the running search; a server without /api/queue just shows no count. */
+  async function readQueue(): Promise<void> {
+    const f = filters.value;
+    if (!f) return;
+    try {
+      const q = await api.getQueue(f);
+      if (phase.value === 'waiting') queue.value = q;
+    } catch {
+      // The count is a nicety; searching goes on without it.
+    }
+  }
+
   /** reset forgets the finished match so the next search can start. */
   function reset() {
     error.value = null;
@@ -173,9 +207,10 @@ export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: Search
     offPersonal();
     offConnected();
     clearInterval(ticker);
+    clearInterval(recheck);
   }
 
-  return { phase, room, notice, error, filters, elapsed, searching, start, cancel, refresh, reset, dispose };
+  return { phase, room, notice, error, filters, elapsed, searching, queue, start, cancel, refresh, reset, dispose };
 }
 
 export type UseSearch = ReturnType<typeof useSearch>;

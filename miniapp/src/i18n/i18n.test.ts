@@ -22,6 +22,17 @@ describe('i18n', () => {
     expect(createI18n('ru').t('errAgeRange', { min: 18, max: 99 })).toBe('Возраст 18–99, «от» не больше «до»');
   });
 
+  it.each([
+    ['en', 1, '1 message'],
+    ['en', 2, '2 messages'],
+    ['ru', 1, '1 сообщение'],
+    ['ru', 3, '3 сообщения'],
+    ['ru', 5, '5 сообщений'],
+    ['ru', 21, '21 сообщение'],
+  ] as const)('counts in %s: %i', (locale, n, want) => {
+    expect(createI18n(locale).tn('messages', n)).toBe(want);
+  });
+
   it('formats a moment as local date and time', () => {
     const ms = new Date(2030, 0, 2, 15, 4).getTime();
     expect(createI18n('en').dateTime(ms)).toMatch(/Jan 2, 2030.*3:04/);

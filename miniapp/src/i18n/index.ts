@@ -1,8 +1,8 @@
 // Package i18n: Russian for Telegram users whose language is Russian, English for everyone else.
 import { inject, type InjectionKey } from 'vue';
-import { en, ru, type MessageKey } from './messages';
+import { en, enPlurals, ru, ruPlurals, type MessageKey, type PluralKey } from './messages';
 
-export type { MessageKey } from './messages';
+export type { MessageKey, PluralKey } from './messages';
 export type Locale = 'en' | 'ru';
 export type Params = Record<string, string | number>;
 export type Translate = (key: MessageKey, params?: Params) => string;
@@ -12,6 +12,8 @@ export interface I18n {
   t: Translate;
   /** A moment (Unix ms) as local date and time, e.g. "23 Nov 2025, 14:05". */
   dateTime: (ms: number) => string;
+  /** A counted phrase in the right plural form: tn('messages', 3) = "3 messages", "3 сообщения". */
+  tn: (key: PluralKey, n: number) => string;
 }
 
 /** pickLocale chooses the UI language from Telegram's user.language_code ("ru", "ru-RU", …). */
@@ -26,7 +28,13 @@ export function createI18n(locale: Locale): I18n {
       params && name in params ? String(params[name]) : whole,
     );
   const dateTime = (ms: number) => new Date(ms).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
-  return { locale, t, dateTime };
+  const rules = new Intl.PluralRules(locale);
+  const plurals = locale === 'ru' ? ruPlurals : enPlurals;
+  const tn = (key: PluralKey, n: number) => {
+    const forms = plurals[key];
+    return (forms[rules.select(n)] ?? forms.other).replace('{n}', String(n));
+  };
+  return { locale, t, dateTime, tn };
 }
 
 export const i18nKey: InjectionKey<I18n> = Symbol('i18n');

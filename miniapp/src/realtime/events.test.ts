@@ -25,6 +25,16 @@ describe('publication parsing', () => {
       { type: 'message', id: '1', from: 'm', text: '<b>x</b>', ts: 5, extra: true },
       { type: 'message', id: '1', from: 'm', text: '<b>x</b>', ts: 5 },
     ],
+    [
+      { type: 'message', id: '2', from: 'm', text: 'x', ts: 5, client_msg_id: 'c', reply_to: '1' },
+      { type: 'message', id: '2', from: 'm', text: 'x', ts: 5, client_msg_id: 'c', reply_to: '1' },
+    ],
+    [
+      { type: 'message', id: '2', from: 'm', text: 'x', ts: 5, client_msg_id: 3, reply_to: '' },
+      { type: 'message', id: '2', from: 'm', text: 'x', ts: 5 },
+    ],
+    [{ type: 'read', from: 'm', up_to: '9' }, { type: 'read', from: 'm', up_to: '9' }],
+    [{ type: 'read', from: 'm' }, null],
     [{ type: 'typing', from: 'm' }, { type: 'typing', from: 'm' }],
     [{ type: 'left', from: 'm' }, { type: 'left', from: 'm' }],
     [{ type: 'message', id: 1, from: 'm', text: 'x', ts: 5 }, null],

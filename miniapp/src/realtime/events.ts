@@ -35,9 +35,15 @@ export function parsePersonalEvent(data: unknown): PersonalEvent | null {
 export function parseRoomEvent(data: unknown): RoomEvent | null {
   if (!isRec(data) || !isStr(data.from)) return null;
   switch (data.type) {
-    case 'message':
+    case 'message': {
       if (!isStr(data.id) || typeof data.text !== 'string' || typeof data.ts !== 'number') return null;
-      return { type: 'message', id: data.id, from: data.from, text: data.text, ts: data.ts };
+      const m: Extract<RoomEvent, { type: 'message' }> = { type: 'message', id: data.id, from: data.from, text: data.text, ts: data.ts };
+      if (isStr(data.client_msg_id)) m.client_msg_id = data.client_msg_id;
+      if (isStr(data.reply_to)) m.reply_to = data.reply_to;
+      return m;
+    }
+    case 'read':
+      return isStr(data.up_to) ? { type: 'read', from: data.from, up_to: data.up_to } : null;
     case 'typing':
       return { type: 'typing', from: data.from };
     case 'left':

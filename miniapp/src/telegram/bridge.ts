@@ -1,84 +1,132 @@
-import { parseLaunchParams } from './launchParams';
-import type { ColorScheme, TelegramWebApp, ThemeParams } from './webapp';
+import { parseLaunchParams, type LaunchParams } from './launchParams';
+import type { AsyncStore, ColorScheme, ThemeParams } from './types';
 
 /**
- * TelegramBridge is everything the app asks of the Telegram client. Outside
- * Telegram every method is a safe no-op and initData is empty.
+ * TelegramBridge is everything the app asks of the Telegram client. Inside
+ * Telegram it is the Mini Apps SDK (sdk.ts); outside (dev mode, tests) every
+ * call degrades to what a browser has: confirm(), window.open, localStorage.
+ * Every call is made from the app's own frame (Bot API 10.2 refuses Mini
+ * App methods from another origin), never from an embedded one.
  */
 export interface TelegramBridge {
+  /** In a Telegram client, not a plain browser. */
+  readonly inTelegram: boolean;
+  /** Opened from the runner's /dev page. */
+  readonly dev: boolean;
   readonly initData: string;
   readonly languageCode: string | undefined;
+  /** Telegram shows its own Back button: the app needs none on screen. */
+  readonly nativeBack: boolean;
   colorScheme(): ColorScheme;
   themeParams(): ThemeParams;
+  /** The app has drawn its first screen. */
   ready(): void;
-  expand(): void;
   onThemeChanged(cb: () => void): () => void;
-  /** Shows the BackButton with this handler, replacing the previous one; null hides it. */
+  /** Shows the Back button with this handler, replacing the previous one; null hides it. */
   setBackButton(onClick: (() => void) | null): void;
   hapticSuccess(): void;
   hapticLight(): void;
+  hapticSelection(): void;
   setClosingConfirmation(enabled: boolean): void;
+  /** While in a chat, a vertical swipe scrolls the list instead of closing the app. */
+  setVerticalSwipes(enabled: boolean): void;
   confirm(message: string): Promise<boolean>;
-  /** Opens an external page (the privacy policy) outside the Mini App. */
+  /** Opens an external page outside the Mini App. */
   openLink(url: string): void;
+  /** Closes the Mini App (a browser tab cannot be closed: it does nothing there). */
+  close(): void;
+  /** Remembers small settings (the search filters) across launches. */
+  readonly storage: AsyncStore;
+  /** Offers "add to home screen" once, where the client supports it and it is not there yet. */
+  offerHomeScreen(): Promise<void>;
 }
 
-/**
- * createTelegramBridge wraps window.Telegram.WebApp. `hash` is the page's
- * location.hash: when the WebApp object is missing or has no init data (its
- * script failed to load), the init data and language come from the launch
- * parameters Telegram (or the dev launch page) put there.
- */
-export function createTelegramBridge(webApp: TelegramWebApp | undefined, hash = ''): TelegramBridge {
-  const wa = webApp;
-  const supports = (version: string) => wa !== undefined && wa.isVersionAtLeast(version);
-  let backHandler: (() => void) | null = null;
-  const fromHash = wa?.initData ? null : parseLaunchParams(hash);
-
+/** localStore is the browser's localStorage as an AsyncStore; without storage it forgets. */
+export function localStore(ls: Pick<Storage, 'getItem' | 'setItem'> | null): AsyncStore {
   return {
-    initData: fromHash ? fromHash.initData : (wa?.initData ?? ''),
-    languageCode: fromHash ? fromHash.languageCode : wa?.initDataUnsafe.user?.language_code,
-    colorScheme: () => wa?.colorScheme ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'),
-    themeParams: () => wa?.themeParams ?? {},
-    ready: () => wa?.ready(),
-    expand: () => wa?.expand(),
-    onThemeChanged(cb) {
-      if (!wa) return () => {};
-      wa.onEvent('themeChanged', cb);
-      return () => wa.offEvent('themeChanged', cb);
-    },
-    setBackButton(onClick) {
-      if (!wa || !supports('6.1')) return;
-      if (backHandler) wa.BackButton.offClick(backHandler);
-      backHandler = onClick;
-      if (onClick) {
-        wa.BackButton.onClick(onClick);
-        wa.BackButton.show();
-      } else {
-        wa.BackButton.hide();
+    get: async (k) => {
+      try {
+        return ls?.getItem(k) ?? null;
+      } catch {
+        return null;
       }
     },
-    hapticSuccess: () => {
-      if (supports('6.1')) wa?.HapticFeedback.notificationOccurred('success');
-    },
-    hapticLight: () => {
-      if (supports('6.1')) wa?.HapticFeedback.impactOccurred('light');
-    },
-    setClosingConfirmation(enabled) {
-      if (!wa || !supports('6.2')) return;
-      if (enabled) wa.enableClosingConfirmation();
-      else wa.disableClosingConfirmation();
-    },
-    confirm(message) {
-      // Outside a Telegram client the popup would never answer.
-      if (wa && wa.platform !== 'unknown' && supports('6.2')) return new Promise((resolve) => wa.showConfirm(message, (ok) => resolve(ok)));
-      return Promise.resolve(window.confirm(message));
-    },
-    openLink(url) {
-      // Telegram's openLink needs an absolute http(s) URL; the configured one may be a path.
-      const absolute = new URL(url, window.location.href).href;
-      if (wa?.openLink && supports('6.1')) wa.openLink(absolute);
-      else window.open(absolute, '_blank', 'noopener');
+    set: async (k, v) => {
+      try {
+        ls?.setItem(k, v);
+      } catch {
+        // private mode or full: the filters are simply not remembered
+      }
     },
   };
 }
+
+export interface BrowserEnv {
+  confirm(message: string): boolean;
+  open(url: string): void;
+  prefersDark(): boolean;
+  storage: Pick<Storage, 'getItem' | 'setItem'> | null;
+  href: string;
+}
+
+/**
+ * createBrowserBridge is the bridge outside a Telegram client: launch
+ * parameters from the URL hash (the dev page puts them there like Telegram),
+ * the theme they carry (or the browser's), and browser stand-ins.
+ */
+export function createBrowserBridge(launch: LaunchParams, env: BrowserEnv): TelegramBridge {
+  const hasTheme = Object.keys(launch.themeParams).length > 0;
+  const scheme = (): ColorScheme => {
+    if (hasTheme && launch.themeParams.bg_color) return isDark(launch.themeParams.bg_color) ? 'dark' : 'light';
+    return env.prefersDark() ? 'dark' : 'light';
+  };
+  return {
+    inTelegram: false,
+    dev: launch.dev,
+    initData: launch.initData,
+    languageCode: launch.languageCode,
+    nativeBack: false,
+    colorScheme: scheme,
+    themeParams: () => launch.themeParams,
+    ready: () => {},
+    onThemeChanged: () => () => {},
+    setBackButton: () => {},
+    hapticSuccess: () => {},
+    hapticLight: () => {},
+    hapticSelection: () => {},
+    setClosingConfirmation: () => {},
+    setVerticalSwipes: () => {},
+    confirm: (message) => Promise.resolve(env.confirm(message)),
+    openLink: (url) => env.open(new URL(url, env.href).href),
+    close: () => {},
+    storage: localStore(env.storage),
+    offerHomeScreen: () => Promise.resolve(),
+  };
+}
+
+/** isDark says whether a #rrggbb colour is dark (relative luminance below the middle). */
+export function isDark(hex: string): boolean {
+  const m = /^#([0-9a-f]{6})$/i.exec(hex);
+  if (!m) return false;
+  const n = parseInt(m[1]!, 16);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
+}
+
+/**
+ * inTelegramClient says whether the page runs inside a Telegram client: it
+ * was launched with a real platform and a way to talk to the client exists
+ * (the native webview proxy, or a parent frame for Telegram Web).
+ */
+export function inTelegramClient(launch: LaunchParams, w: Window & { TelegramWebviewProxy?: unknown }): boolean {
+  if (launch.initData === '' || !launch.platform || launch.platform === 'unknown') return false;
+  let framed = false;
+  try {
+    framed = w.self !== w.top;
+  } catch {
+    framed = true;
+  }
+  return framed || (typeof w.TelegramWebviewProxy === 'object' && w.TelegramWebviewProxy !== null);
+}
+
+export { parseLaunchParams };

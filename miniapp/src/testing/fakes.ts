@@ -37,6 +37,8 @@ const methods: (keyof ApiClient)[] = [
   'subscriptionToken',
   'sendMessage',
   'sendTyping',
+  'markRead',
+  'getQueue',
   'leaveRoom',
   'reportRoom',
   'getRoom',
@@ -60,6 +62,7 @@ export function fakeApi(): FakeApi {
   const api = {} as Record<keyof ApiClient, Mock>;
   for (const m of methods) api[m] = vi.fn(() => Promise.reject(new Error(`unexpected call ${m}`)));
   api.sendTyping.mockResolvedValue(undefined);
+  api.markRead.mockResolvedValue(undefined);
   api.leaveRoom.mockResolvedValue(undefined);
   api.reportRoom.mockResolvedValue(undefined);
   api.deleteRoom.mockResolvedValue(undefined);
@@ -97,9 +100,12 @@ export class FakeRealtime implements Realtime {
     this.personal.add(cb);
     return () => this.personal.delete(cb);
   }
+  /** Like Centrifugo: a subscribe on a live connection reports `subscribed` a moment later. */
+  autoSubscribed = true;
   subscribeRoom(channel: string, handlers: RoomHandlers, opts: RoomSubscribeOptions = {}) {
     this.rooms.set(channel, handlers);
     this.subscribes.push({ channel, opts });
+    if (this.autoSubscribed && this.state === 'connected') queueMicrotask(() => handlers.onSubscribed({ lostHistory: false }));
     return { close: () => this.closed.push(channel) };
   }
 

@@ -1,0 +1,121 @@
+// Package privacy holds Tet-a-Tet's privacy policy, in the languages the
+// product speaks. The bot shows it for /privacy and the API serves it at
+// /privacy, so both say the same thing; it lives beside the store because
+// every sentence in it is a promise about what the store keeps and for how
+// long, and the durations in it are the store's settings (Terms).
+package privacy
+
+import (
+	"fmt"
+	"html"
+	"strings"
+	"time"
+)
+
+// Terms are the settings the policy quotes, so it says what this
+// deployment does.
+type Terms struct {
+	RoomTTL         time.Duration // ROOM_TTL
+	MaxMessages     int           // ROOM_MAX_MESSAGES
+	ReportRetention time.Duration // reports and decisions
+	NoticeRetention time.Duration // the bot's queued notices
+	// EvidenceMessages is how many of a conversation's last messages a
+	// report carries, and how many a clear keeps hidden for one.
+	EvidenceMessages int
+	// RelayHistory is how long the real-time server (Centrifugo) keeps a
+	// conversation's recent messages for apps that reconnect.
+	RelayHistory time.Duration
+	// Ads: a RichAds slot is configured.
+	Ads bool
+}
+
+// Policy returns the policy as plain text for a Telegram language code:
+// Russian for "ru…", English otherwise.
+func Policy(lang string, t Terms) string {
+	if strings.HasPrefix(strings.ToLower(lang), "ru") {
+		return ru(t)
+	}
+	return en(t)
+}
+
+// HTML returns both languages as a small standalone page.
+func HTML(t Terms) string {
+	var b strings.Builder
+	b.WriteString(`<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+		`<title>Tet-a-Tet — privacy policy</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem}` +
+		`h1{font-size:1.4rem}</style></head><body>`)
+	for _, text := range []string{en(t), ru(t)} {
+		lines := strings.Split(text, "\n")
+		b.WriteString("<h1>" + html.EscapeString(lines[0]) + "</h1>")
+		for _, p := range strings.Split(strings.Join(lines[1:], "\n"), "\n\n") {
+			if p = strings.TrimSpace(p); p != "" {
+				b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(p), "\n", "<br>") + "</p>")
+			}
+		}
+	}
+	b.WriteString("</body></html>")
+	return b.String()
+}
+
+// span says a duration the way people do: "24 hours", "30 days".
+func span(d time.Duration, hours, days, minutes string) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d %s", d/(24*time.Hour), days)
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d %s", d/time.Hour, hours)
+	}
+	return fmt.Sprintf("%d %s", max(d/time.Minute, 1), minutes)
+}
+
+func en(t Terms) string {
+	d := func(x time.Duration) string { return span(x, "hours", "days", "minutes") }
+	ads := "We show no ads and load no third-party scripts."
+	if t.Ads {
+		ads = "Ads: the app shows an ad slot from RichAds. Its script runs in a separate, isolated frame: it cannot read your Telegram id, name, username or your conversations. Like any web page it sees your IP address and device."
+	}
+	return fmt.Sprintf(`Tet-a-Tet privacy policy
+
+What we store: your Telegram user id (to recognise you), your language, and the profile you give us: nickname, gender and age. While you search, your filters. For each conversation, its messages (at most the last %[1]d) and who was in it.
+
+Who sees what: your partner sees only your nickname, gender and age and what you write. Never your Telegram id, username, name or photo.
+
+How long: a conversation and its messages are deleted %[2]s after its last message. When either of you clears it, its messages are deleted for both of you at once; only its last %[3]d messages stay hidden, readable by nobody, until that time, so that either of you can still report the other. The real-time relay keeps a conversation's recent messages for apps that reconnect for at most %[4]s. A search is forgotten when it ends (one that ran out, within an hour).
+
+Reports: when you report someone, the last %[3]d messages of that conversation and both of your Telegram ids are kept with the report for our moderators, who may suspend or ban the account. Reports and the moderators' decisions are kept %[5]s.
+
+Messages from the bot: to tell you that your partner wrote or was found while the app is closed, we queue your Telegram id and language for the bot; such a queued notice is kept at most %[6]s.
+
+Deleting your data: send /delete to the bot. Your profile, search and every conversation of yours that is still kept are deleted at once, for your partners too (as when you clear one). We keep only the link between your Telegram id and an internal number, and any block or ban on that number, so that blocks and bans stay in force.
+
+Who else sees data: Telegram delivers the bot's messages and runs the app. %[7]s Moderators see reports as described above and overall numbers. We do not sell or share your data.
+
+Questions: write to the bot's operator.`,
+		t.MaxMessages, d(t.RoomTTL), t.EvidenceMessages, d(t.RelayHistory), d(t.ReportRetention), d(t.NoticeRetention), ads)
+}
+
+func ru(t Terms) string {
+	d := func(x time.Duration) string { return span(x, "ч", "дн.", "мин") }
+	ads := "Мы не показываем рекламу и не загружаем сторонние скрипты."
+	if t.Ads {
+		ads = "Реклама: приложение показывает рекламный блок RichAds. Его скрипт работает в отдельном изолированном окне: он не видит ваш Telegram id, имя, имя пользователя и ваши беседы. Как любая веб-страница, он видит ваш IP-адрес и устройство."
+	}
+	return fmt.Sprintf(`Политика конфиденциальности Tet-a-Tet
+
+Что мы храним: ваш Telegram id (чтобы узнавать вас), язык и профиль, который вы указали: ник, пол и возраст. Во время поиска — ваши фильтры. Для каждой беседы — её сообщения (не больше последних %[1]d) и участников.
+
+Кто что видит: собеседник видит только ваш ник, пол, возраст и то, что вы пишете. Никогда — ваш Telegram id, имя пользователя, имя или фото.
+
+Как долго: беседа и её сообщения удаляются через %[2]s после последнего сообщения. Когда один из вас её очищает, сообщения сразу удаляются для обоих; только последние %[3]d сообщений остаются скрытыми, недоступными никому, до этого срока, чтобы любой из вас мог пожаловаться. Сервер доставки хранит недавние сообщения беседы для переподключившихся приложений не дольше %[4]s. Поиск забывается, когда заканчивается (истёкший — в течение часа).
+
+Жалобы: когда вы жалуетесь на собеседника, последние %[3]d сообщений беседы и Telegram id обоих сохраняются вместе с жалобой для модераторов, которые могут временно или навсегда заблокировать аккаунт. Жалобы и решения модераторов хранятся %[5]s.
+
+Сообщения бота: чтобы сообщить, что собеседник написал или найден, пока приложение закрыто, мы ставим в очередь бота ваш Telegram id и язык; такое уведомление хранится не дольше %[6]s.
+
+Удаление данных: отправьте боту /delete. Профиль, поиск и все ваши беседы, которые ещё хранятся, удаляются сразу, и у собеседников тоже (как при очистке). Мы оставляем только связь вашего Telegram id с внутренним номером и блокировки этого номера, чтобы блокировки продолжали действовать.
+
+Кто ещё видит данные: Telegram доставляет сообщения бота и запускает приложение. %[7]s Модераторы видят жалобы, как описано выше, и общие цифры. Мы не продаём и не передаём ваши данные.
+
+Вопросы — оператору бота.`,
+		t.MaxMessages, d(t.RoomTTL), t.EvidenceMessages, d(t.RelayHistory), d(t.ReportRetention), d(t.NoticeRetention), ads)
+}
