@@ -519,3 +519,53 @@ func TestMeetAgainRefused(t *testing.T) {
 	stranger.Onboard("Eve", "female", 30)
 	code(stranger, "POST", "/api/rooms/"+rc.ID+"/again", 403, "forbidden")
 }
+
+// TestRevealWaitsForAUsername: Alice agreed, then removed her username in
+// Telegram. Opening the room tells her (need_username) and forgets the old
+// one; Bob's acceptance waits; when she opens the room with a new username,
+// the exchange completes with that one, and both clients hear "done".
+func TestRevealWaitsForAUsername(t *testing.T) {
+	st := apitest.Start(t, apitest.Options{})
+	alice, bob := st.User(t, 5554000001, "Alice"), st.User(t, 5554000002, "Bob")
+	ra, rb := matchAt(t, st, alice, bob, 25, 27)
+	ca, cb := connect(t, st, alice), connect(t, st, bob)
+	ca.subscribe(ra.Channel)
+	cb.subscribe(rb.Channel)
+	path := "/api/rooms/" + ra.ID
+	withUsername(alice, "Alice", "alice_old_name")
+	withUsername(bob, "Bob", "bob_name")
+	alice.MustDo("POST", path+"/reveal", nil, 204, nil)
+
+	alice.InitData = apitest.InitData(alice.TG, "Alice", "en") // the username is gone
+	var got roomReveal
+	alice.MustDo("GET", path, nil, 200, &got)
+	if !got.Reveal.Me || !got.Reveal.NeedUsername || got.Reveal.Done {
+		t.Fatalf("alice's reveal = %+v; want agreed, needing a username", got.Reveal)
+	}
+	bob.MustDo("POST", path+"/reveal", nil, 204, nil)
+	got = roomReveal{}
+	bob.MustDo("GET", path, nil, 200, &got)
+	if !got.Reveal.Me || !got.Reveal.Partner || got.Reveal.Done || got.Reveal.NeedUsername {
+		t.Fatalf("bob's reveal = %+v; want both agreed, waiting", got.Reveal)
+	}
+	if n := contactNotices(t, st); len(n) != 0 {
+		t.Fatalf("notices before alice has a username: %v", n)
+	}
+
+	withUsername(alice, "Alice", "alice_new_name")
+	got = roomReveal{}
+	alice.MustDo("GET", path, nil, 200, &got)
+	if !got.Reveal.Done || got.Reveal.NeedUsername {
+		t.Fatalf("alice's reveal with a new username = %+v; want done", got.Reveal)
+	}
+	for _, c := range []*rtClient{ca, cb} {
+		c.next("done", func(e event) bool { return isType("reveal")(e) && e.Data["state"] == "done" && e.Data["from"] == ra.Me })
+	}
+	contacts := map[string]string{}
+	for _, m := range contactNotices(t, st) {
+		contacts[m.Values["tg"].(string)] = m.Values["contact"].(string)
+	}
+	if want := map[string]string{"5554000001": "bob_name", "5554000002": "alice_new_name"}; !reflect.DeepEqual(contacts, want) {
+		t.Fatalf("notices = %v; want %v", contacts, want)
+	}
+}

@@ -1,5 +1,6 @@
 -- File a report, in the matchmaking slot (KEYS[1]): in one atomic step the
--- report is kept for operators with its evidence, the pair is blocked for
+-- report is kept for operators with its evidence (and when the pair
+-- exchanged contacts, if they did: consent.go), the pair is blocked for
 -- good, the room ends for both, and when enough distinct users reported the
 -- same person within the window, that person is suspended. Closing the
 -- rooms and telling people are the outbox steps this returns.
