@@ -9,6 +9,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/blobstore"
 )
 
 // Config is every setting of the API process, read from the environment
@@ -16,6 +17,8 @@ import (
 type Config struct {
 	// Store is Redis and the store's rules, shared with the bot.
 	matchmaker.Settings
+	// Media is where photos and voice messages are kept, shared with the bot.
+	blobstore.MediaSettings
 	TelegramBotToken     string        `envconfig:"TELEGRAM_BOT_TOKEN" required:"true"`
 	HTTPAddr             string        `envconfig:"HTTP_ADDR" default:":8080"`
 	CentrifugoAPIURL     string        `envconfig:"CENTRIFUGO_API_URL" default:"http://127.0.0.1:9000/api"`
@@ -56,6 +59,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("TELEGRAM_BOT_TOKEN: not a bot token (want <id>:<secret> from BotFather)")
 	}
 	if err := c.Settings.Validate(); err != nil {
+		return err
+	}
+	if err := c.MediaSettings.Validate(); err != nil {
 		return err
 	}
 	if u, err := url.Parse(c.CentrifugoAPIURL); err != nil || u.Host == "" || !strings.HasSuffix(u.Path, "/api") {

@@ -9,6 +9,7 @@ import (
 	"github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/blobstore"
 )
 
 // TestEveryVariableIsDocumented: each setting the processes read is in
@@ -52,7 +53,8 @@ func TestConfigValidateNamesTheVariable(t *testing.T) {
 		CentrifugoAPIKey: "k", CentrifugoTokenSecret: strings.Repeat("s", 32), CentrifugoWSURL: "wss://x/connection/websocket",
 		InitDataMaxAge: 1, CentrifugoTokenTTL: 1, CentrifugoAPITimeout: 1, CentrifugoMaxConns: 1, MaxInFlight: 1,
 		Settings: matchmaker.Settings{RedisURL: "redis://r:6379/0", SearchTTL: 1, RoomTTL: 1, NotifyCooldown: 1, AwayCheckEvery: 1,
-			ReportsToSuspend: 3, SuspendFor: 1, RoomMaxMessages: 1000}}
+			ReportsToSuspend: 3, SuspendFor: 1, RoomMaxMessages: 1000},
+		MediaSettings: blobstore.MediaSettings{MediaDir: "/tmp/media"}}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good config: %v", err)
 	}

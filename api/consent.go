@@ -44,8 +44,9 @@ type recentRoom struct {
 }
 
 type lastLine struct {
-	Text string `json:"text"`
-	From string `json:"from"` // "me" | "partner"
+	Text  string `json:"text"`
+	From  string `json:"from"`            // "me" | "partner"
+	Media string `json:"media,omitempty"` // "photo" | "voice": the text may be empty
 }
 
 // againView is only ever the caller's own wish.
@@ -149,7 +150,7 @@ func (s *Server) getRecent(w http.ResponseWriter, r *http.Request) {
 		v := recentRoom{ID: rr.ID, ClosedAt: rr.ClosedAt.UnixMilli(), Again: againView{Me: rr.Wished},
 			Partner: centrifugo.PartnerView{Nickname: rr.Partner.Nickname, Gender: string(rr.Partner.Gender), Age: rr.Partner.Age}}
 		if rr.Last != nil {
-			v.Last = &lastLine{Text: rr.Last.Text, From: "partner"}
+			v.Last = &lastLine{Text: rr.Last.Text, From: "partner", Media: rr.Last.Media}
 			if rr.Last.Mine {
 				v.Last.From = "me"
 			}

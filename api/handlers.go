@@ -81,6 +81,8 @@ type messageRequest struct {
 	Text        string `json:"text"`
 	ClientMsgID string `json:"client_msg_id"`
 	ReplyTo     string `json:"reply_to"`
+	MediaID     string `json:"media_id"`
+	Spoiler     bool   `json:"spoiler"`
 }
 
 type messageResponse struct {
@@ -332,7 +334,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	st, err := s.store.AddMessage(ctx, tg, rid, matchmaker.NewMessage{Text: req.Text, ClientMsgID: req.ClientMsgID, ReplyTo: req.ReplyTo})
+	st, err := s.store.AddMessage(ctx, tg, rid, matchmaker.NewMessage{Text: req.Text, ClientMsgID: req.ClientMsgID, ReplyTo: req.ReplyTo,
+		MediaID: req.MediaID, Spoiler: req.Spoiler})
 	if err != nil {
 		s.fail(w, r, err)
 		return

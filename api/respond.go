@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tetatet/tetatet/api/media"
 	"github.com/tetatet/tetatet/matchmaker"
 )
 
@@ -138,6 +139,8 @@ func (s *Server) classify(err error) *apiError {
 	var fe *matchmaker.FieldError
 	var re *matchmaker.RestrictedError
 	var le *matchmaker.LinkError
+	var me *matchmaker.MediaError
+	var mde *media.Error
 	var rl *matchmaker.RateLimitedError
 	switch {
 	case errors.As(err, &ae):
@@ -156,6 +159,21 @@ func (s *Server) classify(err error) *apiError {
 			"links and @usernames are allowed once you have both written a few messages")
 		e.Remaining = &remaining{Me: le.RemainingMe, Partner: le.RemainingPartner}
 		return e
+	case errors.As(err, &me):
+		e := errorf(http.StatusUnprocessableEntity, "media_not_allowed_yet",
+			"photos and voice messages are allowed once you have both written a few messages")
+		e.Remaining = &remaining{Me: me.RemainingMe, Partner: me.RemainingPartner}
+		return e
+	case errors.Is(err, matchmaker.ErrMinors):
+		return errorf(http.StatusForbidden, "minors_not_allowed", "photos and voice messages are not available to users under 18")
+	case errors.As(err, &mde):
+		switch {
+		case errors.Is(err, media.ErrUnsupported):
+			return errorf(http.StatusUnsupportedMediaType, "unsupported_media", "%s", mde.Reason)
+		case errors.Is(err, media.ErrTooLarge):
+			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "%s", mde.Reason)
+		}
+		return errorf(http.StatusUnprocessableEntity, "invalid_media", "%s", mde.Reason)
 	case errors.As(err, &rl):
 		secs := retryAfter(rl.RetryAfter)
 		e := errorf(http.StatusTooManyRequests, "rate_limited", "too many requests; retry in %d s", secs)

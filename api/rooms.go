@@ -35,12 +35,13 @@ type readMarkers struct {
 // historyMessage is a message as the history answer shows it: the client
 // id only on the caller's own messages.
 type historyMessage struct {
-	ID          string `json:"id"`
-	From        string `json:"from"`
-	Text        string `json:"text"`
-	TS          int64  `json:"ts"`
-	ClientMsgID string `json:"client_msg_id,omitempty"`
-	ReplyTo     string `json:"reply_to,omitempty"`
+	ID          string            `json:"id"`
+	From        string            `json:"from"`
+	Text        string            `json:"text"`
+	TS          int64             `json:"ts"`
+	ClientMsgID string            `json:"client_msg_id,omitempty"`
+	ReplyTo     string            `json:"reply_to,omitempty"`
+	Media       *matchmaker.Media `json:"media,omitempty"`
 }
 
 type historyResponse struct {
@@ -142,7 +143,7 @@ func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
 	out := historyResponse{Messages: make([]historyMessage, len(page.Messages)), HasMore: page.HasMore,
 		Truncated: page.Truncated, Stream: stream}
 	for i, m := range page.Messages {
-		out.Messages[i] = historyMessage{ID: m.ID, From: m.From, Text: m.Text, TS: m.TS, ReplyTo: m.ReplyTo}
+		out.Messages[i] = historyMessage{ID: m.ID, From: m.From, Text: m.Text, TS: m.TS, ReplyTo: m.ReplyTo, Media: m.Media}
 		if m.From == me {
 			out.Messages[i].ClientMsgID = m.ClientMsgID
 		}

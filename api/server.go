@@ -44,6 +44,7 @@ type Server struct {
 	limits  map[string]matchmaker.Rate
 	// inFlight holds a token per request being worked on (MAX_IN_FLIGHT).
 	inFlight chan struct{}
+	decoding chan struct{} // photo decodes at once (decodeSlots)
 	online   onlineCache
 	initData initDataCache
 }
@@ -69,6 +70,7 @@ var DefaultLimits = map[string]matchmaker.Rate{
 	"readonly": {Every: 100 * time.Millisecond, Burst: 50},
 	"report":   {Every: 144 * time.Minute, Burst: 10}, // 10/day
 	"read":     {Every: 200 * time.Millisecond, Burst: 20},
+	"media":    {Every: 6 * time.Second, Burst: 10}, // 10/min
 }
 
 // New builds a server.
@@ -81,7 +83,7 @@ func New(cfg Config, d Deps) *Server {
 	}
 	return &Server{cfg: cfg, store: d.Store, pub: d.Publisher, tokens: d.Tokens, log: d.Logger,
 		metrics: newMetrics(d.Store), static: d.Static, limits: DefaultLimits,
-		inFlight: make(chan struct{}, max(cfg.MaxInFlight, 1))}
+		inFlight: make(chan struct{}, max(cfg.MaxInFlight, 1)), decoding: make(chan struct{}, decodeSlots)}
 }
 
 // opTimeout bounds a state-changing request's work.
@@ -136,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.limit("readonly")).Delete("/search", s.deleteSearch)
 			r.With(s.limit("token")).Post("/centrifugo/connection-token", s.connectionToken)
 			r.With(s.limit("token")).Post("/centrifugo/subscription-token", s.subscriptionToken)
+			r.With(s.limit("readonly")).Get("/media/{id}", s.getMedia)
 			r.With(s.limit("readonly")).Get("/rooms/recent", s.getRecent)
 			r.Route("/rooms/{id}", func(r chi.Router) {
 				r.With(s.limit("readonly")).Get("/", s.getRoom)
@@ -146,6 +149,7 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/messages", s.postMessage)
 				r.Post("/typing", s.postTyping)
 				r.Post("/read", s.postRead)
+				r.With(s.limit("media")).Post("/media", s.postMedia)
 				r.With(s.limit("room")).Post("/leave", s.postLeave)
 				r.With(s.limit("report")).Post("/report", s.postReport)
 				// Contact exchange and meet again (consent.go).

@@ -1,14 +1,18 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/tetatet/tetatet/matchmaker"
@@ -47,10 +51,84 @@ func (b *Bot) onReports(ctx context.Context, m *models.Message, t *texts) error 
 	if r == nil {
 		return b.send(ctx, m.Chat.ID, t.NoReports, nil)
 	}
-	return b.send(ctx, m.Chat.ID, reportText(t, r), keyboard(
+	missing, err := b.sendReportMedia(ctx, m.Chat.ID, t, r)
+	if err != nil {
+		return err
+	}
+	return b.send(ctx, m.Chat.ID, reportText(t, r, missing), keyboard(
 		row(btn(t.BtnBan7, cbReport+actBan7+":"+r.StreamID), btn(t.BtnBanForever, cbReport+actBan+":"+r.StreamID)),
 		row(btn(t.BtnDismiss, cbReport+actDismiss+":"+r.StreamID)),
 	))
+}
+
+// maxReportMedia is how many of a report's photos and voice messages the
+// bot sends the operator, newest last.
+const maxReportMedia = 10
+
+// sendReportMedia sends the operator the report's photos and voice messages
+// (kept with the report, for operators only), each captioned with its line
+// of the evidence, before the report itself. It returns the media ids that
+// were not kept (the room was cleared before the report).
+func (b *Bot) sendReportMedia(ctx context.Context, chat int64, t *texts, r *matchmaker.StoredReport) (map[string]bool, error) {
+	missing := map[string]bool{}
+	var sent int
+	for i := len(r.Evidence) - 1; i >= 0 && sent < maxReportMedia; i-- {
+		m := r.Evidence[i]
+		if m.Media == nil {
+			continue
+		}
+		obj, err := b.store.ReportMedia(ctx, r.StreamID, m.Media.ID)
+		if errors.Is(err, matchmaker.ErrNotFound) {
+			missing[m.Media.ID] = true // the evidence line says so
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		caption := evidenceLine(t, r, m, nil)
+		data, err := io.ReadAll(io.LimitReader(obj.Body, 16<<20))
+		obj.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		err = b.call(ctx, "send"+map[string]string{"photo": "Photo", "voice": "Voice"}[m.Media.Kind], func(ctx context.Context) error {
+			// A fresh reader for each attempt (a 429 is retried); a
+			// *bytes.Reader, as the library checks it for nil by reflection.
+			file := &models.InputFileUpload{Filename: m.Media.ID, Data: bytes.NewReader(data)}
+			if m.Media.Kind == "voice" {
+				_, err := b.tg.SendVoice(ctx, &tgbot.SendVoiceParams{ChatID: chat, Voice: file, Caption: caption})
+				return err
+			}
+			_, err := b.tg.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chat, Photo: file, Caption: caption, HasSpoiler: true})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		sent++
+	}
+	return missing, nil
+}
+
+// evidenceLine is one message of a report's evidence as operators read it.
+func evidenceLine(t *texts, r *matchmaker.StoredReport, m matchmaker.Message, missing map[string]bool) string {
+	side := t.Reported
+	if m.From == r.ReporterMember {
+		side = t.Reporter
+	}
+	text := clip(m.Text, maxEvidenceLen)
+	if m.Media != nil {
+		what := t.EvidencePhoto
+		if m.Media.Kind == "voice" {
+			d := time.Duration(m.Media.DurationMS) * time.Millisecond
+			what = fmt.Sprintf(t.EvidenceVoice, fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60))
+		}
+		if missing[m.Media.ID] {
+			what += " " + t.EvidenceMediaGone
+		}
+		text = strings.TrimSpace(what + " " + text)
+	}
+	return fmt.Sprintf("[%s] %s: %s", time.UnixMilli(m.TS).UTC().Format("01-02 15:04"), side, text)
 }
 
 // onDecide carries out a decision on a report. The tap is checked again
@@ -144,7 +222,7 @@ func (b *Bot) onStats(ctx context.Context, m *models.Message, t *texts) error {
 // reportText is a report as an operator reads it: who (internal ids, with
 // Telegram ids for the operator only), why, when, and the room's last
 // messages labelled by side, as many of the newest as fit in one message.
-func reportText(t *texts, r *matchmaker.StoredReport) string {
+func reportText(t *texts, r *matchmaker.StoredReport, missing map[string]bool) string {
 	comment := r.Comment
 	if strings.TrimSpace(comment) == "" {
 		comment = "—"
@@ -169,12 +247,7 @@ func reportText(t *texts, r *matchmaker.StoredReport) string {
 	room := maxMessageLen - utf16Len(head) - utf16Len(t.Evidence) - headroom
 	var lines []string
 	for i := len(r.Evidence) - 1; i >= 0; i-- {
-		m := r.Evidence[i]
-		side := t.Reported
-		if m.From == r.ReporterMember {
-			side = t.Reporter
-		}
-		line := fmt.Sprintf("[%s] %s: %s", time.UnixMilli(m.TS).UTC().Format("01-02 15:04"), side, clip(m.Text, maxEvidenceLen))
+		line := evidenceLine(t, r, r.Evidence[i], missing)
 		if room -= utf16Len(line) + 1; room < 0 {
 			break
 		}

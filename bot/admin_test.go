@@ -1,9 +1,14 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/jpeg"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -292,5 +297,63 @@ func TestOperatorDecisions(t *testing.T) {
 	}
 	if open, _ := h.store.OldestOpenReport(ctx); open != nil {
 		t.Fatalf("report %s still open", open.ID)
+	}
+}
+
+// TestOperatorSeesAReportedPhoto (issue 15): a report keeps the room's
+// photos for the operators; /reports sends the operator the photo itself
+// (as a spoiler, captioned with its evidence line) before the report, and
+// the evidence names it. Nobody else gets it.
+func TestOperatorSeesAReportedPhoto(t *testing.T) {
+	h, st := newStackHarness(t)
+	admin := h.user("en")
+	h.cfg.AdminIDs = []int64{admin.ID}
+	h.start(t)
+	rita, carl := h.user("en"), h.user("en")
+	R, C := st.User(t, rita.ID, "Rita"), st.User(t, carl.ID, "Carl")
+	R.Onboard("Rita", "female", 30)
+	C.Onboard("Carl", "male", 31)
+	room := match(t, R, C)
+	for i := 0; i < 3; i++ { // the links rule: media after three messages each
+		say(t, R, room.ID, fmt.Sprint("r", i))
+		say(t, C, room.ID, fmt.Sprint("c", i))
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 60, 40))
+	var photo bytes.Buffer
+	if err := jpeg.Encode(&photo, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", st.URL+"/api/rooms/"+room.ID+"/media", bytes.NewReader(photo.Bytes()))
+	req.Header.Set("Authorization", "tma "+C.InitData)
+	req.Header.Set("Content-Type", "image/jpeg")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("upload = %v, %v", resp, err)
+	}
+	var up struct {
+		MediaID string `json:"media_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&up)
+	resp.Body.Close()
+	C.MustDo("POST", "/api/rooms/"+room.ID+"/messages", map[string]any{"media_id": up.MediaID, "client_msg_id": "pic"}, 201, nil)
+	R.MustDo("POST", "/api/rooms/"+room.ID+"/report", map[string]string{"reason": "sexual"}, 204, nil)
+	obj, err := st.Store.OpenMedia(context.Background(), rita.ID, up.MediaID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := io.ReadAll(obj.Body)
+	obj.Body.Close()
+
+	mark := h.fake.Mark()
+	admin.Say("/reports")
+	sent := h.fake.WaitCalls(t, "the reported photo", mark, 1, to(admin, "sendPhoto"))[0]
+	if !bytes.Equal(sent.Files["photo"], want) || sent.Params["has_spoiler"] != "true" || !strings.Contains(sent.Params["caption"], "[photo]") {
+		t.Fatalf("sendPhoto = %d bytes, params %v; want the stored photo as a captioned spoiler", len(sent.Files["photo"]), sent.Params)
+	}
+	mustContain(t, admin.Expect(t), "[photo]")
+	for _, c := range h.fake.Calls() {
+		if c.Method == "sendPhoto" && c.ChatID() != admin.ID {
+			t.Fatalf("a photo went to chat %d", c.ChatID())
+		}
 	}
 }

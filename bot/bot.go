@@ -66,6 +66,8 @@ type Moderation interface {
 	Stats(ctx context.Context) (matchmaker.Stats, error)
 	// PrivacyTerms are the store's durations the policy quotes.
 	PrivacyTerms() privacy.Terms
+	// ReportMedia opens a reported photo or voice message (kept with the report).
+	ReportMedia(ctx context.Context, reportID, mediaID string) (matchmaker.MediaObject, error)
 }
 
 // Notices opens the queue of notices the API decides on (matchmaker.Store).

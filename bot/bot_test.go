@@ -23,6 +23,7 @@ import (
 	"github.com/tetatet/tetatet/bot/bottest"
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/blobstore"
 	"github.com/tetatet/tetatet/matchmaker/privacy"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
@@ -81,13 +82,14 @@ func newHarnessOn(t *testing.T, store *matchmaker.Store, rdb goredis.UniversalCl
 		logs:  &apitest.LogBuffer{},
 	}
 	h.cfg = bot.Config{
-		Token:       bottest.Token,
-		APIURL:      h.fake.URL,
-		FrontURL:    frontURL,
-		Settings:    matchmaker.Settings{RedisURL: redisURL, RoomTTL: 24 * time.Hour, RoomMaxMessages: 1000, SearchTTL: 10 * time.Minute, NotifyCooldown: 5 * time.Minute, AwayCheckEvery: time.Minute, ReportsToSuspend: 3, SuspendFor: 24 * time.Hour},
-		WebhookAddr: ":8081",
-		PollTimeout: 5 * time.Second, // a stop cancels the poll at once
-		LogLevel:    "debug",
+		Token:         bottest.Token,
+		APIURL:        h.fake.URL,
+		FrontURL:      frontURL,
+		MediaSettings: blobstore.MediaSettings{MediaDir: t.TempDir()},
+		Settings:      matchmaker.Settings{RedisURL: redisURL, RoomTTL: 24 * time.Hour, RoomMaxMessages: 1000, SearchTTL: 10 * time.Minute, NotifyCooldown: 5 * time.Minute, AwayCheckEvery: time.Minute, ReportsToSuspend: 3, SuspendFor: 24 * time.Hour},
+		WebhookAddr:   ":8081",
+		PollTimeout:   5 * time.Second, // a stop cancels the poll at once
+		LogLevel:      "debug",
 	}
 	t.Cleanup(func() { h.checkLogs(t) })
 	return h

@@ -15,6 +15,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/blobstore"
 )
 
 // Config is the bot process's configuration, read from the environment.
@@ -23,6 +24,9 @@ type Config struct {
 	// closes rooms (bans, /delete) and counts them (/stats) by the same
 	// ROOM_TTL and rules.
 	matchmaker.Settings
+	// Media: the bot deletes a /deleting user's photos and shows operators
+	// a reported one.
+	blobstore.MediaSettings
 	Token    string `envconfig:"TELEGRAM_BOT_TOKEN" required:"true"`
 	APIURL   string `envconfig:"TELEGRAM_API_URL" default:"https://api.telegram.org"`
 	FrontURL string `envconfig:"FRONT_URL" required:"true"`
@@ -96,6 +100,9 @@ func (c Config) Validate() error {
 		return fail("FRONT_URL", "%v", err)
 	}
 	if err := c.Settings.Validate(); err != nil {
+		return fmt.Errorf("bot config: %w", err)
+	}
+	if err := c.MediaSettings.Validate(); err != nil {
 		return fmt.Errorf("bot config: %w", err)
 	}
 	if c.WebhookURL != "" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/blobstore"
 )
 
 func validConfig() bot.Config {
@@ -16,9 +17,10 @@ func validConfig() bot.Config {
 		FrontURL: "https://tetatet.example/",
 		Settings: matchmaker.Settings{RedisURL: "redis://127.0.0.1:6379/0", SearchTTL: time.Minute, RoomTTL: time.Hour,
 			RoomMaxMessages: 1000, NotifyCooldown: time.Minute, AwayCheckEvery: time.Minute, ReportsToSuspend: 3, SuspendFor: time.Hour},
-		WebhookAddr: ":8081",
-		PollTimeout: 50 * time.Second,
-		LogLevel:    "info",
+		MediaSettings: blobstore.MediaSettings{MediaDir: "/tmp/media"},
+		WebhookAddr:   ":8081",
+		PollTimeout:   50 * time.Second,
+		LogLevel:      "info",
 	}
 }
 

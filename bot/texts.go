@@ -65,6 +65,8 @@ type texts struct {
 	Report                         string // %s id, reason, comment, filed, reporter, reported
 	Evidence                       string // %d shown, %d in all
 	NoEvidence                     string
+	EvidencePhoto, EvidenceVoice   string // how a photo / voice message shows in the evidence
+	EvidenceMediaGone              string // a reported file not kept (the room was cleared first)
 	Reporter, Reported             string
 	ReportExchanged                string // %s: when the two exchanged contacts, UTC
 	BtnBan7, BtnBanForever         string
@@ -144,6 +146,9 @@ var catalog = map[string]*texts{
 		Report:            "Report %s\nReason: %s\nComment: %s\nFiled: %s\nReporter: %s\nReported: %s",
 		Evidence:          "Evidence, newest last (%d of %d messages):",
 		NoEvidence:        "No messages in the room.",
+		EvidencePhoto:     "[photo]",
+		EvidenceVoice:     "[voice message %s]",
+		EvidenceMediaGone: "[file not kept: the room was cleared before the report]",
 		Reporter:          "reporter",
 		Reported:          "reported",
 		ReportExchanged:   "The two exchanged contacts (both agreed) on %s.",
@@ -223,6 +228,9 @@ var catalog = map[string]*texts{
 		Report:            "Жалоба %s\nПричина: %s\nКомментарий: %s\nПодана: %s\nЗаявитель: %s\nНа кого: %s",
 		Evidence:          "Переписка, новые внизу (%d из %d сообщений):",
 		NoEvidence:        "В комнате нет сообщений.",
+		EvidencePhoto:     "[фото]",
+		EvidenceVoice:     "[голосовое сообщение %s]",
+		EvidenceMediaGone: "[файл не сохранён: комнату очистили до жалобы]",
 		Reporter:          "заявитель",
 		Reported:          "обвиняемый",
 		ReportExchanged:   "Они обменялись контактами (оба согласились) %s.",

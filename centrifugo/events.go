@@ -30,12 +30,14 @@ type RoomEvent struct {
 	ReplyTo     string `json:"reply_to,omitempty"`
 	// UpTo is a read marker: the newest message the sender has seen.
 	UpTo string `json:"up_to,omitempty"`
+	// Media is a message's photo or voice message.
+	Media *matchmaker.Media `json:"media,omitempty"`
 }
 
 // MessageEvent is the publication of a stored message.
 func MessageEvent(m matchmaker.Message) RoomEvent {
 	return RoomEvent{Type: EventMessage, ID: m.ID, From: m.From, Text: m.Text, TS: m.TS,
-		ClientMsgID: m.ClientMsgID, ReplyTo: m.ReplyTo}
+		ClientMsgID: m.ClientMsgID, ReplyTo: m.ReplyTo, Media: m.Media}
 }
 
 // MessageKey is the idempotency key of a message's publication. It is

@@ -48,6 +48,8 @@ type RecentRoom struct {
 type LastLine struct {
 	Text string
 	Mine bool
+	// Media is the kind of photo or voice message it carried ("" = none).
+	Media string
 }
 
 const (
@@ -110,6 +112,9 @@ func (s *Store) RecentRooms(ctx context.Context, userID string) ([]RecentRoom, e
 		var m Message
 		if raw := lasts[i].Val(); raw != "" && json.Unmarshal([]byte(raw), &m) == nil {
 			c.room.Last = &LastLine{Text: clipText(m.Text, lastLineLen), Mine: m.From == str(v[6+mine])}
+			if m.Media != nil {
+				c.room.Last.Media = m.Media.Kind
+			}
 		}
 		cands = append(cands, c)
 	}

@@ -14,6 +14,7 @@ local function add(rid, announce)
     seen[rid] = true
     steps[#steps + 1] = {op = 'clear_room', room = rid, user = uid, forget = true, announce = announce}
     steps[#steps + 1] = {op = 'remove_history', room = rid}
+    steps[#steps + 1] = {op = 'delete_media', room = rid}
     later[#later + 1] = {op = 'remove_history', room = rid}
   end
 end

@@ -15,7 +15,8 @@ end_room(rid, uid, partner, now, tonumber(ARGV[7]))
 local active = ARGV[10] == '1'
 local steps = {}
 if mode == 'clear' then
-  steps = {{op = 'clear_room', room = rid, user = uid, announce = active}, {op = 'remove_history', room = rid}}
+  steps = {{op = 'clear_room', room = rid, user = uid, announce = active}, {op = 'remove_history', room = rid},
+    {op = 'delete_media', room = rid}}
   -- A publish started before the clear may still land: remove again later.
   outbox_add(now + tonumber(ARGV[9]), {{op = 'remove_history', room = rid}})
 elseif active then

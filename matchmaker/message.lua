@@ -3,8 +3,9 @@
 -- 2 text, 3 client message id ('' = none), 4 reply_to ('' = none),
 -- 5 messages kept, 6 room TTL (s), 7 has a link ('1'|''), 8 messages each
 -- side must have sent before links (0 = off), 9 rate interval (ms), 10 rate
--- burst, 11 partner-away check interval (ms).
--- Replies: {'not_found'} | {'forbidden'} | {'room_closed'} | {'bad_reply'}
+-- burst, 11 partner-away check interval (ms), 12 media id ('' = none; an
+-- upload of this member in this room not sent yet), 13 spoiler ('1'|'').
+-- Replies: {'not_found'} | {'forbidden'} | {'room_closed'} | {'bad_reply'} | {'bad_media'}
 --        | {'rate_limited', retry_ms} | {'link_not_allowed', mine_left, theirs_left}
 --        | {'dup', message_json}
 --        | {'new', message_json, check ('1' = ask whether the partner is away),
@@ -41,13 +42,31 @@ if ARGV[7] == '1' and need > 0 and (sent_mine < need or sent_theirs < need) then
   return {'link_not_allowed', math.max(need - sent_mine, 0), math.max(need - sent_theirs, 0)}
 end
 if reply ~= '' and not find_msg(reply) then return {'bad_reply'} end
+local media, mrec = ARGV[12], nil
+if media ~= '' then
+  local raw = redis.call('HGET', ROOM, 'md:' .. media)
+  if not raw then return {'bad_media'} end
+  mrec = cjson.decode(raw)
+  if mrec.owner ~= mine or mrec.sent then return {'bad_media'} end
+end
 
 local id = string.format('%016.0f', math.max(tonumber(r[6] or '0') + 1, now * 1000))
 local m = '{"id":"' .. id .. '","from":"' .. mine .. '","ts":' .. ms(now) .. ',"text":' .. cjson.encode(ARGV[2])
 if cmid ~= '' then m = m .. ',"cmid":' .. cjson.encode(cmid) end
 if reply ~= '' then m = m .. ',"reply_to":"' .. reply .. '"' end
-m = m .. '}'
 local set = {'seq', id, 'n:' .. mine, sent_mine + 1, rlfield, ms(tat + T)}
+if mrec then
+  mrec.sent = true
+  mrec.spoiler = ARGV[13] == '1'
+  set[#set + 1] = 'md:' .. media
+  set[#set + 1] = cjson.encode(mrec)
+  set[#set + 1] = 'mu:' .. mine
+  set[#set + 1] = math.max(tonumber(redis.call('HGET', ROOM, 'mu:' .. mine) or '1') - 1, 0)
+  m = m .. ',"media":' .. cjson.encode({id = media, kind = mrec.kind, width = mrec.width, height = mrec.height,
+    duration_ms = mrec.duration_ms, spoiler = mrec.spoiler})
+end
+m = m .. '}'
+
 if cmid ~= '' then set[#set + 1] = cfield; set[#set + 1] = id end
 local check = '0'
 if now >= tonumber(r[7] or '0') then
@@ -66,6 +85,8 @@ if len > keep then
   for i = 1, len - keep do
     local old = cjson.decode(redis.call('LPOP', MSGS))
     if old.cmid then gone[#gone + 1] = 'c:' .. old.from .. ':' .. old.cmid end
+    -- A dropped photo's record goes too (its object stays until the room ends).
+    if old.media then gone[#gone + 1] = 'md:' .. old.media.id end
   end
   if #gone > 0 then redis.call('HDEL', ROOM, unpack(gone)) end
 end

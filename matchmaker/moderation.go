@@ -113,11 +113,16 @@ func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, co
 	if room.State == RoomActive {
 		active = "1"
 	}
+	mediaIDs := ""
+	if ids := evidenceMedia(evidence); len(ids) > 0 && !room.Cleared {
+		b, _ := json.Marshal(ids)
+		mediaIDs = string(b)
+	}
 	mc := s.cfg.Moderation
 	status, out, err := scriptResult(s.runMM(ctx, reportScript, me.UserID, partner.UserID, roomID, reason, comment, id,
 		evidence, me.MemberID, me.TelegramID, partner.TelegramID, mc.ReportWindow.Milliseconds(), mc.ReportsToSuspend,
 		mc.SuspendFor.Milliseconds(), s.cfg.ReportRetention.Milliseconds(), seconds(s.cfg.RoomTTL),
-		outboxGrace.Milliseconds(), active).Result())
+		outboxGrace.Milliseconds(), active, mediaIDs).Result())
 	if err != nil {
 		return ReportResult{}, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
 	}

@@ -51,6 +51,10 @@ type step struct {
 	// Announce (clear_room): the room was active when the step was
 	// written, so the partner is told it ended.
 	Announce bool `json:"announce,omitempty"`
+	// Report and Media (keep_media): the report whose evidence holds these
+	// media ids.
+	Report string   `json:"report,omitempty"`
+	Media  []string `json:"media,omitempty"`
 }
 
 func parseSteps(raw string) ([]step, error) {
@@ -193,6 +197,10 @@ func (s *Store) runStep(ctx context.Context, st step) error {
 		return nil
 	case "remove_history":
 		return s.ann.RemoveHistory(ctx, st.Room)
+	case "delete_media":
+		return s.deleteRoomMedia(ctx, st.Room)
+	case "keep_media":
+		return s.keepReportMedia(ctx, st.Room, st.Report, st.Media)
 	case "restricted":
 		var until time.Time
 		if st.Until != "" && st.Until != "0" {
@@ -250,6 +258,9 @@ func (s *Store) Sweep(ctx context.Context, log *slog.Logger) {
 	}
 	if err := s.pruneActiveRooms(ctx, 100); err != nil {
 		log.Warn("prune active rooms", "err", err)
+	}
+	if err := s.sweepMedia(ctx, 20); err != nil {
+		log.Warn("sweep media", "err", err)
 	}
 	if err := s.FlushStats(ctx); err != nil {
 		log.Warn("flush stats", "err", err)

@@ -8,7 +8,8 @@
 -- 6 report id, 7 evidence (JSON array of messages), 8 reporter's member id,
 -- 9 reporter's telegram id, 10 reported's telegram id, 11 window (ms),
 -- 12 reports to suspend, 13 suspension (ms), 14 retention (ms), 15 room TTL
--- (s), 16 outbox grace (ms), 17 whether the room was still active ('1'|'').
+-- (s), 16 outbox grace (ms), 17 whether the room was still active ('1'|''),
+-- 18 the media ids the evidence holds (JSON array; '' = none).
 -- Replies: {'dup'} (this reporter already reported this room)
 --        | {'reported', outbox_id, steps_json, suspended_until_ms or ''}
 local uid, other, rid = ARGV[1], ARGV[2], ARGV[3]
@@ -34,7 +35,10 @@ redis.call('ZREMRANGEBYSCORE', open, '-inf', ms(now - retention))
 redis.call('PEXPIRE', open, ms(retention))
 
 local steps = {}
-if ARGV[17] == '1' then steps[1] = {op = 'close_room', room = rid, user = uid, by = uid} end
+-- The evidence's photos are copied for the operators before anything can
+-- delete the room's media.
+if ARGV[18] ~= '' then steps[#steps + 1] = {op = 'keep_media', room = rid, report = sid, media = cjson.decode(ARGV[18])} end
+if ARGV[17] == '1' then steps[#steps + 1] = {op = 'close_room', room = rid, user = uid, by = uid} end
 local rk = MM .. ':rptd:' .. other
 local window = tonumber(ARGV[11])
 redis.call('ZADD', rk, ms(now), uid)

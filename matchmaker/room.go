@@ -89,6 +89,8 @@ type Message struct {
 	ClientMsgID string `json:"cmid,omitempty"`
 	// ReplyTo is the id of the message this one answers.
 	ReplyTo string `json:"reply_to,omitempty"`
+	// Media is the photo or voice message it carries.
+	Media *Media `json:"media,omitempty"`
 }
 
 // roomRecord is a match as search.lua writes it, from which the room is
@@ -267,6 +269,10 @@ type NewMessage struct {
 	Text        string
 	ClientMsgID string
 	ReplyTo     string
+	// MediaID sends an upload (AddMedia) of the sender's in this room; Text
+	// is then optional (a caption). Spoiler hides a photo until tapped.
+	MediaID string
+	Spoiler bool
 }
 
 // Stored is what AddMessage did.
@@ -287,8 +293,18 @@ type Stored struct {
 // the same client message id returns the stored message with Duplicate set.
 func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string, m NewMessage) (Stored, error) {
 	text, err := NormalizeText(m.Text)
+	if m.MediaID != "" && strings.TrimSpace(m.Text) == "" {
+		text, err = "", nil // a photo or voice message needs no caption
+	}
 	if err != nil {
 		return Stored{}, err
+	}
+	if m.MediaID != "" && MediaRoom(m.MediaID) != roomID {
+		return Stored{}, invalid("media_id", "media_id must be an upload of yours in this room, not sent yet")
+	}
+	spoiler := ""
+	if m.Spoiler {
+		spoiler = "1"
 	}
 	if n := utf8.RuneCountInString(m.ClientMsgID); n > 64 || !utf8.ValidString(m.ClientMsgID) {
 		return Stored{}, invalid("client_msg_id", "client_msg_id must be at most 64 characters")
@@ -303,7 +319,7 @@ func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string,
 	status, out, err := scriptResult(s.runRoom(ctx, messageScript, roomID,
 		strconv.FormatInt(telegramID, 10), text, m.ClientMsgID, m.ReplyTo, s.cfg.MaxMessages, seconds(s.cfg.RoomTTL),
 		link, s.cfg.LinksAfter, s.cfg.MessageRate.Every.Milliseconds(), s.cfg.MessageRate.Burst,
-		s.cfg.PresenceEvery.Milliseconds()).Result())
+		s.cfg.PresenceEvery.Milliseconds(), m.MediaID, spoiler).Result())
 	if err != nil {
 		return Stored{}, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)
 	}
@@ -316,6 +332,8 @@ func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string,
 		return Stored{}, ErrRoomClosed
 	case "bad_reply":
 		return Stored{}, invalid("reply_to", "reply_to must be a message of this room that is still kept")
+	case "bad_media":
+		return Stored{}, invalid("media_id", "media_id must be an upload of yours in this room, not sent yet")
 	case "rate_limited":
 		wait, _ := strconv.ParseInt(out[0], 10, 64)
 		return Stored{}, &RateLimitedError{RetryAfter: time.Duration(wait) * time.Millisecond}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tetatet/tetatet/matchmaker/blobstore"
 )
 
 //go:embed *.lua
@@ -57,6 +59,8 @@ var (
 	closeScript      = roomScript("close.lua")
 	clearScript      = roomScript("clear.lua")
 	actionScript     = roomScript("action.lua")
+	mediaAddScript   = roomScript("mediaadd.lua")
+	mediaGetScript   = roomScript("mediaget.lua")
 
 	putProfileScript = plainScript("putprofile.lua")
 	linkScript       = plainScript("link.lua")
@@ -72,7 +76,8 @@ func Scripts() map[string]*redis.Script {
 		"report": reportScript, "restrict": restrictScript, "profile": profileScript,
 		"deleteuser": deleteUserScript, "claim": claimScript, "queue": queueScript,
 		"roomcreate": roomCreateScript, "message": messageScript, "history": historyScript,
-		"close": closeScript, "clear": clearScript, "action": actionScript,
+		"close": closeScript, "clear": clearScript, "action": actionScript, "mediaadd": mediaAddScript,
+		"mediaget":   mediaGetScript,
 		"putprofile": putProfileScript, "link": linkScript, "notify": notifyScript, "ratelimit": rateLimitScript,
 		"revealintent": revealIntentScript, "again": againScript, "againclaim": againClaimScript, "reveal": revealScript,
 	}
@@ -83,9 +88,10 @@ func Scripts() map[string]*redis.Script {
 // counters it flushes, so any number of processes may share one Redis or
 // one Redis Cluster.
 type Store struct {
-	rdb redis.UniversalClient
-	cfg Config
-	ann Announcer
+	rdb  redis.UniversalClient
+	cfg  Config
+	ann  Announcer
+	blob blobstore.Store // nil: no media
 	// messages counts stored messages not yet added to today's counter
 	// (FlushStats): the message script stays in its room's slot.
 	messages atomic.Int64
@@ -94,11 +100,15 @@ type Store struct {
 // New returns a store on rdb. ann tells users about what the store did
 // (matches, rooms that ended, restrictions); nil announces nothing, for
 // tools that only read.
-func New(rdb redis.UniversalClient, cfg Config, ann Announcer) *Store {
+func New(rdb redis.UniversalClient, cfg Config, ann Announcer, opts ...Option) *Store {
 	if ann == nil {
 		ann = silent{}
 	}
-	return &Store{rdb: rdb, cfg: cfg.withDefaults(), ann: ann}
+	s := &Store{rdb: rdb, cfg: cfg.withDefaults(), ann: ann}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Config returns the effective configuration (defaults filled in).
@@ -170,6 +180,16 @@ func str(v any) string {
 		return s
 	}
 	return ""
+}
+
+// redisZ is a sorted-set member scored by a time (Unix ms).
+func redisZ(t time.Time, member string) redis.Z {
+	return redis.Z{Score: float64(t.UnixMilli()), Member: member}
+}
+
+// zUpTo asks for up to limit members of a sorted set scored at most max.
+func zUpTo(key, max string, limit int) redis.ZRangeArgs {
+	return redis.ZRangeArgs{Key: key, ByScore: true, Start: "-inf", Stop: max, Count: int64(limit)}
 }
 
 // splitIDs reads a comma-separated list of ids ("" = none).

@@ -21,6 +21,7 @@ import (
 	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/centrifugo/centrifugotest"
 	"github.com/tetatet/tetatet/matchmaker"
+	"github.com/tetatet/tetatet/matchmaker/blobstore"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
@@ -35,6 +36,8 @@ type Options struct {
 	Proxy      bool                   // reverse-proxy /connection/websocket to Centrifugo
 	Config     func(*api.Config)      // last word on the config
 	Logger     *slog.Logger
+	// Media is the media store (default: a directory of the test's).
+	Media blobstore.Store
 }
 
 // Stack is a running API with its Redis and Centrifugo.
@@ -45,6 +48,7 @@ type Stack struct {
 	RDB        redis.UniversalClient
 	Store      *matchmaker.Store
 	Publisher  *centrifugo.Publisher
+	Media      blobstore.Store
 	Tokens     *centrifugo.Tokens
 	Server     *api.Server
 	Config     api.Config
@@ -82,6 +86,7 @@ func Start(t testing.TB, o Options) *Stack {
 		CentrifugoTokenTTL:    time.Hour,
 		CentrifugoWSURL:       st.Centrifugo.WSURL,
 		CentrifugoMaxConns:    64,
+		MediaSettings:         blobstore.MediaSettings{MediaDir: "unused: apitest opens its own store"},
 		InitDataMaxAge:        24 * time.Hour,
 		MaxInFlight:           256,
 	}
@@ -102,7 +107,16 @@ func Start(t testing.TB, o Options) *Stack {
 	}
 	st.Publisher = centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout, cfg.CentrifugoMaxConns)
 	st.Tokens = centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
-	st.Store = matchmaker.New(st.RDB, cfg.StoreConfig(), centrifugo.NewAnnouncer(st.Publisher, st.Tokens))
+	st.Media = o.Media
+	if st.Media == nil {
+		d, err := blobstore.OpenDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		st.Media = d
+	}
+	st.Store = matchmaker.New(st.RDB, cfg.StoreConfig(), centrifugo.NewAnnouncer(st.Publisher, st.Tokens), matchmaker.WithMedia(st.Media))
 	st.Server = api.New(cfg, api.Deps{
 		Store:     st.Store,
 		Publisher: st.Publisher,

@@ -36,8 +36,11 @@ var BotUser = models.User{ID: 123456, IsBot: true, FirstName: "Tet-a-Tet", Usern
 type Call struct {
 	Method string
 	Params map[string]string // form fields as sent; structured ones are JSON
-	Code   int               // error_code when the fake answered with an error, else 0
-	Result json.RawMessage   // the result on success
+	// Files are the uploaded files of a multipart call (sendPhoto,
+	// sendVoice) by field name: their bytes.
+	Files  map[string][]byte
+	Code   int             // error_code when the fake answered with an error, else 0
+	Result json.RawMessage // the result on success
 	At     time.Time
 }
 
@@ -398,7 +401,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	method := rest
-	params, err := formParams(r)
+	params, files, err := formParams(r)
 	if err != nil {
 		writeReply(w, reply{ErrorCode: 400, Description: "Bad Request: " + err.Error()})
 		return
@@ -436,7 +439,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	call := Call{Method: method, Params: params, At: time.Now()}
+	call := Call{Method: method, Params: params, Files: files, At: time.Now()}
 	rep := s.answerLocked(method, params)
 	if rep.OK {
 		call.Result, _ = json.Marshal(rep.Result)
@@ -523,6 +526,13 @@ func (s *Server) answerLocked(method string, p map[string]string) reply {
 		s.lastMsg++
 		s.messages[s.lastMsg] = p["text"] + "\x00" + p["reply_markup"]
 		return ok(s.messageLocked(s.lastMsg, chat, p["text"]))
+	case "sendPhoto", "sendVoice":
+		chat, err := strconv.ParseInt(p["chat_id"], 10, 64)
+		if err != nil || chat == 0 {
+			return fail(400, "Bad Request: chat not found")
+		}
+		s.lastMsg++
+		return ok(s.messageLocked(s.lastMsg, chat, p["caption"]))
 	case "editMessageText":
 		chat, err := strconv.ParseInt(p["chat_id"], 10, 64)
 		id, _ := strconv.Atoi(p["message_id"])
@@ -647,26 +657,42 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string
 }
 
 // formParams reads a Bot API request's parameters: multipart (what the bot
-// library sends), urlencoded or JSON.
-func formParams(r *http.Request) (map[string]string, error) {
+// library sends, with the files of an upload), urlencoded or JSON.
+func formParams(r *http.Request) (map[string]string, map[string][]byte, error) {
 	out := map[string]string{}
+	var files map[string][]byte
 	ct := r.Header.Get("Content-Type")
 	switch {
 	case strings.HasPrefix(ct, "multipart/form-data"):
 		// A method without parameters comes as an empty body: no parts.
-		if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
+		if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, io.EOF) {
+			return nil, nil, err
 		}
 		if r.MultipartForm == nil {
-			return out, nil
+			return out, nil, nil
 		}
 		for k, v := range r.MultipartForm.Value {
 			out[k] = v[0]
 		}
+		for k, fh := range r.MultipartForm.File {
+			f, err := fh[0].Open()
+			if err != nil {
+				return nil, nil, err
+			}
+			b, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return nil, nil, err
+			}
+			if files == nil {
+				files = map[string][]byte{}
+			}
+			files[k] = b
+		}
 	case strings.HasPrefix(ct, "application/json"):
 		var m map[string]json.RawMessage
 		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k, v := range m {
 			var str string
@@ -678,13 +704,13 @@ func formParams(r *http.Request) (map[string]string, error) {
 		}
 	default:
 		if err := r.ParseForm(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k, v := range r.Form {
 			out[k] = v[0]
 		}
 	}
-	return out, nil
+	return out, files, nil
 }
 
 // --- users ------------------------------------------------------------------

@@ -42,11 +42,16 @@ func run() error {
 		return err
 	}
 	defer rdb.Close()
+	blob, closeBlob, err := cfg.MediaSettings.Open(context.Background())
+	if err != nil {
+		return fmt.Errorf("media store: %w", err)
+	}
+	defer closeBlob.Close()
 	pub := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout, cfg.CentrifugoMaxConns)
 	defer pub.Close()
 	tokens := centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
 	srv := api.New(cfg, api.Deps{
-		Store:     matchmaker.New(rdb, cfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens)),
+		Store:     matchmaker.New(rdb, cfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens), matchmaker.WithMedia(blob)),
 		Publisher: pub,
 		Tokens:    tokens,
 		Logger:    logger,

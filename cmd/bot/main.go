@@ -52,7 +52,12 @@ func run() error {
 		log.Warn("CENTRIFUGO_API_URL or CENTRIFUGO_TOKEN_SECRET is not set: a ban still ends the room and search and " +
 			"the user is told, but the Mini Apps learn of it only on their next call")
 	}
-	store := matchmaker.New(rdb, cfg.Settings.StoreConfig(), ann)
+	blob, closeBlob, err := cfg.MediaSettings.Open(ctx)
+	if err != nil {
+		return fmt.Errorf("bot: media store: %w", err)
+	}
+	defer closeBlob.Close()
+	store := matchmaker.New(rdb, cfg.Settings.StoreConfig(), ann, matchmaker.WithMedia(blob))
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err = store.Ping(pctx)
 	cancel()

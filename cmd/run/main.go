@@ -183,6 +183,7 @@ func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, l
 		"CENTRIFUGO_WS_URL":       "/connection/websocket",
 		"CENTRIFUGO_PROXY_URL":    cf.PublicURL,
 		"MINIAPP_DIR":             cfg.MiniAppDir,
+		"MEDIA_DIR":               mediaDir(cfg),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("api config: %w", err)
@@ -191,17 +192,31 @@ func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, l
 	if err != nil {
 		return nil, nil, err
 	}
+	blob, closeBlob, err := apiCfg.MediaSettings.Open(context.Background())
+	if err != nil {
+		rdb.Close()
+		return nil, nil, fmt.Errorf("media store: %w", err)
+	}
 	pub := centrifugo.NewPublisher(apiCfg.CentrifugoAPIURL, apiCfg.CentrifugoAPIKey, apiCfg.CentrifugoAPITimeout, apiCfg.CentrifugoMaxConns)
 	tokens := centrifugo.NewTokens(apiCfg.CentrifugoTokenSecret, apiCfg.CentrifugoTokenTTL)
 	srv = api.New(apiCfg, api.Deps{
-		Store:     matchmaker.New(rdb, apiCfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens)),
+		Store:     matchmaker.New(rdb, apiCfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens), matchmaker.WithMedia(blob)),
 		Publisher: pub,
 		Tokens:    tokens,
 		Logger:    log,
 		Static: miniapp.Handler(cfg.MiniAppDir, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: apiCfg.CentrifugoWSURL,
 			RichAds: apiCfg.RichAdsPubID != "" && apiCfg.RichAdsAppID != ""})),
 	})
-	return srv, func() { pub.Close(); rdb.Close() }, nil
+	return srv, func() { pub.Close(); rdb.Close(); closeBlob.Close() }, nil
+}
+
+// mediaDir is where this run keeps photos and voice messages without S3:
+// MEDIA_DIR when the developer set it, else in the state dir.
+func mediaDir(cfg Config) string {
+	if d := os.Getenv("MEDIA_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(cfg.StateDir, "media")
 }
 
 // apiConfig reads the API's configuration the way cmd/api does, after

@@ -82,7 +82,9 @@ Who sees what: your partner sees only your nickname, gender and age and what you
 
 How long: a conversation and its messages are deleted %[2]s after its last message. When either of you clears it, its messages are deleted for both of you at once; only its last %[3]d messages stay hidden, readable by nobody, until that time, so that either of you can still report the other. The real-time relay keeps a conversation's recent messages for apps that reconnect for at most %[4]s. A search is forgotten when it ends (one that ran out, within an hour).
 
-Reports: when you report someone, the last %[3]d messages of that conversation and both of your Telegram ids are kept with the report for our moderators, who may suspend or ban the account. Reports and the moderators' decisions are kept %[5]s.
+Photos and voice messages: we re-encode every photo on our server, so no location, camera model or other hidden data in the file reaches your partner; a voice message is kept as recorded. Only the two of you can open them. They live as long as their conversation and are deleted with it (when either of you clears it, on /delete, or when it expires). Users under 18 can neither send nor receive them.
+
+Reports: when you report someone, the last %[3]d messages of that conversation, its photos and voice messages, and both of your Telegram ids are kept with the report for our moderators, who may suspend or ban the account. Reports and the moderators' decisions are kept %[5]s.
 
 Messages from the bot: to tell you that your partner wrote or was found while the app is closed, we queue your Telegram id and language for the bot; such a queued notice is kept at most %[6]s.
 
@@ -108,7 +110,9 @@ func ru(t Terms) string {
 
 Как долго: беседа и её сообщения удаляются через %[2]s после последнего сообщения. Когда один из вас её очищает, сообщения сразу удаляются для обоих; только последние %[3]d сообщений остаются скрытыми, недоступными никому, до этого срока, чтобы любой из вас мог пожаловаться. Сервер доставки хранит недавние сообщения беседы для переподключившихся приложений не дольше %[4]s. Поиск забывается, когда заканчивается (истёкший — в течение часа).
 
-Жалобы: когда вы жалуетесь на собеседника, последние %[3]d сообщений беседы и Telegram id обоих сохраняются вместе с жалобой для модераторов, которые могут временно или навсегда заблокировать аккаунт. Жалобы и решения модераторов хранятся %[5]s.
+Фото и голосовые сообщения: каждое фото мы перекодируем на сервере, поэтому местоположение, модель камеры и другие скрытые данные файла не доходят до собеседника; голосовое сообщение хранится как записано. Открыть их можете только вы двое. Они живут столько же, сколько беседа, и удаляются вместе с ней (когда один из вас её очищает, по /delete или по истечении срока). Пользователи младше 18 лет не могут ни отправлять, ни получать их.
+
+Жалобы: когда вы жалуетесь на собеседника, последние %[3]d сообщений беседы, её фото и голосовые сообщения и Telegram id обоих сохраняются вместе с жалобой для модераторов, которые могут временно или навсегда заблокировать аккаунт. Жалобы и решения модераторов хранятся %[5]s.
 
 Сообщения бота: чтобы сообщить, что собеседник написал или найден, пока приложение закрыто, мы ставим в очередь бота ваш Telegram id и язык; такое уведомление хранится не дольше %[6]s.
 
