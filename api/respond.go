@@ -197,6 +197,15 @@ func (s *Server) classify(err error) *apiError {
 		return errorf(http.StatusConflict, "room_closed", "the room is closed")
 	case errors.Is(err, matchmaker.ErrAlreadyMatched):
 		return errorf(http.StatusConflict, "already_matched", "you have already been matched; see GET /api/search")
+	case errors.Is(err, matchmaker.ErrUsernameRequired):
+		return errorf(http.StatusConflict, "username_required",
+			"set a username in Telegram (Settings → Edit profile → Username) to exchange contacts; your partner gets it only if they agree too")
+	case errors.Is(err, matchmaker.ErrNotAllowed):
+		return errorf(http.StatusConflict, "not_allowed", "contacts cannot be exchanged in this chat")
+	case errors.Is(err, matchmaker.ErrAlreadyRevealed):
+		return errorf(http.StatusConflict, "already_revealed", "contacts were exchanged already; the bot has sent them")
+	case errors.Is(err, matchmaker.ErrRoomActive):
+		return errorf(http.StatusConflict, "room_active", "the chat is still going")
 	}
 	return errorf(http.StatusServiceUnavailable, "unavailable", "a backend service did not answer; try again")
 }

@@ -24,7 +24,8 @@ type roomStatus struct {
 	Cleared       bool                   `json:"cleared,omitempty"`
 	Read          readMarkers            `json:"read"`
 	// SharedInterests are the interests both members named.
-	SharedInterests []string `json:"shared_interests,omitempty"`
+	SharedInterests []string   `json:"shared_interests,omitempty"`
+	Reveal          revealView `json:"reveal"`
 }
 
 // readMarkers are the newest message each side has seen ("" = none).
@@ -82,6 +83,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 			st.ClosedBy = "system"
 		}
 	}
+	st.Reveal = s.revealStatus(r, tg, room, me, partner)
 	if members, err := s.pub.Members(r.Context(), st.Channel); err == nil {
 		st.PartnerOnline = members[partner.MemberID]
 	} else {

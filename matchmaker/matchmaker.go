@@ -99,6 +99,9 @@ type Config struct {
 	// this of the oldest, one who shares an interest is preferred
 	// (default 5s).
 	InterestWindow time.Duration
+	// AgainTTL is how long after a room ended its members may wish to
+	// talk again (again.go), default 24h.
+	AgainTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -139,5 +142,8 @@ func (c Config) withDefaults() Config {
 		c.InterestWindow = 5 * time.Second
 	}
 	c.Moderation = c.Moderation.withDefaults()
+	if c.AgainTTL == 0 {
+		c.AgainTTL = 24 * time.Hour
+	}
 	return c
 }

@@ -218,6 +218,9 @@ type StoredReport struct {
 	// two sides apart in Evidence (the room's last messages).
 	ReporterMember string
 	Evidence       []Message
+	// Exchanged is when the two exchanged contacts (consent.go), zero if
+	// they did not; a report does not undo it.
+	Exchanged time.Time
 }
 
 // OldestOpenReport returns the oldest report no operator has decided, or
@@ -250,6 +253,13 @@ func (s *Store) report(ctx context.Context, streamID string) (*StoredReport, err
 		ReporterMember: get("reporter_member")}
 	r.ReporterTG, _ = strconv.ParseInt(get("reporter_tg"), 10, 64)
 	r.ReportedTG, _ = strconv.ParseInt(get("reported_tg"), 10, 64)
+	if r.Exchanged = millisTime(get("exchanged")); r.Exchanged.IsZero() {
+		// Done while the report was filed (the exchange and the report
+		// race; the one first in the matchmaking slot stands).
+		if r.Exchanged, err = s.exchangedAt(ctx, r.ReporterID, r.ReportedID); err != nil {
+			return nil, fmt.Errorf("matchmaker: report %s: %w", streamID, err)
+		}
+	}
 	if err := json.Unmarshal([]byte(get("evidence")), &r.Evidence); err != nil {
 		return nil, fmt.Errorf("matchmaker: report %s evidence: %w", streamID, err)
 	}

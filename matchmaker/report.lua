@@ -1,5 +1,6 @@
 -- File a report, in the matchmaking slot (KEYS[1]): in one atomic step the
--- report is kept for operators with its evidence, the pair is blocked for
+-- report is kept for operators with its evidence (and when the pair
+-- exchanged contacts, if they did: consent.go), the pair is blocked for
 -- good, the room ends for both, and when enough distinct users reported the
 -- same person within the window, that person is suspended. Closing the
 -- rooms and telling people are the outbox steps this returns.
@@ -25,7 +26,8 @@ end_room(rid, uid, other, now, room_ttl)
 local rkey = MM .. ':reports'
 local sid = redis.call('XADD', rkey, '*', 'id', ARGV[6], 'reason', ARGV[4], 'comment', ARGV[5],
   'ts', ms(now), 'room', rid, 'reporter', uid, 'reported', other, 'reporter_member', ARGV[8],
-  'reporter_tg', ARGV[9], 'reported_tg', ARGV[10], 'evidence', ARGV[7])
+  'reporter_tg', ARGV[9], 'reported_tg', ARGV[10], 'evidence', ARGV[7],
+  'exchanged', redis.call('GET', MM .. ':xch:' .. pairkey(uid, other)) or '')
 -- Reports are kept for the retention the privacy policy promises.
 redis.call('XTRIM', rkey, 'MINID', ms(now - retention))
 redis.call('PEXPIRE', rkey, ms(retention))

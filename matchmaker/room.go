@@ -53,6 +53,8 @@ type Room struct {
 	Read map[string]string
 	// SharedInterests are the interests both members named.
 	SharedInterests []string
+	// Reveal is where the contact exchange stands (consent.go).
+	Reveal Reveal
 }
 
 // Side returns the user's own member and the partner, or ErrNotMember.
@@ -187,6 +189,7 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 	for _, m := range room.Members {
 		room.Read[m.MemberID] = h["read:"+m.MemberID]
 	}
+	room.Reveal = reveal(h, room.Members)
 	return room, nil
 }
 
