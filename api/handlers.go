@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -23,16 +24,21 @@ type configResponse struct {
 }
 
 type meResponse struct {
-	Onboarded   bool         `json:"onboarded"`
-	Nickname    string       `json:"nickname,omitempty"`
-	Gender      string       `json:"gender,omitempty"`
-	Age         int          `json:"age,omitempty"`
-	Interests   []string     `json:"interests,omitempty"`
+	Onboarded bool     `json:"onboarded"`
+	Nickname  string   `json:"nickname,omitempty"`
+	Gender    string   `json:"gender,omitempty"`
+	Age       int      `json:"age,omitempty"`
+	Interests []string `json:"interests,omitempty"`
+	// TeenMode: the user is under 18 and minors mode's stricter rules
+	// apply (no links, media, contact exchange or meeting again; a lower
+	// message rate).
+	TeenMode    bool         `json:"teen_mode,omitempty"`
 	Restriction *restriction `json:"restriction,omitempty"`
 }
 
 func viewMe(u matchmaker.User) meResponse {
-	return meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age, Interests: u.Interests}
+	return meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age, Interests: u.Interests,
+		TeenMode: u.Age < matchmaker.AdultAge}
 }
 
 type restriction struct {
@@ -101,6 +107,10 @@ type messageResponse struct {
 
 type readRequest struct {
 	UpTo string `json:"up_to"`
+}
+
+type ratingRequest struct {
+	Value string `json:"value"`
 }
 
 func viewSearch(sr matchmaker.Search, userID string) searchResponse {
@@ -369,6 +379,16 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	if st.CheckAway {
 		go s.notifyIfAway(rid, st.Partner)
 	}
+	if st.First {
+		// Spam across chats looks at first messages, off the message path.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if _, err := s.store.RecordFirstMessage(ctx, st.SenderID, st.PartnerID, rid, msg.Text); err != nil {
+				s.log.Warn("first message", "room", rid, "err", err)
+			}
+		}()
+	}
 	writeJSON(w, http.StatusCreated, messageResponse{ID: msg.ID, TS: msg.TS, ClientMsgID: msg.ClientMsgID})
 }
 
@@ -411,6 +431,23 @@ func (s *Server) postRead(w http.ResponseWriter, r *http.Request) {
 		if err := s.pub.PublishEphemeral(r.Context(), centrifugo.RoomChannel(rid), ev); err != nil {
 			s.log.Warn("publish read marker", "room", rid, "err", err) // kept; the partner sees it on reopening
 		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// postRating takes a member's private answer to "How was it?" after a
+// chat ended; nobody sees it (operators see the share of 👍, and review
+// users many partners rated down).
+func (s *Server) postRating(w http.ResponseWriter, r *http.Request) {
+	var req ratingRequest
+	tg, rid, err := s.roomCall(w, r, bodyRequired, &req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.store.Rate(r.Context(), tg, rid, matchmaker.Rating(req.Value)); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

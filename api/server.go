@@ -151,6 +151,7 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/read", s.postRead)
 				r.With(s.limit("media")).Post("/media", s.postMedia)
 				r.With(s.limit("room")).Post("/leave", s.postLeave)
+				r.With(s.limit("room")).Post("/rating", s.postRating)
 				r.With(s.limit("report")).Post("/report", s.postReport)
 				// Contact exchange and meet again (consent.go).
 				r.With(s.limit("room")).Post("/reveal", s.postReveal)

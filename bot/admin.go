@@ -28,6 +28,7 @@ const (
 	actBan7    = "ban7"
 	actBan     = "ban"
 	actDismiss = "dismiss"
+	actRelease = "release"
 )
 
 // operator lets the ids in BOT_ADMIN_IDS through; anyone else gets exactly
@@ -216,7 +217,86 @@ func (b *Bot) onStats(ctx context.Context, m *models.Message, t *texts) error {
 	if err != nil {
 		return err
 	}
-	return b.send(ctx, m.Chat.ID, fmt.Sprintf(t.Stats, s.Users, s.Waiting, s.ActiveRooms, s.MessagesToday, s.OpenReports), nil)
+	share := "—"
+	if n := s.RatedUp + s.RatedDown; n > 0 {
+		share = fmt.Sprintf("%d%% of %d", s.RatedUp*100/n, n)
+	}
+	return b.send(ctx, m.Chat.ID, fmt.Sprintf(t.Stats, s.Users, s.Waiting, s.ActiveRooms, s.MessagesToday, s.OpenReports)+
+		"\n"+fmt.Sprintf(t.StatsMore, s.OpenReviews, share), nil)
+}
+
+// onReview shows the oldest item of the review queue (a user on hold for
+// spam across chats, or rated down by many partners) with its evidence and
+// the decisions: ban for good, or release.
+func (b *Bot) onReview(ctx context.Context, m *models.Message, t *texts) error {
+	r, err := b.store.OldestReview(ctx)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return b.send(ctx, m.Chat.ID, t.NoReviews, nil)
+	}
+	return b.send(ctx, m.Chat.ID, reviewText(t, r), keyboard(
+		row(btn(t.BtnBanForever, cbReview+actBan+":"+r.UserID), btn(t.BtnRelease, cbReview+actRelease+":"+r.UserID)),
+	))
+}
+
+func reviewText(t *texts, r *matchmaker.Review) string {
+	who := r.UserID
+	if r.TelegramID != 0 {
+		who = fmt.Sprintf("%s (Telegram %d)", r.UserID, r.TelegramID)
+	}
+	var why string
+	switch r.Kind {
+	case "same_first":
+		why = fmt.Sprintf(t.ReviewSameFirst, r.Count, clip(r.Text, maxEvidenceLen))
+	case "quick_leaves":
+		var secs []string
+		for _, d := range r.Details {
+			if _, s, ok := strings.Cut(d, ":"); ok {
+				secs = append(secs, s+" s")
+			}
+		}
+		why = fmt.Sprintf(t.ReviewQuickLeaves, r.Count, strings.Join(secs, ", "))
+	default:
+		why = fmt.Sprintf(t.ReviewRatings, r.Count)
+	}
+	held := t.ReviewNotHeld
+	if r.Held {
+		held = t.ReviewHeld
+	}
+	return fmt.Sprintf(t.Review, who, r.Since.UTC().Format(noticeTimeFmt), why, held)
+}
+
+// onReviewDecide bans the reviewed user for good, or releases them (lifts
+// the hold; their waiting search enters the queue).
+func (b *Bot) onReviewDecide(ctx context.Context, p tap) (string, error) {
+	if !b.cfg.isAdmin(p.user) {
+		return p.t.Outdated, nil
+	}
+	action, userID, _ := strings.Cut(strings.TrimPrefix(p.data, cbReview), ":")
+	r, err := b.store.OldestReview(ctx)
+	if err != nil {
+		return "", err
+	}
+	if r == nil || r.UserID != userID || (action != actBan && action != actRelease) {
+		return "", b.show(ctx, p.chat, p.msgID, p.t.ReviewGone, nil)
+	}
+	if action == actBan {
+		if err := b.ban(ctx, userID, time.Time{}); err != nil {
+			return "", err
+		}
+		if err := b.store.CloseReview(ctx, userID); err != nil {
+			return "", err
+		}
+		b.log.Info("review decided", "decision", "banned")
+		return "", b.show(ctx, p.chat, p.msgID, fmt.Sprintf(p.t.ReviewBanned, userID), nil)
+	}
+	if err := b.store.Release(ctx, userID); err != nil {
+		return "", err
+	}
+	b.log.Info("review decided", "decision", "released")
+	return "", b.show(ctx, p.chat, p.msgID, fmt.Sprintf(p.t.ReviewReleased, userID), nil)
 }
 
 // reportText is a report as an operator reads it: who (internal ids, with

@@ -357,3 +357,77 @@ func TestOperatorSeesAReportedPhoto(t *testing.T) {
 		}
 	}
 }
+
+// TestOperatorReview (issue 17): a user the store put on hold for spam
+// across chats is the oldest item of /review, with the evidence; a
+// non-operator's /review is an unknown command. "Release" lifts the hold:
+// the user's waiting search enters the queue and matches. A second hold,
+// decided "Ban for good", bans for good and empties the queue; /stats
+// counts reviews.
+func TestOperatorReview(t *testing.T) {
+	h := newHarness(t)
+	admin := h.user("en")
+	h.cfg.AdminIDs = []int64{admin.ID}
+	h.start(t)
+	ctx := context.Background()
+	anyone := matchmaker.Filter{Gender: matchmaker.GenderAny, AgeFrom: 18, AgeTo: 99}
+	spam := "Bored? Join my channel t.me/hot_deals 🔥"
+	hold := func(nick string) string {
+		t.Helper()
+		id := h.profile(t, h.user("en"), nick)
+		for i := 0; i < 5; i++ {
+			held, err := h.store.RecordFirstMessage(ctx, id, fmt.Sprint("partner", i), fmt.Sprint("room", i), spam)
+			if err != nil || held != (i == 4) {
+				t.Fatalf("first message %d: held %v, %v", i, held, err)
+			}
+		}
+		return id
+	}
+	spammer := hold("Spammer")
+	if m, err := h.store.Search(ctx, spammer, anyone); err != nil || m.Room != nil {
+		t.Fatalf("held search = %+v, %v", m, err)
+	}
+	partner := h.profile(t, h.user("en"), "Partner")
+	if m, err := h.store.Search(ctx, partner, anyone); err != nil || m.Room != nil {
+		t.Fatalf("a partner met a held user: %+v, %v", m, err)
+	}
+
+	nosy := h.user("en")
+	nosy.Say("/review")
+	if got := nosy.Expect(t).Text(); strings.Contains(got, "Spammer") || strings.Contains(got, spammer) || strings.Contains(got, "hot_deals") {
+		t.Fatalf("a non-operator's /review got %q", got)
+	}
+
+	admin.Say("/stats")
+	mustContain(t, admin.Expect(t), "To review (/review): 1")
+	admin.Say("/review")
+	rev := admin.Expect(t)
+	mustContain(t, rev, "Review: "+spammer, "to 5 different partners", "@hot_deals", "On hold")
+	admin.Tap(t, rev, "Release")
+	mustContain(t, admin.Expect(t), "released")
+	if held, _ := h.store.Held(ctx, spammer); held {
+		t.Fatal("still held after release")
+	}
+	// The waiting search entered the queue: the partner searching again meets them.
+	if err := h.store.CancelSearch(ctx, partner); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := h.store.Search(ctx, partner, anyone); err != nil || m.Room == nil {
+		t.Fatalf("after release: %+v, %v; want a match", m, err)
+	}
+	// The old message's buttons no longer act.
+	admin.Tap(t, rev, "Ban for good")
+	mustContain(t, admin.Expect(t), "already decided")
+
+	again := hold("Again")
+	admin.Say("/review")
+	rev = admin.Expect(t)
+	mustContain(t, rev, "Review: "+again)
+	admin.Tap(t, rev, "Ban for good")
+	mustContain(t, admin.Expect(t), "banned for good")
+	if r, err := h.store.Restriction(ctx, again); err != nil || r == nil || r.Code != matchmaker.Banned || !r.Until.IsZero() {
+		t.Fatalf("restriction = %+v, %v; want banned for good", r, err)
+	}
+	admin.Say("/review")
+	mustContain(t, admin.Expect(t), "Nobody to review.")
+}

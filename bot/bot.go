@@ -66,6 +66,11 @@ type Moderation interface {
 	Stats(ctx context.Context) (matchmaker.Stats, error)
 	// PrivacyTerms are the store's durations the policy quotes.
 	PrivacyTerms() privacy.Terms
+	// The review queue: users on hold for spam across chats, or rated
+	// down by many partners.
+	OldestReview(ctx context.Context) (*matchmaker.Review, error)
+	Release(ctx context.Context, userID string) error
+	CloseReview(ctx context.Context, userID string) error
 	// ReportMedia opens a reported photo or voice message (kept with the report).
 	ReportMedia(ctx context.Context, reportID, mediaID string) (matchmaker.MediaObject, error)
 }
@@ -354,6 +359,7 @@ func (b *Bot) setCommands(ctx context.Context) {
 		b.setCommandList(ctx, cmds, nil, code)
 		admin := append(slices.Clip(cmds),
 			models.BotCommand{Command: "reports", Description: t.CmdReports},
+			models.BotCommand{Command: "review", Description: t.CmdReview},
 			models.BotCommand{Command: "stats", Description: t.CmdStats},
 			models.BotCommand{Command: "unban", Description: t.CmdUnban},
 		)

@@ -890,7 +890,7 @@ func TestPrivacy(t *testing.T) {
 		if strings.Join(everyone, ",") != "start,help,privacy,delete" {
 			t.Fatalf("everyone's commands = %v", everyone)
 		}
-		if strings.Join(operator, ",") != "start,help,privacy,delete,reports,stats,unban" {
+		if strings.Join(operator, ",") != "start,help,privacy,delete,reports,review,stats,unban" {
 			t.Fatalf("operator's commands = %v", operator)
 		}
 	})

@@ -32,6 +32,7 @@ const (
 	cbDeleteYes  = "delete:yes"
 	cbDeleteNo   = "delete:no"
 	cbReport     = "rep:" // + action + ":" + the report's stream id
+	cbReview     = "rev:" // + action + ":" + the reviewed user's internal id
 )
 
 // routes declares every update the bot handles. Whatever matches none of
@@ -44,6 +45,7 @@ func (b *Bot) routes() {
 	on(b.isCommand("delete"), b.message("delete", b.onDelete))
 	on(b.isCommand("privacy"), b.message("privacy", b.onPrivacy))
 	on(b.isCommand("reports"), b.message("reports", b.operator(b.onReports)))
+	on(b.isCommand("review"), b.message("review", b.operator(b.onReview)))
 	on(b.isCommand("unban"), b.message("unban", b.operator(b.onUnban)))
 	on(b.isCommand("stats"), b.message("stats", b.operator(b.onStats)))
 	on(isPrivateMessage, b.message("message", b.onMessage))
@@ -67,6 +69,7 @@ func (b *Bot) routes() {
 		b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, data, tgbot.MatchTypeExact, b.button(data, h))
 	}
 	b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, cbReport, tgbot.MatchTypePrefix, b.button("report", b.onDecide))
+	b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, cbReview, tgbot.MatchTypePrefix, b.button("review", b.onReviewDecide))
 	b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, cbInterest, tgbot.MatchTypePrefix, b.button("interest", b.onToggleInterest))
 }
 

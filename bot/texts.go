@@ -84,6 +84,16 @@ type texts struct {
 	UnbanUsage                     string
 	Unbanned, NotBanned            string // %s user id
 	Stats                          string // %d users, waiting, rooms, messages, reports
+	StatsMore                      string // %d reviews, %s the share of 👍
+	NoReviews, Review              string // Review: %s who, %s since, %s why, %s held or not
+	ReviewSameFirst                string // %d partners, %s the text
+	ReviewQuickLeaves              string // %d rooms, %s the seconds
+	ReviewRatings                  string // %d partners
+	ReviewHeld, ReviewNotHeld      string
+	BtnRelease                     string
+	ReviewBanned, ReviewReleased   string // %s the user
+	ReviewGone                     string
+	CmdReview                      string
 }
 
 // catalog holds the two languages the bot speaks.
@@ -176,6 +186,19 @@ var catalog = map[string]*texts{
 		Unbanned:          "User %s is no longer banned or suspended.",
 		NotBanned:         "User %s was not banned or suspended.",
 		Stats:             "Users: %d\nWaiting: %d\nActive rooms: %d\nMessages today (UTC): %d\nOpen reports: %d",
+		StatsMore:         "To review (/review): %d\nChats rated 👍 today: %s",
+		NoReviews:         "Nobody to review.",
+		Review:            "Review: %s\nSince: %s\n%s\n%s",
+		ReviewSameFirst:   "The same first message to %d different partners in a short time:\n«%s»",
+		ReviewQuickLeaves: "%d rooms left soon after writing first: %s.",
+		ReviewRatings:     "Rated 👎 by %d different partners within a day (not held: ratings alone never stop anyone).",
+		ReviewHeld:        "On hold: their searches wait and match nobody; they were not told.",
+		ReviewNotHeld:     "Not on hold.",
+		BtnRelease:        "Release",
+		ReviewBanned:      "%s is banned for good.",
+		ReviewReleased:    "%s is released: their search enters the queue again.",
+		CmdReview:         "Users on hold or rated down",
+		ReviewGone:        "This review was already decided. /review shows the next one.",
 	},
 	"ru": {
 		Welcome:       "Привет! Tet-a-Tet — анонимный чат один на один с незнакомцем. Три коротких вопроса, и можно начинать.",
@@ -265,6 +288,19 @@ var catalog = map[string]*texts{
 		Unbanned:          "Пользователь %s разблокирован.",
 		NotBanned:         "Пользователь %s не был заблокирован.",
 		Stats:             "Пользователей: %d\nВ поиске: %d\nАктивных комнат: %d\nСообщений сегодня (UTC): %d\nОткрытых жалоб: %d",
+		StatsMore:         "На проверке (/review): %d\nБесед с 👍 сегодня: %s",
+		NoReviews:         "Проверять некого.",
+		Review:            "Проверка: %s\nС: %s\n%s\n%s",
+		ReviewSameFirst:   "Одно и то же первое сообщение %d разным собеседникам за короткое время:\n«%s»",
+		ReviewQuickLeaves: "%d комнат покинуто вскоре после первого сообщения: %s.",
+		ReviewRatings:     "👎 от %d разных собеседников за сутки (поиск не остановлен: одни оценки никого не останавливают).",
+		ReviewHeld:        "На удержании: поиск ждёт и никого не находит; пользователю не сказано.",
+		ReviewNotHeld:     "Не на удержании.",
+		BtnRelease:        "Отпустить",
+		ReviewBanned:      "%s заблокирован навсегда.",
+		ReviewReleased:    "%s отпущен: поиск снова в очереди.",
+		CmdReview:         "Удержанные и с плохими оценками",
+		ReviewGone:        "По этой проверке уже принято решение. /review покажет следующую.",
 	},
 }
 

@@ -26,6 +26,9 @@ elseif st.state == 'matched' then
 end
 for _, rid in ipairs(redis.call('ZRANGE', MM .. ':ur:' .. uid, 0, -1)) do add(rid, false) end
 redis.call('DEL', MM .. ':st:' .. uid, MM .. ':ur:' .. uid, MM .. ':pv:' .. uid)
+-- Spam counting windows go; a hold and its open review stay (as bans do)
+-- until an operator decides or the report retention ends them.
+redis.call('DEL', MM .. ':sp:' .. uid, MM .. ':ql:' .. uid, MM .. ':dn:' .. uid)
 steps[#steps + 1] = {op = 'delete_profile', user = uid, tg = ARGV[2]}
 if #later > 0 then outbox_add(now + tonumber(ARGV[5]), later) end
 return {'ok', outbox_add(now + tonumber(ARGV[4]), steps), cjson.encode(steps)}

@@ -95,6 +95,8 @@ type Config struct {
 	ReportRetention time.Duration
 	// Moderation tunes automatic suspension.
 	Moderation ModerationConfig
+	// Spam tunes the detection of spam across chats (spam.go).
+	Spam SpamConfig
 	// InterestWindow: among compatible users who started waiting within
 	// this of the oldest, one who shares an interest is preferred
 	// (default 5s).
@@ -142,6 +144,7 @@ func (c Config) withDefaults() Config {
 		c.InterestWindow = 5 * time.Second
 	}
 	c.Moderation = c.Moderation.withDefaults()
+	c.Spam = c.Spam.withDefaults()
 	if c.AgainTTL == 0 {
 		c.AgainTTL = 24 * time.Hour
 	}

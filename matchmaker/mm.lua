@@ -147,3 +147,24 @@ local function restrict_user(uid, code, untilms, now, room_ttl_s, steps)
   end
   steps[#steps + 1] = {op = 'restricted', user = uid, code = code, ['until'] = untilms}
 end
+
+-- hold_user puts a user on hold (spam across chats): their search, if any,
+-- leaves the index but keeps waiting, so they match nobody and nothing
+-- tells them; operators find them in the review queue with the evidence.
+-- The hold lasts until an operator decides, or the review retention.
+local function hold_user(uid, kind, text, count, details, now, keep)
+  local hk = MM .. ':hold:' .. uid
+  if redis.call('EXISTS', hk) == 1 then return end
+  redis.call('SET', hk, kind, 'PX', ms(keep))
+  local rk = MM .. ':review:' .. uid
+  redis.call('DEL', rk)
+  redis.call('HSET', rk, 'kind', kind, 'since', ms(now), 'text', text, 'count', count, 'details', details, 'held', '1')
+  redis.call('PEXPIRE', rk, ms(keep))
+  redis.call('ZADD', MM .. ':review:open', ms(now), uid)
+  redis.call('PEXPIRE', MM .. ':review:open', ms(keep))
+  local st = get_state(uid)
+  if st.state == 'waiting' then
+    index_del(uid, st)
+    redis.call('ZADD', MM .. ':w', st.since, uid)
+  end
+end

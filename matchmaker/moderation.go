@@ -284,6 +284,9 @@ func (s *Store) ResolveReport(ctx context.Context, streamID, decision string) (b
 // Stats are the operators' numbers.
 type Stats struct {
 	Users, Waiting, ActiveRooms, MessagesToday, OpenReports int64
+	// Reviews waiting for an operator (holds for spam, many down-ratings),
+	// and today's ratings after chats.
+	OpenReviews, RatedUp, RatedDown int64
 }
 
 func dayKey(t time.Time) string { return strconv.FormatInt(t.Unix()/86400, 10) }
@@ -298,13 +301,18 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	active := pipe.ZCard(ctx, mm+":active")
 	msgs := pipe.Get(ctx, mm+":stats:messages:"+dayKey(time.Now()))
 	open := pipe.ZCard(ctx, mm+":reports:open")
+	reviews := pipe.ZCard(ctx, mm+":review:open")
+	up := pipe.Get(ctx, mm+":stats:rating:up:"+dayKey(time.Now()))
+	down := pipe.Get(ctx, mm+":stats:rating:down:"+dayKey(time.Now()))
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return Stats{}, fmt.Errorf("matchmaker: stats: %w", err)
 	}
 	u, _ := users.Int64()
 	m, _ := msgs.Int64()
+	nu, _ := up.Int64()
+	nd, _ := down.Int64()
 	return Stats{Users: u, Waiting: waiting.Val(), ActiveRooms: active.Val(), MessagesToday: m + s.messages.Load(),
-		OpenReports: open.Val()}, nil
+		OpenReports: open.Val(), OpenReviews: reviews.Val(), RatedUp: nu, RatedDown: nd}, nil
 }
 
 // FlushStats adds the messages this process stored since the last flush to

@@ -34,6 +34,8 @@ type Member struct {
 	MemberID   string
 	TelegramID int64 // 0 once the user deleted their data
 	Lang       string
+	// FirstWrote is when the member first wrote in the room (zero: never).
+	FirstWrote time.Time
 	Profile
 }
 
@@ -172,7 +174,8 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 		age, _ := strconv.Atoi(h["a"+side])
 		tg, _ := strconv.ParseInt(h["t"+side], 10, 64)
 		return Member{UserID: h["u"+side], MemberID: h["m"+side], TelegramID: tg, Lang: h["l"+side],
-			Profile: Profile{Nickname: h["n"+side], Gender: genderOf(h["g"+side]), Age: age}}
+			FirstWrote: millisTime(h["f:"+h["m"+side]]),
+			Profile:    Profile{Nickname: h["n"+side], Gender: genderOf(h["g"+side]), Age: age}}
 	}
 	room := Room{
 		ID:        roomID,
@@ -251,8 +254,15 @@ func (s *Store) endRoom(ctx context.Context, telegramID int64, roomID, mode stri
 	if active == "" && mode == "leave" && !block {
 		return nil // already closed: nothing to do
 	}
+	first := ""
+	if !me.FirstWrote.IsZero() {
+		first = strconv.FormatInt(me.FirstWrote.UnixMilli(), 10)
+	}
+	sp := s.cfg.Spam
 	status, out, err := scriptResult(s.runMM(ctx, endScript, me.UserID, partner.UserID, roomID, mode, b, cooldown,
-		seconds(s.cfg.RoomTTL), outboxGrace.Milliseconds(), (2*s.cfg.PublishTimeout + time.Second).Milliseconds(), active).Result())
+		seconds(s.cfg.RoomTTL), outboxGrace.Milliseconds(), (2*s.cfg.PublishTimeout + time.Second).Milliseconds(), active,
+		first, sp.QuickLeaveAfter.Milliseconds(), sp.QuickLeaves, sp.QuickLeavesWindow.Milliseconds(),
+		s.cfg.ReportRetention.Milliseconds()).Result())
 	if err != nil || status != "ok" {
 		return fmt.Errorf("matchmaker: %s room %s: %w (%s)", mode, roomID, err, status)
 	}

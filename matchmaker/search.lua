@@ -49,6 +49,10 @@ elseif st.state == 'matched' then
   redis.call('DEL', skey)
 end
 
+-- A user on hold (spam across chats) waits without being filed where
+-- anyone could find them, and finds nobody.
+local held = redis.call('EXISTS', MM .. ':hold:' .. uid) == 1
+
 -- Minors meet only minors, adults only adults, whatever the filters say.
 local adult = mage >= 18
 if adult then
@@ -62,6 +66,7 @@ local pool = adult and 'a' or 'm'
 local wants = {want}
 if want == 'a' then wants = {'m', 'f'} end
 local heads = {}
+if held then wants = {} end
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'a'}) do
     for _, ca in ipairs(redis.call('SMEMBERS', qakey(pool, cg, cw, mage))) do
@@ -158,7 +163,11 @@ local since = ms(now)
 local me = {state = 'waiting', since = since, score = ms(now * 1000 + redis.call('INCR', MM .. ':seq') % 1000),
   pool = pool, g = mg, w = want, af = tostring(af), at = tostring(at), a = tostring(mage),
   nick = ARGV[4], tg = ARGV[5], lang = ARGV[6], ver = ARGV[7], int = ARGV[19]}
-index_add(uid, me)
+if held then
+  redis.call('ZADD', MM .. ':w', me.since, uid) -- it still expires as any search
+else
+  index_add(uid, me)
+end
 local fields = {}
 for _, f in ipairs(ST) do
   if me[f] then fields[#fields + 1] = f; fields[#fields + 1] = me[f] end

@@ -32,6 +32,15 @@ type Settings struct {
 	ReportsToSuspend   int           `envconfig:"REPORTS_TO_SUSPEND" default:"3"`
 	SuspendFor         time.Duration `envconfig:"SUSPEND_FOR" default:"24h"`
 	LinksAfterMessages int           `envconfig:"LINKS_AFTER_MESSAGES" default:"3"`
+	// Spam across chats (spam.go): the same first message to SPAM_SAME_FIRST
+	// partners within SPAM_SAME_FIRST_WINDOW, or SPAM_QUICK_LEAVES rooms
+	// within SPAM_QUICK_LEAVES_WINDOW each left within
+	// SPAM_QUICK_LEAVE_AFTER of one's first message, puts a user on hold.
+	SpamSameFirst         int           `envconfig:"SPAM_SAME_FIRST" default:"5"`
+	SpamSameFirstWindow   time.Duration `envconfig:"SPAM_SAME_FIRST_WINDOW" default:"1h"`
+	SpamQuickLeaves       int           `envconfig:"SPAM_QUICK_LEAVES" default:"8"`
+	SpamQuickLeavesWindow time.Duration `envconfig:"SPAM_QUICK_LEAVES_WINDOW" default:"10m"`
+	SpamQuickLeaveAfter   time.Duration `envconfig:"SPAM_QUICK_LEAVE_AFTER" default:"20s"`
 	// AgainTTL is how long after a chat ended its members may wish to talk
 	// again; a wish lapses when it ends. 0 = the default, 24h.
 	AgainTTL time.Duration `envconfig:"AGAIN_TTL" default:"24h"`
@@ -72,6 +81,12 @@ func (c Settings) Validate() error {
 	if c.AgainTTL < 0 {
 		return fmt.Errorf("AGAIN_TTL: must not be negative")
 	}
+	if c.SpamSameFirst < 0 || c.SpamQuickLeaves < 0 {
+		return fmt.Errorf("SPAM_SAME_FIRST, SPAM_QUICK_LEAVES: must not be negative")
+	}
+	if c.SpamSameFirstWindow < 0 || c.SpamQuickLeavesWindow < 0 || c.SpamQuickLeaveAfter < 0 {
+		return fmt.Errorf("SPAM_SAME_FIRST_WINDOW, SPAM_QUICK_LEAVES_WINDOW, SPAM_QUICK_LEAVE_AFTER: must not be negative")
+	}
 	if c.LinksAfterMessages < 0 {
 		return fmt.Errorf("LINKS_AFTER_MESSAGES: must not be negative (0 turns the rule off)")
 	}
@@ -86,7 +101,9 @@ func (c Settings) StoreConfig() Config {
 	}
 	return Config{SearchTTL: c.SearchTTL, RematchCooldown: cooldown, RoomTTL: c.RoomTTL, MaxMessages: c.RoomMaxMessages,
 		LinksAfter: c.LinksAfterMessages, NotifyCooldown: c.NotifyCooldown, PresenceEvery: c.AwayCheckEvery, AgainTTL: c.AgainTTL,
-		Moderation: ModerationConfig{ReportsToSuspend: c.ReportsToSuspend, SuspendFor: c.SuspendFor}}
+		Moderation: ModerationConfig{ReportsToSuspend: c.ReportsToSuspend, SuspendFor: c.SuspendFor},
+		Spam: SpamConfig{SameFirst: c.SpamSameFirst, SameFirstWindow: c.SpamSameFirstWindow, QuickLeaves: c.SpamQuickLeaves,
+			QuickLeavesWindow: c.SpamQuickLeavesWindow, QuickLeaveAfter: c.SpamQuickLeaveAfter}}
 }
 
 // Connect opens the Redis the settings name: a Redis Cluster when

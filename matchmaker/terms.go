@@ -7,5 +7,6 @@ import "github.com/tetatet/tetatet/matchmaker/privacy"
 // know (the real-time relay's history, ads).
 func (s *Store) PrivacyTerms() privacy.Terms {
 	return privacy.Terms{RoomTTL: s.cfg.RoomTTL, MaxMessages: s.cfg.MaxMessages, ReportRetention: s.cfg.ReportRetention,
-		NoticeRetention: NoticeRetention, EvidenceMessages: evidenceSize}
+		NoticeRetention: NoticeRetention, EvidenceMessages: evidenceSize,
+		AgainTTL: s.cfg.AgainTTL, SpamWindow: max(s.cfg.Spam.SameFirstWindow, s.cfg.Spam.QuickLeavesWindow)}
 }
