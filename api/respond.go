@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		var tooBig *http.MaxBytesError
 		var typeErr *json.UnmarshalTypeError
 		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return err
 		case errors.As(err, &tooBig):
 			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "request body is larger than %d bytes", maxBody)
 		case errors.As(err, &typeErr):
@@ -144,6 +147,8 @@ func (s *Server) classify(err error) *apiError {
 	var mde *media.Error
 	var rl *matchmaker.RateLimitedError
 	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errorf(http.StatusRequestTimeout, "body_timeout", "the request body did not arrive in time")
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &re):
