@@ -44,6 +44,8 @@ const methods: (keyof ApiClient)[] = [
   'getRoom',
   'getMessages',
   'deleteRoom',
+  'uploadMedia',
+  'getMedia',
 ];
 
 export const emptyHistory: HistoryPage = { messages: [], has_more: false, stream: { offset: 0, epoch: 'e1' } };

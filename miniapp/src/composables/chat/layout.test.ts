@@ -15,6 +15,8 @@ const m = (mine: boolean, ts: number): ChatMessage => ({
   status: 'sent',
   failure: null,
   replyTo: null,
+  media: null,
+  upload: null,
 });
 
 describe('layoutRows', () => {
