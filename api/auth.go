@@ -14,12 +14,18 @@ import (
 	"time"
 
 	initdata "github.com/telegram-mini-apps/init-data-golang"
+
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 // Identity is who a request comes from, taken only from validated init data.
 type Identity struct {
 	TelegramID int64
 	Lang       string
+	// Username is the user's public Telegram username ("" = none). It is
+	// used only for a contact exchange the user agrees to (consent.go) and
+	// must never be logged above debug.
+	Username string
 }
 
 type identityKey struct{}
@@ -62,7 +68,11 @@ func parseInitData(raw, botToken string, maxAge time.Duration) (Identity, time.T
 	if d.AuthDate().IsZero() || d.AuthDate().After(now.Add(5*time.Minute)) || now.Sub(d.AuthDate()) > maxAge {
 		return fail()
 	}
-	return Identity{TelegramID: d.User.ID, Lang: d.User.LanguageCode}, d.AuthDate(), nil
+	id := Identity{TelegramID: d.User.ID, Lang: d.User.LanguageCode}
+	if matchmaker.ValidUsername(d.User.Username) {
+		id.Username = d.User.Username
+	}
+	return id, d.AuthDate(), nil
 }
 
 // validHash checks init data's hash the way Telegram defines it: the
@@ -92,8 +102,17 @@ func validHash(q url.Values, botToken string) bool {
 // SignInitData makes init data for a user as Telegram would, signed with the
 // bot token. Tests and dev mode use it; production data comes from Telegram.
 func SignInitData(botToken string, telegramID int64, firstName, lang string, authDate time.Time) string {
-	user := `{"id":` + strconv.FormatInt(telegramID, 10) + `,"first_name":` + strconv.Quote(firstName) +
-		`,"language_code":` + strconv.Quote(lang) + `,"allows_write_to_pm":true}`
+	return SignInitDataUsername(botToken, telegramID, firstName, "", lang, authDate)
+}
+
+// SignInitDataUsername is SignInitData for a user with a public username
+// ("" = none).
+func SignInitDataUsername(botToken string, telegramID int64, firstName, username, lang string, authDate time.Time) string {
+	user := `{"id":` + strconv.FormatInt(telegramID, 10) + `,"first_name":` + strconv.Quote(firstName)
+	if username != "" {
+		user += `,"username":` + strconv.Quote(username)
+	}
+	user += `,"language_code":` + strconv.Quote(lang) + `,"allows_write_to_pm":true}`
 	payload := map[string]string{"user": user, "query_id": "dev" + strconv.FormatInt(telegramID, 10)}
 	hash := initdata.Sign(payload, botToken, authDate)
 	v := url.Values{}

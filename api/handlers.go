@@ -15,10 +15,11 @@ import (
 // Wire types of the HTTP contract (README "HTTP API").
 
 type configResponse struct {
-	CentrifugoWSURL string `json:"centrifugo_ws_url"`
-	PrivacyURL      string `json:"privacy_url"`
-	RichAdsPubID    string `json:"richads_pub_id,omitempty"`
-	RichAdsAppID    string `json:"richads_app_id,omitempty"`
+	CentrifugoWSURL string   `json:"centrifugo_ws_url"`
+	PrivacyURL      string   `json:"privacy_url"`
+	Interests       []string `json:"interests"`
+	RichAdsPubID    string   `json:"richads_pub_id,omitempty"`
+	RichAdsAppID    string   `json:"richads_app_id,omitempty"`
 }
 
 type meResponse struct {
@@ -26,7 +27,12 @@ type meResponse struct {
 	Nickname    string       `json:"nickname,omitempty"`
 	Gender      string       `json:"gender,omitempty"`
 	Age         int          `json:"age,omitempty"`
+	Interests   []string     `json:"interests,omitempty"`
 	Restriction *restriction `json:"restriction,omitempty"`
+}
+
+func viewMe(u matchmaker.User) meResponse {
+	return meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age, Interests: u.Interests}
 }
 
 type restriction struct {
@@ -38,6 +44,8 @@ type profileRequest struct {
 	Nickname string `json:"nickname"`
 	Gender   string `json:"gender"`
 	Age      int    `json:"age"`
+	// Interests replace the profile's when present; absent keeps them.
+	Interests *[]string `json:"interests"`
 }
 
 type searchRequest struct {
@@ -108,7 +116,7 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	if privacyURL == "" {
 		privacyURL = "/privacy"
 	}
-	writeJSON(w, http.StatusOK, configResponse{CentrifugoWSURL: s.cfg.CentrifugoWSURL, PrivacyURL: privacyURL,
+	writeJSON(w, http.StatusOK, configResponse{CentrifugoWSURL: s.cfg.CentrifugoWSURL, PrivacyURL: privacyURL, Interests: matchmaker.Interests,
 		RichAdsPubID: s.cfg.RichAdsPubID, RichAdsAppID: s.cfg.RichAdsAppID})
 }
 
@@ -122,7 +130,7 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	resp := meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age}
+	resp := viewMe(u)
 	re, err := s.store.Restriction(r.Context(), u.ID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -144,13 +152,21 @@ func (s *Server) putMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := identityFrom(r.Context())
-	u, err := s.store.PutProfile(r.Context(), id.TelegramID, id.Lang,
-		matchmaker.Profile{Nickname: req.Nickname, Gender: matchmaker.Gender(req.Gender), Age: req.Age})
+	p := matchmaker.Profile{Nickname: req.Nickname, Gender: matchmaker.Gender(req.Gender), Age: req.Age}
+	if req.Interests != nil {
+		p.Interests = *req.Interests
+	} else if cur, err := s.store.GetUser(r.Context(), id.TelegramID); err == nil {
+		p.Interests = cur.Interests
+	} else if !errors.Is(err, matchmaker.ErrNoProfile) {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.store.PutProfile(r.Context(), id.TelegramID, id.Lang, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, meResponse{Onboarded: true, Nickname: u.Nickname, Gender: string(u.Gender), Age: u.Age})
+	writeJSON(w, http.StatusOK, viewMe(u))
 }
 
 // userID resolves the caller's internal id; ErrNoProfile without a profile.

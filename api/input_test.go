@@ -115,7 +115,7 @@ func TestConfigHealthAndMetrics(t *testing.T) {
 	st := apitest.Start(t, apitest.Options{})
 	anon := st.User(t, 0, "")
 	anon.InitData = ""
-	var cfg map[string]string
+	var cfg map[string]any
 	anon.MustDo("GET", "/api/config", nil, 200, &cfg)
 	if cfg["centrifugo_ws_url"] != st.Centrifugo.WSURL {
 		t.Fatalf("config = %v", cfg)

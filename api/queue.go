@@ -26,13 +26,24 @@ type queueResponse struct {
 	Online        count `json:"online"`
 	SearchingFit  count `json:"searching_fit"`
 	ExpectedWaitS *int  `json:"expected_wait_s"`
+	// Wider (with ?suggest=1) is the smallest widening of the filter that
+	// more people searching now would fit.
+	Wider *widerFilter `json:"wider,omitempty"`
+}
+
+type widerFilter struct {
+	Gender       string `json:"gender"`
+	AgeFrom      int    `json:"age_from"`
+	AgeTo        int    `json:"age_to"`
+	SearchingFit count  `json:"searching_fit"`
 }
 
 // getQueue tells a user, for the filter they are choosing, how many people
-// have the app open and how many are searching right now whose filters and
-// theirs accept each other. Both are cheap: the first is Centrifugo's
-// connected-user count (cached a few seconds), the second reads the same
-// bounded set of queue partitions a search reads.
+// have the app open, how many are searching right now whose filters and
+// theirs accept each other, and how long people with similar filters waited
+// lately. All are cheap: the first is Centrifugo's connected-user count
+// (cached a few seconds), the others read the same bounded set of queue
+// partitions a search reads, and the last 100 waits of that kind.
 func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := matchmaker.Filter{Gender: matchmaker.Gender(q.Get("gender"))}
@@ -52,7 +63,7 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	fit, err := s.store.QueueFit(r.Context(), uid, f)
+	qu, err := s.store.QueueFor(r.Context(), uid, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -62,7 +73,22 @@ func (s *Server) getQueue(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, queueResponse{Online: count(online), SearchingFit: count(fit)})
+	resp := queueResponse{Online: count(online), SearchingFit: count(qu.Fit)}
+	if qu.WaitKnown {
+		secs := int(qu.ExpectedWait.Round(time.Second) / time.Second)
+		resp.ExpectedWaitS = &secs
+	}
+	if q.Get("suggest") == "1" {
+		wf, n, ok, err := s.store.Wider(r.Context(), uid, f, qu.Fit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if ok {
+			resp.Wider = &widerFilter{Gender: string(wf.Gender), AgeFrom: wf.AgeFrom, AgeTo: wf.AgeTo, SearchingFit: count(n)}
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // onlineCache keeps Centrifugo's connected-user count for a few seconds, so

@@ -140,6 +140,7 @@ func (s *Server) classify(err error) *apiError {
 	var re *matchmaker.RestrictedError
 	var le *matchmaker.LinkError
 	var me *matchmaker.MediaError
+	var mn *matchmaker.MinorsError
 	var mde *media.Error
 	var rl *matchmaker.RateLimitedError
 	switch {
@@ -164,8 +165,13 @@ func (s *Server) classify(err error) *apiError {
 			"photos and voice messages are allowed once you have both written a few messages")
 		e.Remaining = &remaining{Me: me.RemainingMe, Partner: me.RemainingPartner}
 		return e
-	case errors.Is(err, matchmaker.ErrMinors):
-		return errorf(http.StatusForbidden, "minors_not_allowed", "photos and voice messages are not available to users under 18")
+	case errors.As(err, &mn):
+		what := map[string]string{"links": "links", "media": "photos and voice messages", "reveal": "exchanging contacts",
+			"again": "meeting a partner again"}[mn.Rule]
+		if what == "" {
+			what = "this"
+		}
+		return errorf(http.StatusForbidden, "minors_not_allowed", "%s: not available to users under 18", what)
 	case errors.As(err, &mde):
 		switch {
 		case errors.Is(err, media.ErrUnsupported):
@@ -191,6 +197,15 @@ func (s *Server) classify(err error) *apiError {
 		return errorf(http.StatusConflict, "room_closed", "the room is closed")
 	case errors.Is(err, matchmaker.ErrAlreadyMatched):
 		return errorf(http.StatusConflict, "already_matched", "you have already been matched; see GET /api/search")
+	case errors.Is(err, matchmaker.ErrUsernameRequired):
+		return errorf(http.StatusConflict, "username_required",
+			"set a username in Telegram (Settings → Edit profile → Username) to exchange contacts; your partner gets it only if they agree too")
+	case errors.Is(err, matchmaker.ErrNotAllowed):
+		return errorf(http.StatusConflict, "not_allowed", "contacts cannot be exchanged in this chat")
+	case errors.Is(err, matchmaker.ErrAlreadyRevealed):
+		return errorf(http.StatusConflict, "already_revealed", "contacts were exchanged already; the bot has sent them")
+	case errors.Is(err, matchmaker.ErrRoomActive):
+		return errorf(http.StatusConflict, "room_active", "the chat is still going")
 	}
 	return errorf(http.StatusServiceUnavailable, "unavailable", "a backend service did not answer; try again")
 }

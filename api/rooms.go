@@ -23,6 +23,9 @@ type roomStatus struct {
 	ClosedBy      string                 `json:"closed_by,omitempty"`
 	Cleared       bool                   `json:"cleared,omitempty"`
 	Read          readMarkers            `json:"read"`
+	// SharedInterests are the interests both members named.
+	SharedInterests []string   `json:"shared_interests,omitempty"`
+	Reveal          revealView `json:"reveal"`
 }
 
 // readMarkers are the newest message each side has seen ("" = none).
@@ -67,7 +70,8 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 	st := roomStatus{ID: room.ID, Channel: centrifugo.RoomChannel(room.ID), State: string(room.State), Me: me.MemberID,
 		Partner:   centrifugo.PartnerView{Nickname: partner.Nickname, Gender: string(partner.Gender), Age: partner.Age},
 		CreatedAt: room.CreatedAt.UnixMilli(), Cleared: room.Cleared,
-		Read: readMarkers{Me: room.Read[me.MemberID], Partner: room.Read[partner.MemberID]}}
+		Read:            readMarkers{Me: room.Read[me.MemberID], Partner: room.Read[partner.MemberID]},
+		SharedInterests: room.SharedInterests}
 	if room.State == matchmaker.RoomClosed {
 		st.ClosedAt = room.ClosedAt.UnixMilli()
 		switch room.ClosedBy {
@@ -79,6 +83,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 			st.ClosedBy = "system"
 		}
 	}
+	st.Reveal = s.revealStatus(r, tg, room, me, partner)
 	if members, err := s.pub.Members(r.Context(), st.Channel); err == nil {
 		st.PartnerOnline = members[partner.MemberID]
 	} else {

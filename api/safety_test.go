@@ -257,7 +257,7 @@ func TestPrivacyPage(t *testing.T) {
 			t.Fatalf("privacy page lacks %q: %.300s", want, raw)
 		}
 	}
-	var cfg map[string]string
+	var cfg map[string]any
 	anon.MustDo("GET", "/api/config", nil, 200, &cfg)
 	if cfg["privacy_url"] != "/privacy" {
 		t.Fatalf("config = %v", cfg)

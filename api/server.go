@@ -139,6 +139,7 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.limit("token")).Post("/centrifugo/connection-token", s.connectionToken)
 			r.With(s.limit("token")).Post("/centrifugo/subscription-token", s.subscriptionToken)
 			r.With(s.limit("readonly")).Get("/media/{id}", s.getMedia)
+			r.With(s.limit("readonly")).Get("/rooms/recent", s.getRecent)
 			r.Route("/rooms/{id}", func(r chi.Router) {
 				r.With(s.limit("readonly")).Get("/", s.getRoom)
 				r.With(s.limit("room")).Delete("/", s.deleteRoom)
@@ -151,6 +152,11 @@ func (s *Server) Handler() http.Handler {
 				r.With(s.limit("media")).Post("/media", s.postMedia)
 				r.With(s.limit("room")).Post("/leave", s.postLeave)
 				r.With(s.limit("report")).Post("/report", s.postReport)
+				// Contact exchange and meet again (consent.go).
+				r.With(s.limit("room")).Post("/reveal", s.postReveal)
+				r.With(s.limit("room")).Delete("/reveal", s.deleteReveal)
+				r.With(s.limit("room")).Post("/again", s.postAgain)
+				r.With(s.limit("room")).Delete("/again", s.deleteAgain)
 			})
 		})
 	})

@@ -473,3 +473,31 @@ func TestOwnMessagesCarryTheClientID(t *testing.T) {
 		t.Fatalf("partner's history = %v; want no client id", theirs.Messages)
 	}
 }
+
+// TestQueueCountsAndWiderFilter (issue 17): GET /api/queue counts the
+// searching users a filter fits, never below 3 exactly, and suggests the
+// smallest widening that more of them fit.
+func TestQueueCountsAndWiderFilter(t *testing.T) {
+	st := apitest.Start(t, apitest.Options{})
+	for i, age := range []int{20, 21, 22, 23} {
+		w := st.User(t, int64(260_001+i), "W")
+		w.Onboard(fmt.Sprint("Woman", i), "female", age)
+		w.MustDo("POST", "/api/search", map[string]any{"gender": "male", "age_from": 18, "age_to": 99}, 200, nil)
+	}
+	me := st.User(t, 260_100, "Me")
+	me.Onboard("Me", "male", 30)
+	var q map[string]any
+	me.MustDo("GET", "/api/queue?gender=female&age_from=18&age_to=21&suggest=1", nil, 200, &q)
+	wider, _ := q["wider"].(map[string]any)
+	if q["searching_fit"] != "<3" || q["expected_wait_s"] != nil || wider == nil ||
+		wider["gender"] != "female" || wider["age_from"] != 18.0 || wider["age_to"] != 26.0 || wider["searching_fit"] != 4.0 {
+		t.Fatalf("queue = %v; want <3 fitting, widen to female 18-26 with 4", q)
+	}
+	q = nil
+	me.MustDo("GET", "/api/queue?gender=any&age_from=18&age_to=99", nil, 200, &q)
+	if q["searching_fit"] != 4.0 || q["wider"] != nil {
+		t.Fatalf("queue = %v; want 4 and no suggestion asked", q)
+	}
+	me.MustDo("GET", "/api/queue?gender=robot&age_from=18&age_to=99", nil, 422, nil)
+	me.MustDo("GET", "/api/queue?gender=any&age_from=x&age_to=99", nil, 422, nil)
+}

@@ -235,6 +235,9 @@ func reportText(t *texts, r *matchmaker.StoredReport, missing map[string]bool) s
 	}
 	head := fmt.Sprintf(t.Report, r.ID, r.Reason, comment, r.Time.UTC().Format(noticeTimeFmt),
 		who(r.ReporterID, r.ReporterTG), who(r.ReportedID, r.ReportedTG))
+	if !r.Exchanged.IsZero() {
+		head += "\n" + fmt.Sprintf(t.ReportExchanged, r.Exchanged.UTC().Format(noticeTimeFmt))
+	}
 	if len(r.Evidence) == 0 {
 		return head + "\n\n" + t.NoEvidence
 	}

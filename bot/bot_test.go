@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -290,7 +291,7 @@ func TestOnboardingConversation(t *testing.T) {
 
 	u, err := h.store.GetUser(ctx, alice.ID)
 	want := matchmaker.Profile{Nickname: "Alice Wonder", Gender: matchmaker.Female, Age: 25}
-	if err != nil || u.Profile != want || u.Lang != "en" {
+	if err != nil || !reflect.DeepEqual(u.Profile, want) || u.Lang != "en" {
 		t.Fatalf("stored user = %+v, %v; want %+v in en", u, err, want)
 	}
 	if o, _ := h.store.Onboarding(ctx, alice.ID); o.Step != "" {
@@ -404,7 +405,7 @@ func TestProfileEdit(t *testing.T) {
 
 	u, err := h.store.GetUser(ctx, bob.ID)
 	want := matchmaker.Profile{Nickname: "Robert", Gender: matchmaker.Female, Age: 40}
-	if err != nil || u.Profile != want {
+	if err != nil || !reflect.DeepEqual(u.Profile, want) {
 		t.Fatalf("stored = %+v, %v; want %+v", u.Profile, err, want)
 	}
 
@@ -539,7 +540,7 @@ func TestRestartMidOnboarding(t *testing.T) {
 
 	u, err := h.store.GetUser(ctx, frank.ID)
 	want := matchmaker.Profile{Nickname: "Фрэнк", Gender: matchmaker.Male, Age: 41}
-	if err != nil || u.Profile != want || u.Lang != "ru" {
+	if err != nil || !reflect.DeepEqual(u.Profile, want) || u.Lang != "ru" {
 		t.Fatalf("stored = %+v, %v; want %+v in ru", u, err, want)
 	}
 }
@@ -983,4 +984,39 @@ func TestTelegramErrorBodiesStayOutOfTheLog(t *testing.T) {
 		t.Fatalf("the warning does not say what failed:\n%s", h.logs.String())
 	}
 	// checkLogs (at cleanup) fails the test if the description shows up above debug.
+}
+
+// TestInterestsInTheBot (issue 17): the profile's interests are ticked in
+// the bot, at most five, and the Mini App sees the same record.
+func TestInterestsInTheBot(t *testing.T) {
+	h := newHarness(t)
+	h.start(t)
+	ctx := context.Background()
+	ann := h.user("en")
+	if _, err := h.store.PutProfile(ctx, ann.ID, "en", matchmaker.Profile{Nickname: "Ann", Gender: matchmaker.Female, Age: 30}); err != nil {
+		t.Fatal(err)
+	}
+	ann.Say("/start")
+	ann.Tap(t, ann.Expect(t), "👤 My profile")
+	prof := ann.Expect(t)
+	mustContain(t, prof, "Interests: —")
+	ann.Tap(t, prof, "Interests")
+	pick := ann.Expect(t)
+	mustContain(t, pick, "Pick up to 5 interests")
+	for _, label := range []string{"🎵 Music", "📚 Books", "🎮 Games", "🎨 Art", "😂 Memes"} {
+		ann.Tap(t, pick, label)
+		pick = ann.Expect(t)
+	}
+	ann.Tap(t, pick, "💻 Tech") // a sixth: refused with a toast
+	h.fake.WaitCalls(t, "the toast", 0, 1, func(c bottest.Call) bool {
+		return c.Method == "answerCallbackQuery" && strings.Contains(c.Params["text"], "At most 5")
+	})
+	ann.Tap(t, pick, "✓ 📚 Books") // unticked
+	pick = ann.Expect(t)
+	ann.Tap(t, pick, "✅ Done")
+	mustContain(t, ann.Expect(t), "Interests: 🎵 Music, 🎮 Games, 🎨 Art, 😂 Memes")
+	u, err := h.store.GetUser(ctx, ann.ID)
+	if err != nil || !reflect.DeepEqual(u.Interests, []string{"music", "games", "art", "memes"}) {
+		t.Fatalf("stored interests = %v, %v", u.Interests, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,8 @@ const (
 	cbEditGender = "edit:gender"
 	cbEditAge    = "edit:age"
 	cbEditNick   = "edit:nick"
+	cbEditInts   = "edit:interests"
+	cbInterest   = "int:" // + an interest: toggles it
 	cbSetMale    = "set:male"
 	cbSetFemale  = "set:female"
 	cbDeleteYes  = "delete:yes"
@@ -54,6 +57,7 @@ func (b *Bot) routes() {
 		cbEditGender: b.onEditGender,
 		cbEditAge:    b.onEditStep(matchmaker.StepEditAge),
 		cbEditNick:   b.onEditStep(matchmaker.StepEditNickname),
+		cbEditInts:   b.onEditInterests,
 		cbSetMale:    b.onSetGender(matchmaker.Male),
 		cbSetFemale:  b.onSetGender(matchmaker.Female),
 		cbDeleteYes:  b.onDeleteYes,
@@ -63,6 +67,7 @@ func (b *Bot) routes() {
 		b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, data, tgbot.MatchTypeExact, b.button(data, h))
 	}
 	b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, cbReport, tgbot.MatchTypePrefix, b.button("report", b.onDecide))
+	b.tg.RegisterHandler(tgbot.HandlerTypeCallbackQueryData, cbInterest, tgbot.MatchTypePrefix, b.button("interest", b.onToggleInterest))
 }
 
 // --- matching -------------------------------------------------------------
@@ -246,9 +251,27 @@ func genderKeyboard(t *texts, male, female string, extra ...[]models.InlineKeybo
 func profileKeyboard(t *texts) *models.InlineKeyboardMarkup {
 	return keyboard(
 		row(btn(t.BtnGender, cbEditGender), btn(t.BtnAge, cbEditAge)),
-		row(btn(t.BtnNick, cbEditNick)),
+		row(btn(t.BtnNick, cbEditNick), btn(t.BtnInterests, cbEditInts)),
 		row(btn(t.BtnBack, cbHome)),
 	)
+}
+
+// interestsKeyboard lets the user tick up to MaxInterests interests; a
+// tick marks the chosen ones.
+func interestsKeyboard(t *texts, chosen []string) *models.InlineKeyboardMarkup {
+	var rows [][]models.InlineKeyboardButton
+	for i := 0; i < len(matchmaker.Interests); i += 2 {
+		var r []models.InlineKeyboardButton
+		for _, name := range matchmaker.Interests[i:min(i+2, len(matchmaker.Interests))] {
+			label := t.Interest[name]
+			if slices.Contains(chosen, name) {
+				label = "✓ " + label
+			}
+			r = append(r, btn(label, cbInterest+name))
+		}
+		rows = append(rows, r)
+	}
+	return keyboard(append(rows, row(btn(t.BtnDone, cbProfile)))...)
 }
 
 func backKeyboard(t *texts) *models.InlineKeyboardMarkup {
@@ -263,7 +286,53 @@ func genderName(t *texts, g matchmaker.Gender) string {
 }
 
 func profileText(t *texts, u matchmaker.User) string {
-	return fmt.Sprintf(t.Profile, genderName(t, u.Gender), u.Age, u.Nickname)
+	ints := make([]string, len(u.Interests))
+	for i, n := range u.Interests {
+		ints[i] = t.Interest[n]
+	}
+	list := strings.Join(ints, ", ")
+	if list == "" {
+		list = "—"
+	}
+	return fmt.Sprintf(t.Profile, genderName(t, u.Gender), u.Age, u.Nickname) + "\n" + fmt.Sprintf(t.ProfileInterests, list)
+}
+
+// onEditInterests shows the interests to tick.
+func (b *Bot) onEditInterests(ctx context.Context, p tap) (string, error) {
+	u, err := b.profiles.GetUser(ctx, p.user)
+	if errors.Is(err, matchmaker.ErrNoProfile) {
+		return p.t.NothingToDel, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return "", b.show(ctx, p.chat, p.msgID, fmt.Sprintf(p.t.AskInterests, matchmaker.MaxInterests), interestsKeyboard(p.t, u.Interests))
+}
+
+// onToggleInterest ticks or unticks one interest and saves the profile.
+func (b *Bot) onToggleInterest(ctx context.Context, p tap) (string, error) {
+	name := strings.TrimPrefix(p.data, cbInterest)
+	if !slices.Contains(matchmaker.Interests, name) {
+		return p.t.Outdated, nil
+	}
+	u, err := b.profiles.GetUser(ctx, p.user)
+	if errors.Is(err, matchmaker.ErrNoProfile) {
+		return p.t.NothingToDel, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if i := slices.Index(u.Interests, name); i >= 0 {
+		u.Interests = slices.Delete(u.Interests, i, i+1)
+	} else if len(u.Interests) >= matchmaker.MaxInterests {
+		return fmt.Sprintf(p.t.TooManyInterests, matchmaker.MaxInterests), nil
+	} else {
+		u.Interests = append(u.Interests, name)
+	}
+	if u, err = b.profiles.PutProfile(ctx, p.user, p.lang, u.Profile); err != nil {
+		return "", err
+	}
+	return "", b.show(ctx, p.chat, p.msgID, fmt.Sprintf(p.t.AskInterests, matchmaker.MaxInterests), interestsKeyboard(p.t, u.Interests))
 }
 
 // --- commands and messages ------------------------------------------------

@@ -322,8 +322,9 @@ func (s *noticeSender) deliver(ctx, hctx context.Context, line *chatLine, n matc
 }
 
 // noticeMessage is what a notice says, in the user's language. "Partner
-// wrote" and "partner found" come with the button that opens the Mini App;
-// neither quotes a message or says anything about the partner. A ban or
+// wrote", "partner found" and "again" come with the button that opens the
+// Mini App; none quotes a message or says anything about the partner. Only
+// a contact exchange both agreed to gives the partner's t.me link. A ban or
 // suspension says until when, never why in the reporters' words.
 func (b *Bot) noticeMessage(n matchmaker.Notice) (string, *models.InlineKeyboardMarkup, bool) {
 	t := textsFor(n.Lang)
@@ -334,6 +335,13 @@ func (b *Bot) noticeMessage(n matchmaker.Notice) (string, *models.InlineKeyboard
 		return t.NoticeWrote, open, true
 	case matchmaker.NoticePartnerFound:
 		return t.NoticeFound, open, true
+	case matchmaker.NoticeAgain:
+		return t.NoticeAgain, open, true
+	case matchmaker.NoticeContact:
+		if !matchmaker.ValidUsername(n.Contact) {
+			return "", nil, false
+		}
+		return fmt.Sprintf(t.NoticeContact, "https://t.me/"+n.Contact), nil, true
 	case matchmaker.NoticeBanned:
 		if n.Until.IsZero() {
 			return t.NoticeBannedForever, nil, true

@@ -39,6 +39,12 @@ type texts struct {
 	BtnBack              string
 	BtnGender, BtnAge    string
 	BtnNick              string
+	BtnInterests         string
+	BtnDone              string
+	ProfileInterests     string // %s the list
+	AskInterests         string // %d at most
+	TooManyInterests     string // %d at most
+	Interest             map[string]string
 	BtnDeleteYes         string
 	BtnDeleteNo          string
 	MenuButton           string
@@ -54,6 +60,10 @@ type texts struct {
 	NoticeBanned             string // %s: until, UTC
 	NoticeBannedForever      string
 	NoticeSuspended          string // %s: until, UTC
+	// NoticeContact is the one exception: both agreed to exchange
+	// contacts, and it gives the partner's link (%s).
+	NoticeContact string
+	NoticeAgain   string
 
 	// Operators only.
 	CmdReports, CmdStats, CmdUnban string
@@ -64,6 +74,7 @@ type texts struct {
 	EvidencePhoto, EvidenceVoice   string // how a photo / voice message shows in the evidence
 	EvidenceMediaGone              string // a reported file not kept (the room was cleared first)
 	Reporter, Reported             string
+	ReportExchanged                string // %s: when the two exchanged contacts, UTC
 	BtnBan7, BtnBanForever         string
 	BtnDismiss                     string
 	DecidedBan                     string // %s report id, %s until
@@ -106,15 +117,22 @@ var catalog = map[string]*texts{
 		Male:   "male",
 		Female: "female",
 
-		BtnMale:      "👨 Male",
-		BtnFemale:    "👩 Female",
-		BtnOpen:      "💬 Open chat",
-		BtnProfile:   "👤 My profile",
-		BtnAbout:     "ℹ️ About",
-		BtnBack:      "« Back",
-		BtnGender:    "Change gender",
-		BtnAge:       "Change age",
-		BtnNick:      "Change nickname",
+		BtnMale:          "👨 Male",
+		BtnFemale:        "👩 Female",
+		BtnOpen:          "💬 Open chat",
+		BtnProfile:       "👤 My profile",
+		BtnAbout:         "ℹ️ About",
+		BtnBack:          "« Back",
+		BtnGender:        "Change gender",
+		BtnAge:           "Change age",
+		BtnNick:          "Change nickname",
+		BtnInterests:     "Interests",
+		BtnDone:          "✅ Done",
+		ProfileInterests: "Interests: %s",
+		AskInterests:     "Pick up to %d interests. A partner who shares one is preferred among those who waited about as long; none is ever required.",
+		TooManyInterests: "At most %d interests: untick one first.",
+		Interest: map[string]string{"music": "🎵 Music", "films": "🎬 Films", "games": "🎮 Games", "sport": "⚽ Sport",
+			"travel": "✈️ Travel", "books": "📚 Books", "tech": "💻 Tech", "art": "🎨 Art", "memes": "😂 Memes", "talk": "💬 Just talk"},
 		BtnDeleteYes: "Yes, delete",
 		BtnDeleteNo:  "Cancel",
 		MenuButton:   "Chat",
@@ -131,6 +149,8 @@ var catalog = map[string]*texts{
 		NoticeBanned:        "You have been banned from Tet-a-Tet for breaking the rules, until %s. Your chat and search have ended.",
 		NoticeBannedForever: "You have been banned from Tet-a-Tet permanently for breaking the rules. Your chat and search have ended.",
 		NoticeSuspended:     "Your account is suspended for breaking the rules, until %s. Your chat and search have ended.",
+		NoticeContact:       "You both agreed to exchange contacts. Here is your partner from Tet-a-Tet: %s",
+		NoticeAgain:         "Your partner from earlier wants to talk again too! Open the chat.",
 
 		CmdReports:        "Oldest open report",
 		CmdStats:          "Numbers",
@@ -144,6 +164,7 @@ var catalog = map[string]*texts{
 		EvidenceMediaGone: "[file not kept: the room was cleared before the report]",
 		Reporter:          "reporter",
 		Reported:          "reported",
+		ReportExchanged:   "The two exchanged contacts (both agreed) on %s.",
 		BtnBan7:           "Ban 7 days",
 		BtnBanForever:     "Ban for good",
 		BtnDismiss:        "Dismiss",
@@ -185,15 +206,22 @@ var catalog = map[string]*texts{
 		Male:   "мужской",
 		Female: "женский",
 
-		BtnMale:      "👨 Мужчина",
-		BtnFemale:    "👩 Женщина",
-		BtnOpen:      "💬 Открыть чат",
-		BtnProfile:   "👤 Мой профиль",
-		BtnAbout:     "ℹ️ О боте",
-		BtnBack:      "« Назад",
-		BtnGender:    "Изменить пол",
-		BtnAge:       "Изменить возраст",
-		BtnNick:      "Изменить ник",
+		BtnMale:          "👨 Мужчина",
+		BtnFemale:        "👩 Женщина",
+		BtnOpen:          "💬 Открыть чат",
+		BtnProfile:       "👤 Мой профиль",
+		BtnAbout:         "ℹ️ О боте",
+		BtnBack:          "« Назад",
+		BtnGender:        "Изменить пол",
+		BtnAge:           "Изменить возраст",
+		BtnNick:          "Изменить ник",
+		BtnInterests:     "Интересы",
+		BtnDone:          "✅ Готово",
+		ProfileInterests: "Интересы: %s",
+		AskInterests:     "Выберите до %d интересов. Среди тех, кто ждёт примерно одинаково, предпочтём собеседника с общим интересом; ни один не обязателен.",
+		TooManyInterests: "Не больше %d интересов: сначала снимите один.",
+		Interest: map[string]string{"music": "🎵 Музыка", "films": "🎬 Кино", "games": "🎮 Игры", "sport": "⚽ Спорт",
+			"travel": "✈️ Путешествия", "books": "📚 Книги", "tech": "💻 Техника", "art": "🎨 Искусство", "memes": "😂 Мемы", "talk": "💬 Просто поболтать"},
 		BtnDeleteYes: "Да, удалить",
 		BtnDeleteNo:  "Отмена",
 		MenuButton:   "Чат",
@@ -210,6 +238,8 @@ var catalog = map[string]*texts{
 		NoticeBanned:        "Вы заблокированы в Tet-a-Tet за нарушение правил до %s. Чат и поиск завершены.",
 		NoticeBannedForever: "Вы заблокированы в Tet-a-Tet навсегда за нарушение правил. Чат и поиск завершены.",
 		NoticeSuspended:     "Ваш аккаунт временно заблокирован за нарушение правил до %s. Чат и поиск завершены.",
+		NoticeContact:       "Вы оба согласились обменяться контактами. Ваш собеседник из Tet-a-Tet: %s",
+		NoticeAgain:         "Ваш прежний собеседник тоже хочет поговорить снова! Откройте чат.",
 
 		CmdReports:        "Самая старая открытая жалоба",
 		CmdStats:          "Цифры",
@@ -223,6 +253,7 @@ var catalog = map[string]*texts{
 		EvidenceMediaGone: "[файл не сохранён: комнату очистили до жалобы]",
 		Reporter:          "заявитель",
 		Reported:          "обвиняемый",
+		ReportExchanged:   "Они обменялись контактами (оба согласились) %s.",
 		BtnBan7:           "Бан на 7 дней",
 		BtnBanForever:     "Бан навсегда",
 		BtnDismiss:        "Отклонить",

@@ -51,7 +51,7 @@ func RoomID(channel string) string {
 	return id
 }
 
-// Tokens mints the JWTs Centrifugo checks with token_hmac_secret_key.
+// Tokens mints the JWTs Centrifugo checks with client.token.hmac_secret_key.
 type Tokens struct {
 	secret []byte
 	ttl    time.Duration

@@ -69,6 +69,8 @@ type RoomView struct {
 	Channel string      `json:"channel"`
 	Me      string      `json:"me"`
 	Partner PartnerView `json:"partner"`
+	// SharedInterests are the interests both named (shown to both).
+	SharedInterests []string `json:"shared_interests,omitempty"`
 }
 
 // ViewRoom is the room as userID sees it; nil if they are not a member.
@@ -78,7 +80,8 @@ func ViewRoom(room matchmaker.Room, userID string) *RoomView {
 		return nil
 	}
 	return &RoomView{ID: room.ID, Channel: RoomChannel(room.ID), Me: me.MemberID,
-		Partner: PartnerView{Nickname: partner.Nickname, Gender: string(partner.Gender), Age: partner.Age}}
+		Partner:         PartnerView{Nickname: partner.Nickname, Gender: string(partner.Gender), Age: partner.Age},
+		SharedInterests: room.SharedInterests}
 }
 
 // PersonalEvent is a publication on a user's personal channel: "matched"

@@ -253,7 +253,7 @@ func TestCaddyfileRoutesMatchCompose(t *testing.T) {
 			listens := map[string][]string{
 				"api":        {addrPort(t, env(t, p, "api", "HTTP_ADDR"))},
 				"bot":        {addrPort(t, env(t, p, "bot", "BOT_WEBHOOK_ADDR"))},
-				"centrifugo": {env(t, p, "centrifugo", "CENTRIFUGO_PORT"), env(t, p, "centrifugo", "CENTRIFUGO_INTERNAL_PORT")},
+				"centrifugo": {env(t, p, "centrifugo", "CENTRIFUGO_HTTP_SERVER_PORT"), env(t, p, "centrifugo", "CENTRIFUGO_HTTP_SERVER_INTERNAL_PORT")},
 			}
 			for _, s := range sites {
 				for _, h := range s.handles {
@@ -275,8 +275,8 @@ func TestCaddyfileRoutesMatchCompose(t *testing.T) {
 
 			apiPort := listens["api"][0]
 			botPort := listens["bot"][0]
-			wsPort := env(t, p, "centrifugo", "CENTRIFUGO_PORT")
-			internalPort := env(t, p, "centrifugo", "CENTRIFUGO_INTERNAL_PORT")
+			wsPort := env(t, p, "centrifugo", "CENTRIFUGO_HTTP_SERVER_PORT")
+			internalPort := env(t, p, "centrifugo", "CENTRIFUGO_HTTP_SERVER_INTERNAL_PORT")
 			wsPath := parseURL(t, env(t, p, "api", "CENTRIFUGO_WS_URL")).Path
 			webhookPath := parseURL(t, env(t, p, "bot", "BOT_WEBHOOK_URL")).Path
 			adminPrefix := env(t, p, "centrifugo", "CENTRIFUGO_ADMIN_HANDLER_PREFIX")

@@ -137,7 +137,7 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			p := loadStack(t, st.files)
 
-			for _, name := range []string{"api", "bot", "centrifugo", "proxy", "redis"} {
+			for _, name := range []string{"api", "bot", "centrifugo", "centrifugo-redis", "proxy", "redis"} {
 				if _, ok := p.Services[name]; !ok {
 					t.Fatalf("no %s service; have %v", name, slices.Sorted(maps.Keys(p.Services)))
 				}
@@ -183,7 +183,7 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 				}
 			}
 
-			// Redis keeps its data: AOF on, /data on a named volume.
+			// The store's Redis keeps its data: AOF on, /data on a named volume.
 			redis := p.Services["redis"]
 			if i := slices.Index(redis.Command, "--appendonly"); i < 0 || i+1 >= len(redis.Command) || redis.Command[i+1] != "yes" {
 				t.Errorf("redis command %q does not turn AOF on (--appendonly yes)", redis.Command)
@@ -194,9 +194,15 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 				t.Errorf("redis: /data is not a named volume")
 			}
 
+			// Centrifugo's broker shards keep nothing: a restarted broker must
+			// start empty so every channel begins a new epoch.
+			for _, name := range brokerServices(t, p) {
+				checkNotPersistent(t, name, p.Services[name])
+			}
+
 			// Only the proxy is reachable from outside, and its operator
 			// port only from the host itself.
-			centrifugoInternal := env(t, p, "centrifugo", "CENTRIFUGO_INTERNAL_PORT")
+			centrifugoInternal := env(t, p, "centrifugo", "CENTRIFUGO_HTTP_SERVER_INTERNAL_PORT")
 			for name, s := range p.Services {
 				for _, port := range s.Ports {
 					target := strconv.FormatUint(uint64(port.Target), 10)
@@ -221,12 +227,18 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 				}
 			}
 
-			// Centrifugo runs on the shared Redis, with the admin UI behind a prefix.
-			if got := env(t, p, "centrifugo", "CENTRIFUGO_ENGINE"); got != "redis" {
-				t.Errorf("CENTRIFUGO_ENGINE = %q, want redis", got)
+			// Centrifugo's broker is its own Redis, never the store's; the API
+			// and the bot use the store's.
+			if got := env(t, p, "centrifugo", "CENTRIFUGO_ENGINE_TYPE"); got != "redis" {
+				t.Errorf("CENTRIFUGO_ENGINE_TYPE = %q, want redis", got)
 			}
-			if u := parseURL(t, env(t, p, "centrifugo", "CENTRIFUGO_REDIS_ADDRESS")); u.Hostname() != "redis" {
-				t.Errorf("Centrifugo uses Redis at %q, want the redis service", u.Host)
+			for _, name := range brokerServices(t, p) {
+				if name == "redis" {
+					t.Errorf("Centrifugo's broker is the store's Redis; it must have its own (centrifugo-redis)")
+				}
+				if _, ok := p.Services["centrifugo"].DependsOn[name]; !ok {
+					t.Errorf("centrifugo does not wait for its broker shard %s", name)
+				}
 			}
 			for _, svc := range []string{"api", "bot"} {
 				if u := parseURL(t, env(t, p, svc, "REDIS_URL")); u.Hostname() != "redis" {
@@ -238,15 +250,15 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 					t.Errorf("centrifugo %s = %q, want it from the environment", key, got)
 				}
 			}
-			if env(t, p, "centrifugo", "CENTRIFUGO_ADMIN") != "true" {
+			if env(t, p, "centrifugo", "CENTRIFUGO_ADMIN_ENABLED") != "true" {
 				t.Errorf("Centrifugo admin UI is off")
 			}
 
 			// The values that must agree between processes do.
 			same := []struct{ svcA, keyA, svcB, keyB, source string }{
-				{"api", "CENTRIFUGO_TOKEN_SECRET", "centrifugo", "CENTRIFUGO_TOKEN_HMAC_SECRET_KEY", "CENTRIFUGO_TOKEN_HMAC_SECRET_KEY"},
-				{"api", "CENTRIFUGO_API_KEY", "centrifugo", "CENTRIFUGO_API_KEY", "CENTRIFUGO_API_KEY"},
-				{"bot", "CENTRIFUGO_API_KEY", "centrifugo", "CENTRIFUGO_API_KEY", "CENTRIFUGO_API_KEY"},
+				{"api", "CENTRIFUGO_TOKEN_SECRET", "centrifugo", "CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY", "CENTRIFUGO_TOKEN_HMAC_SECRET_KEY"},
+				{"api", "CENTRIFUGO_API_KEY", "centrifugo", "CENTRIFUGO_HTTP_API_KEY", "CENTRIFUGO_API_KEY"},
+				{"bot", "CENTRIFUGO_API_KEY", "centrifugo", "CENTRIFUGO_HTTP_API_KEY", "CENTRIFUGO_API_KEY"},
 				{"api", "TELEGRAM_BOT_TOKEN", "bot", "TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"},
 				{"bot", "BOT_WEBHOOK_SECRET", "bot", "BOT_WEBHOOK_SECRET", "BOT_WEBHOOK_SECRET"},
 			}
@@ -264,8 +276,8 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 				}
 			}
 			origin := "https://" + testEnv["PUBLIC_HOST"]
-			if got := env(t, p, "centrifugo", "CENTRIFUGO_ALLOWED_ORIGINS"); got != origin {
-				t.Errorf("CENTRIFUGO_ALLOWED_ORIGINS = %q, want %q", got, origin)
+			if got := env(t, p, "centrifugo", "CENTRIFUGO_CLIENT_ALLOWED_ORIGINS"); got != origin {
+				t.Errorf("CENTRIFUGO_CLIENT_ALLOWED_ORIGINS = %q, want %q", got, origin)
 			}
 			publicURLs := []struct {
 				service, key, scheme string
@@ -281,6 +293,56 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// brokerServices returns the compose services Centrifugo's broker runs on,
+// from CENTRIFUGO_ENGINE_REDIS_ADDRESS (a space-separated list of redis://
+// URLs, one per shard), failing the test on an address that is not a
+// service of the stack.
+func brokerServices(t *testing.T, p *types.Project) []string {
+	t.Helper()
+	var out []string
+	for _, raw := range strings.Fields(env(t, p, "centrifugo", "CENTRIFUGO_ENGINE_REDIS_ADDRESS")) {
+		u := parseURL(t, raw)
+		if u.Scheme != "redis" {
+			t.Errorf("broker address %q: want redis://host:port", raw)
+		}
+		if _, ok := p.Services[u.Hostname()]; !ok {
+			t.Errorf("broker address %q: %s is not a service", raw, u.Hostname())
+			continue
+		}
+		if slices.Contains(out, u.Hostname()) {
+			t.Errorf("broker address %q listed twice", raw)
+		}
+		out = append(out, u.Hostname())
+	}
+	return out
+}
+
+// checkNotPersistent fails the test unless a Redis service keeps nothing
+// across a restart: no RDB snapshots, no AOF, and /data on tmpfs (no volume),
+// so not even a manual SAVE can bring old state back.
+func checkNotPersistent(t *testing.T, name string, s types.ServiceConfig) {
+	t.Helper()
+	arg := func(flag string) (string, bool) {
+		i := slices.Index(s.Command, flag)
+		if i < 0 || i+1 >= len(s.Command) {
+			return "", false
+		}
+		return s.Command[i+1], true
+	}
+	if v, ok := arg("--save"); !ok || v != "" {
+		t.Errorf("%s command %q: want --save \"\" (no RDB snapshots)", name, s.Command)
+	}
+	if v, ok := arg("--appendonly"); !ok || v != "no" {
+		t.Errorf("%s command %q: want --appendonly no", name, s.Command)
+	}
+	if !slices.Contains(s.Tmpfs, "/data") {
+		t.Errorf("%s: /data is not a tmpfs", name)
+	}
+	if len(s.Volumes) > 0 {
+		t.Errorf("%s mounts %v; the broker must not keep anything", name, s.Volumes)
 	}
 }
 
@@ -305,12 +367,24 @@ func TestScaleOutReplicas(t *testing.T) {
 	if n := replicas("redis"); n != 1 {
 		t.Errorf("redis replicas = %d, want exactly 1 (the shared state)", n)
 	}
+	// The broker is sharded over two or more Redis instances, each its own
+	// service (a shard with replicas would split one address over several
+	// servers that do not share data).
+	shards := brokerServices(t, p)
+	if len(shards) < 2 {
+		t.Errorf("Centrifugo's broker has %d shard(s) %v in the scale-out stack, want 2 or more", len(shards), shards)
+	}
+	for _, name := range shards {
+		if n := replicas(name); n != 1 {
+			t.Errorf("broker shard %s has %d replicas, want exactly 1", name, n)
+		}
+	}
 	for name, s := range p.Services {
 		if s.ContainerName != "" {
 			t.Errorf("%s: container_name %q prevents replicas", name, s.ContainerName)
 		}
 	}
-	if got := env(t, p, "centrifugo", "CENTRIFUGO_ENGINE"); got != "redis" {
+	if got := env(t, p, "centrifugo", "CENTRIFUGO_ENGINE_TYPE"); got != "redis" {
 		t.Errorf("Centrifugo nodes need the redis engine to share state, got %q", got)
 	}
 

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tetatet/tetatet/centrifugo"
 )
 
 // There is no Docker engine in CI, so the Dockerfiles are checked by
@@ -218,21 +220,34 @@ func TestDockerfileSettingsAgree(t *testing.T) {
 
 	// Centrifugo: the version stamped into the binary is the one the tools
 	// module pins, and the server reads the config file the image ships.
-	centrifugo := readDockerfile(t, "Dockerfile.centrifugo")
+	cfSteps := readDockerfile(t, "Dockerfile.centrifugo")
 	gomod, err := os.ReadFile(filepath.Join("..", "centrifugo", "server", "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pinned := regexp.MustCompile(`github\.com/centrifugal/centrifugo/v5 v(\S+)`).FindSubmatch(gomod)
+	pinned := regexp.MustCompile(`github\.com/centrifugal/centrifugo/v6 v(\S+)`).FindSubmatch(gomod)
 	if pinned == nil {
-		t.Fatal("centrifugo/server/go.mod does not require github.com/centrifugal/centrifugo/v5")
+		t.Fatal("centrifugo/server/go.mod does not require github.com/centrifugal/centrifugo/v6")
 	}
-	if got := arg(centrifugo, "CENTRIFUGO_VERSION"); got != string(pinned[1]) {
+	var builds string
+	for _, in := range cfSteps {
+		if in.cmd == "RUN" && slices.Contains(in.args, "build") {
+			builds = strings.Join(in.args, " ")
+		}
+	}
+	if !strings.Contains(builds, "github.com/centrifugal/centrifugo/v6/internal/build.Version=${CENTRIFUGO_VERSION}") ||
+		!strings.HasSuffix(builds, " github.com/centrifugal/centrifugo/v6") {
+		t.Errorf("Dockerfile.centrifugo does not build and stamp github.com/centrifugal/centrifugo/v6: %s", builds)
+	}
+	if got := arg(cfSteps, "CENTRIFUGO_VERSION"); got != string(pinned[1]) {
 		t.Errorf("Dockerfile.centrifugo stamps version %q, go.mod pins %q", got, pinned[1])
+	}
+	if got := arg(cfSteps, "GOGC"); got != centrifugo.ServerGOGC {
+		t.Errorf("Dockerfile.centrifugo sets GOGC=%q; tests and make run use centrifugo.ServerGOGC=%s", got, centrifugo.ServerGOGC)
 	}
 	var configDest string
 	var cmd []string
-	for _, in := range centrifugo {
+	for _, in := range cfSteps {
 		if src, dest, _ := copySources(in); in.cmd == "COPY" && slices.Contains(src, "centrifugo/config.json") {
 			configDest = dest
 		}

@@ -20,7 +20,7 @@ if redis.call('HGET', ROOM, 'cleared') ~= '1' then
   for i = 1, #cids, 500 do redis.call('HDEL', ROOM, unpack(cids, i, math.min(i + 499, #cids))) end
   redis.call('HSET', ROOM, 'cleared', '1', 'cleared_at', ms(now))
 end
-if ARGV[2] == '1' then redis.call('HSET', ROOM, 't' .. s, '') end
+if ARGV[2] == '1' then redis.call('HSET', ROOM, 't' .. s, '', 'ru' .. s, '') end
 redis.call('EXPIRE', ROOM, ARGV[3])
 local r = redis.call('HMGET', ROOM, 'closed_by', 'm' .. s)
 return {'ok', r[1], r[2]}

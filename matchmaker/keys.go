@@ -9,14 +9,18 @@ import "strconv"
 //	{mm}          matchmaking: the search index and waiting states, each
 //	              user's current room, blocks, cooldowns, suspensions and
 //	              bans, reporter counts, the reports stream, match records,
-//	              the active-rooms index and the outbox. Matching must see
+//	              the active-rooms index, the outbox, wishes to meet again
+//	              (again.go: an again-room needs both users' states, like a
+//	              match) and the operators' record of contact exchanges
+//	              (consent.go). Matching must see
 //	              the whole queue and both users' safety state at once to be
 //	              atomic, mutual and oldest-first, so all of that shares one
 //	              slot. Its cost per search is bounded (search.lua), so the
 //	              slot's shard carries thousands of searches a second; the
 //	              heavy traffic (messages) never touches it.
 //	{r:<room>}    one room: its record (with the index of client message
-//	              ids), messages, evidence kept after a clear. Messages, rate limits, read markers and
+//	              ids, and the contact exchange: consent.go), messages,
+//	              evidence kept after a clear. Messages, rate limits, read markers and
 //	              typing checks touch only this slot: one round trip each.
 //	{u:<user>}    one user's profile.
 //	{t:<tg id>}   one Telegram user: the link to the internal id, onboarding

@@ -76,6 +76,9 @@ type Config struct {
 	// MessageRate limits each member's messages in a room (default 5/s,
 	// burst 10). It is checked in the same script that stores the message.
 	MessageRate Rate
+	// MinorMessageRate is MessageRate in a room of minors (default 1/s,
+	// burst 5): minors mode.
+	MinorMessageRate Rate
 	// NotifyCooldown is the least time between two "your partner wrote"
 	// notices of one room (default 5m).
 	NotifyCooldown time.Duration
@@ -92,6 +95,13 @@ type Config struct {
 	ReportRetention time.Duration
 	// Moderation tunes automatic suspension.
 	Moderation ModerationConfig
+	// InterestWindow: among compatible users who started waiting within
+	// this of the oldest, one who shares an interest is preferred
+	// (default 5s).
+	InterestWindow time.Duration
+	// AgainTTL is how long after a room ended its members may wish to
+	// talk again (again.go), default 24h.
+	AgainTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -113,6 +123,9 @@ func (c Config) withDefaults() Config {
 	if c.MessageRate.Every == 0 {
 		c.MessageRate = Rate{Every: 200 * time.Millisecond, Burst: 10}
 	}
+	if c.MinorMessageRate.Every == 0 {
+		c.MinorMessageRate = Rate{Every: time.Second, Burst: 5}
+	}
 	if c.NotifyCooldown == 0 {
 		c.NotifyCooldown = 5 * time.Minute
 	}
@@ -125,6 +138,12 @@ func (c Config) withDefaults() Config {
 	if c.ReportRetention == 0 {
 		c.ReportRetention = 30 * 24 * time.Hour
 	}
+	if c.InterestWindow == 0 {
+		c.InterestWindow = 5 * time.Second
+	}
 	c.Moderation = c.Moderation.withDefaults()
+	if c.AgainTTL == 0 {
+		c.AgainTTL = 24 * time.Hour
+	}
 	return c
 }

@@ -27,14 +27,21 @@ const MaxPendingMedia = 10
 
 // Sentinel errors of media.
 var (
-	// ErrMinors: minors neither send nor receive media.
-	ErrMinors = errors.New("matchmaker: no media between minors")
+	// ErrMinors: a rule of minors mode refused it (a *MinorsError says which).
+	ErrMinors = errors.New("matchmaker: not for users under 18")
 	// ErrMediaNotAllowed: media, like links, waits until both sides have
 	// written LinksAfter messages (a *LinkError says how many more).
 	ErrMediaNotAllowed = errors.New("matchmaker: media is not allowed yet")
 	// ErrNoMedia: media is not configured in this store.
 	ErrNoMedia = errors.New("matchmaker: media is not supported here")
 )
+
+// MinorsError is ErrMinors for one rule of minors mode: "links", "media",
+// "reveal", "again".
+type MinorsError struct{ Rule string }
+
+func (e *MinorsError) Error() string { return ErrMinors.Error() + ": " + e.Rule }
+func (e *MinorsError) Unwrap() error { return ErrMinors }
 
 // MediaError is ErrMediaNotAllowed with how many more messages each side
 // must send.
@@ -177,7 +184,7 @@ func (s *Store) mediaCall(ctx context.Context, telegramID int64, roomID, id stri
 	case "room_closed":
 		return "", ErrRoomClosed
 	case "minors":
-		return "", ErrMinors
+		return "", &MinorsError{Rule: "media"}
 	case "not_yet":
 		a, _ := strconv.Atoi(out[0])
 		b, _ := strconv.Atoi(out[1])

@@ -4,24 +4,29 @@
 -- 5 messages kept, 6 room TTL (s), 7 has a link ('1'|''), 8 messages each
 -- side must have sent before links (0 = off), 9 rate interval (ms), 10 rate
 -- burst, 11 partner-away check interval (ms), 12 media id ('' = none; an
--- upload of this member in this room not sent yet), 13 spoiler ('1'|'').
+-- upload of this member in this room not sent yet), 13 spoiler ('1'|''),
+-- 14 and 15 the rate interval (ms) and burst in a room of minors.
+-- Minors never send links (minors mode): {'minor_link'}.
 -- Replies: {'not_found'} | {'forbidden'} | {'room_closed'} | {'bad_reply'} | {'bad_media'}
 --        | {'rate_limited', retry_ms} | {'link_not_allowed', mine_left, theirs_left}
 --        | {'dup', message_json}
 --        | {'new', message_json, check ('1' = ask whether the partner is away),
---           partner_member, partner_tg, partner_lang}
+--           partner_member, partner_tg, partner_lang,
+--           first ('1' = the sender's first message here), sender's user id, partner's user id}
 -- A retry with the same client message id returns the stored message (even
 -- after the room closed: it was accepted), so no message is lost or doubled.
 -- This is the hot path: it makes as few calls as it can (two reads, one
 -- write of the record, the append, one TTL check).
-local r = redis.call('HMGET', ROOM, 'state', 'ta', 'tb', 'ma', 'mb', 'seq', 'po', 'la', 'lb')
+local r = redis.call('HMGET', ROOM, 'state', 'ta', 'tb', 'ma', 'mb', 'seq', 'po', 'la', 'lb', 'aa', 'ab', 'ua', 'ub')
 if not r[1] then return {'not_found'} end
 local tg = ARGV[1]
 local s
 if tg ~= '' and r[2] == tg then s = 'a' elseif tg ~= '' and r[3] == tg then s = 'b' else return {'forbidden'} end
 local mine, theirs = r[4], r[5]
 local their_tg, their_lang = r[3], r[9]
-if s == 'b' then mine, theirs, their_tg, their_lang = r[5], r[4], r[2], r[8] end
+local my_uid, their_uid = r[12], r[13]
+if s == 'b' then mine, theirs, their_tg, their_lang, my_uid, their_uid = r[5], r[4], r[2], r[8], r[13], r[12] end
+local minors = tonumber(r[10] or '0') < 18 or tonumber(r[11] or '0') < 18
 local cmid, reply = ARGV[3], ARGV[4]
 local cfield = 'c:' .. mine .. ':' .. cmid
 local rlfield = 'rl:' .. mine .. ':message'
@@ -32,10 +37,13 @@ if cmid ~= '' and m2[1] then
 end
 if r[1] ~= 'active' then return {'room_closed'} end
 local now = now_ms()
--- The sender's rate (generic cell rate algorithm on rl:<member>:message).
+-- The sender's rate (generic cell rate algorithm on rl:<member>:message);
+-- minors have a lower one.
 local T, burst = tonumber(ARGV[9]), tonumber(ARGV[10])
+if minors then T, burst = tonumber(ARGV[14]), tonumber(ARGV[15]) end
 local tat = math.max(tonumber(m2[2] or '0'), now)
 if tat + T - burst * T > now then return {'rate_limited', ms(tat + T - burst * T - now)} end
+if minors and ARGV[7] == '1' then return {'minor_link'} end
 local need = tonumber(ARGV[8])
 local sent_mine, sent_theirs = tonumber(m2[3] or '0'), tonumber(m2[4] or '0')
 if ARGV[7] == '1' and need > 0 and (sent_mine < need or sent_theirs < need) then
@@ -55,6 +63,13 @@ local m = '{"id":"' .. id .. '","from":"' .. mine .. '","ts":' .. ms(now) .. ',"
 if cmid ~= '' then m = m .. ',"cmid":' .. cjson.encode(cmid) end
 if reply ~= '' then m = m .. ',"reply_to":"' .. reply .. '"' end
 local set = {'seq', id, 'n:' .. mine, sent_mine + 1, rlfield, ms(tat + T)}
+local first = '0'
+if sent_mine == 0 then
+  -- When this member first wrote here: a "send, then leave" rhythm shows in it.
+  first = '1'
+  set[#set + 1] = 'f:' .. mine
+  set[#set + 1] = ms(now)
+end
 if mrec then
   mrec.sent = true
   mrec.spoiler = ARGV[13] == '1'
@@ -95,4 +110,4 @@ redis.call('HSET', ROOM, unpack(set))
 -- it has run down by a hundredth (at most a minute), not on every message.
 local ttl = tonumber(ARGV[6])
 if len == 1 or redis.call('TTL', ROOM) < ttl - math.min(60, ttl / 100) then touch(ttl) end
-return {'new', m, check, theirs, their_tg, their_lang or ''}
+return {'new', m, check, theirs, their_tg, their_lang or '', first, my_uid or '', their_uid or ''}

@@ -9,10 +9,30 @@ local MM = KEYS[1]
 -- A user's matchmaking state, MM:st:<uid>, a hash; absent = idle.
 --   state   'waiting' | 'matched' | 'expired'
 --   waiting: since (ms), score, the search snapshot pool, g, w, af, at, a,
---            nick, tg, lang, ver (the profile version it was taken from)
+--            nick, tg, lang, ver (the profile version it was taken from),
+--            int (interests as letter codes)
 --   matched: room, member (the user's member id), partner (user id)
-local ST = {'state', 'since', 'score', 'pool', 'g', 'w', 'af', 'at', 'a', 'nick', 'tg', 'lang', 'ver',
+local ST = {'state', 'since', 'score', 'pool', 'g', 'w', 'af', 'at', 'a', 'nick', 'tg', 'lang', 'ver', 'int',
   'room', 'member', 'partner'}
+
+-- wait_kind names the filters whose waits are alike, for the expected
+-- wait: the pool, own gender, wanted gender and whether the age range is
+-- narrow (up to 10 years) or wide.
+local function wait_kind(pool, g, w, af, at)
+  local c = 'w'
+  if tonumber(at) - tonumber(af) <= 10 then c = 'n' end
+  return pool .. g .. w .. c
+end
+
+-- shared returns the interest codes two code strings have in common.
+local function shared(a, b)
+  local out = ''
+  for i = 1, #(a or '') do
+    local c = string.sub(a, i, i)
+    if string.find(b or '', c, 1, true) then out = out .. c end
+  end
+  return out
+end
 
 local function get_state(uid)
   local v = redis.call('HMGET', MM .. ':st:' .. uid, unpack(ST))
@@ -32,11 +52,17 @@ end
 local function qkey(pool, g, w, x, a) return MM .. ':q:' .. pool .. g .. w .. ':' .. x .. ':' .. a end
 local function qakey(pool, g, w, x) return MM .. ':qa:' .. pool .. g .. w .. ':' .. x end
 
+-- An age stays listed in MM:qa:... after its partition empties: a search
+-- that reads an empty partition only spends a ZRANGE on it, and taking a
+-- user out of the index stays one ZREM per age (a match, a cancel or an
+-- expiry must not hold Redis long). A list lives a day after an age was
+-- last added to it.
 local function index_add(uid, st)
   local a = st.a
   for x = tonumber(st.af), tonumber(st.at) do
     redis.call('ZADD', qkey(st.pool, st.g, st.w, x, a), st.score, uid)
-    redis.call('SADD', qakey(st.pool, st.g, st.w, x), a)
+    local qa = qakey(st.pool, st.g, st.w, x)
+    if redis.call('SADD', qa, a) == 1 then redis.call('EXPIRE', qa, 86400) end
   end
   redis.call('ZADD', MM .. ':w', st.since, uid)
 end
@@ -44,9 +70,7 @@ end
 local function index_del(uid, st)
   local a = st.a
   for x = tonumber(st.af), tonumber(st.at) do
-    local k = qkey(st.pool, st.g, st.w, x, a)
-    redis.call('ZREM', k, uid)
-    if redis.call('EXISTS', k) == 0 then redis.call('SREM', qakey(st.pool, st.g, st.w, x), a) end
+    redis.call('ZREM', qkey(st.pool, st.g, st.w, x, a), uid)
   end
   redis.call('ZREM', MM .. ':w', uid)
 end

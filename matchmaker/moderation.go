@@ -122,7 +122,7 @@ func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, co
 	status, out, err := scriptResult(s.runMM(ctx, reportScript, me.UserID, partner.UserID, roomID, reason, comment, id,
 		evidence, me.MemberID, me.TelegramID, partner.TelegramID, mc.ReportWindow.Milliseconds(), mc.ReportsToSuspend,
 		mc.SuspendFor.Milliseconds(), s.cfg.ReportRetention.Milliseconds(), seconds(s.cfg.RoomTTL),
-		outboxGrace.Milliseconds(), active, mediaIDs).Result())
+		outboxGrace.Milliseconds(), active, mediaIDs, minorFlag(me.Age)).Result())
 	if err != nil {
 		return ReportResult{}, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
 	}
@@ -139,6 +139,13 @@ func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, co
 		return res, err
 	}
 	return res, s.runEntry(ctx, out[0], steps)
+}
+
+func minorFlag(age int) string {
+	if age < AdultAge {
+		return "1"
+	}
+	return ""
 }
 
 // Restrict suspends (until a time) or bans (until a time, or for good with
@@ -211,6 +218,9 @@ type StoredReport struct {
 	// two sides apart in Evidence (the room's last messages).
 	ReporterMember string
 	Evidence       []Message
+	// Exchanged is when the two exchanged contacts (consent.go), zero if
+	// they did not; a report does not undo it.
+	Exchanged time.Time
 }
 
 // OldestOpenReport returns the oldest report no operator has decided, or
@@ -243,6 +253,13 @@ func (s *Store) report(ctx context.Context, streamID string) (*StoredReport, err
 		ReporterMember: get("reporter_member")}
 	r.ReporterTG, _ = strconv.ParseInt(get("reporter_tg"), 10, 64)
 	r.ReportedTG, _ = strconv.ParseInt(get("reported_tg"), 10, 64)
+	if r.Exchanged = millisTime(get("exchanged")); r.Exchanged.IsZero() {
+		// Done while the report was filed (the exchange and the report
+		// race; the one first in the matchmaking slot stands).
+		if r.Exchanged, err = s.exchangedAt(ctx, r.ReporterID, r.ReportedID); err != nil {
+			return nil, fmt.Errorf("matchmaker: report %s: %w", streamID, err)
+		}
+	}
 	if err := json.Unmarshal([]byte(get("evidence")), &r.Evidence); err != nil {
 		return nil, fmt.Errorf("matchmaker: report %s evidence: %w", streamID, err)
 	}

@@ -19,17 +19,25 @@ const (
 	NoticePartnerFound NoticeKind = "partner_found"
 	NoticeBanned       NoticeKind = "banned"
 	NoticeSuspended    NoticeKind = "suspended"
+	// NoticeContact gives a member the partner's link once both agreed to
+	// exchange contacts (consent.go); NoticeAgain tells that a wish to talk
+	// again was mutual and the new room is open (again.go).
+	NoticeContact NoticeKind = "contact"
+	NoticeAgain   NoticeKind = "again"
 )
 
-// Notice is one message the bot owes a user. It never carries chat text or
-// anything about the partner.
+// Notice is one message the bot owes a user. It never carries chat text,
+// and nothing about the partner but, in NoticeContact alone, the username
+// both agreed to exchange.
 type Notice struct {
 	ID         string // unique; the bot sends each id at most once
 	Kind       NoticeKind
 	TelegramID int64
 	Lang       string
 	Until      time.Time // bans and suspensions; zero = for good / n/a
-	StreamID   string    // position in the Redis stream, for Ack
+	// Contact is the partner's username (NoticeContact only).
+	Contact  string
+	StreamID string // position in the Redis stream, for Ack
 }
 
 // NoticeRetention is how long a queued notice (it carries a Telegram id) is
@@ -239,10 +247,16 @@ func (q *NoticeQueue) sweep(ctx context.Context, stream string, count int) ([]No
 	return parseNotices([]redis.XStream{{Messages: msgs}}), next == "0-0", nil
 }
 
-// Ack marks a notice handled (sent, or given up on for good).
+// Ack marks a notice handled (sent, or given up on for good). A notice
+// that carries a contact leaves the stream at once.
 func (q *NoticeQueue) Ack(ctx context.Context, n Notice) error {
 	if err := q.s.rdb.XAck(ctx, q.stream(), q.group, n.StreamID).Err(); err != nil {
 		return fmt.Errorf("matchmaker: ack notice: %w", err)
+	}
+	if n.Contact != "" {
+		if err := q.s.rdb.XDel(ctx, q.stream(), n.StreamID).Err(); err != nil {
+			return fmt.Errorf("matchmaker: ack notice: %w", err)
+		}
 	}
 	return nil
 }
@@ -276,6 +290,7 @@ func parseNotices(res []redis.XStream) []Notice {
 			tg, _ := m.Values["tg"].(string)
 			n.TelegramID, _ = strconv.ParseInt(tg, 10, 64)
 			n.Lang, _ = m.Values["lang"].(string)
+			n.Contact, _ = m.Values["contact"].(string)
 			if u, _ := m.Values["until"].(string); u != "" {
 				n.Until = millisTime(u)
 			}

@@ -219,6 +219,10 @@ func (s *Store) runStep(ctx context.Context, st step) error {
 			return nil
 		}
 		return err
+	case "reveal":
+		return s.finishReveal(ctx, st.Room)
+	case "again_matched":
+		return s.againMatched(ctx, st)
 	case "delete_profile":
 		tg, _ := strconv.ParseInt(st.TG, 10, 64)
 		return s.deleteProfile(ctx, st.User, tg)
@@ -248,6 +252,9 @@ func (s *Store) Sweep(ctx context.Context, log *slog.Logger) {
 	}
 	if err := s.sweepOutbox(ctx, 50); err != nil {
 		log.Warn("outbox", "err", err)
+	}
+	if err := s.sweepAgain(ctx, 50); err != nil {
+		log.Warn("meet again", "err", err)
 	}
 	if err := s.pruneActiveRooms(ctx, 100); err != nil {
 		log.Warn("prune active rooms", "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,47 @@ type Profile struct {
 	Nickname string `json:"nickname"`
 	Gender   Gender `json:"gender"`
 	Age      int    `json:"age"`
+	// Interests, at most MaxInterests of Interests; matching prefers a
+	// partner who shares one, among those who waited about as long.
+	Interests []string `json:"interests,omitempty"`
+}
+
+// Interests are the interests a profile may name, each with the one-letter
+// code the queue keeps (its index in this list).
+var Interests = []string{"music", "films", "games", "sport", "travel", "books", "tech", "art", "memes", "talk"}
+
+// MaxInterests is how many interests a profile may name.
+const MaxInterests = 5
+
+// interestCodes turns interests into the sorted letters the scripts use
+// ("a" for music, ...); unknown ones are an error.
+func interestCodes(names []string) (string, error) {
+	var b []byte
+	for _, n := range names {
+		i := slices.Index(Interests, n)
+		if i < 0 {
+			return "", invalid("interests", "unknown interest %q (want some of %s)", n, strings.Join(Interests, ", "))
+		}
+		if c := byte('a' + i); !slices.Contains(b, c) {
+			b = append(b, c)
+		}
+	}
+	if len(b) > MaxInterests {
+		return "", invalid("interests", "at most %d interests", MaxInterests)
+	}
+	slices.Sort(b)
+	return string(b), nil
+}
+
+// interestNames reads codes back.
+func interestNames(codes string) []string {
+	var out []string
+	for _, c := range []byte(codes) {
+		if i := int(c - 'a'); i >= 0 && i < len(Interests) {
+			out = append(out, Interests[i])
+		}
+	}
+	return out
 }
 
 // Normalize trims the nickname and validates every field.
@@ -71,6 +113,11 @@ func (p Profile) Normalize() (Profile, error) {
 	if err := ValidateAge(p.Age); err != nil {
 		return Profile{}, err
 	}
+	codes, err := interestCodes(p.Interests)
+	if err != nil {
+		return Profile{}, err
+	}
+	p.Interests = interestNames(codes)
 	return p, nil
 }
 
@@ -133,7 +180,7 @@ func (s *Store) GetUser(ctx context.Context, telegramID int64) (User, error) {
 
 // GetUserByID returns a profile by internal id, or ErrNoProfile.
 func (s *Store) GetUserByID(ctx context.Context, id string) (User, error) {
-	vals, err := s.rdb.HMGet(ctx, s.userKey(id), "tg", "nick", "gender", "age", "lang", "ver").Result()
+	vals, err := s.rdb.HMGet(ctx, s.userKey(id), "tg", "nick", "gender", "age", "lang", "ver", "int").Result()
 	if err != nil {
 		return User{}, fmt.Errorf("matchmaker: get user: %w", err)
 	}
@@ -147,6 +194,7 @@ func (s *Store) GetUserByID(ctx context.Context, id string) (User, error) {
 	u.Age, _ = strconv.Atoi(str(vals[3]))
 	u.Lang = str(vals[4])
 	u.Version, _ = strconv.ParseInt(str(vals[5]), 10, 64)
+	u.Interests = interestNames(str(vals[6]))
 	return u, nil
 }
 
@@ -182,8 +230,9 @@ func (s *Store) PutProfile(ctx context.Context, telegramID int64, lang string, p
 	if id == "" {
 		return User{}, fmt.Errorf("matchmaker: put profile: no id")
 	}
+	codes, _ := interestCodes(p.Interests) // checked by Normalize
 	res, err := putProfileScript.Run(ctx, s.rdb, []string{s.userKey(id)}, strconv.FormatInt(telegramID, 10),
-		p.Nickname, string(p.Gender), p.Age, lang, time.Now().UnixMilli()).Slice()
+		p.Nickname, string(p.Gender), p.Age, lang, time.Now().UnixMilli(), codes).Slice()
 	if err != nil {
 		return User{}, fmt.Errorf("matchmaker: put profile: %w", err)
 	}

@@ -1,7 +1,8 @@
 -- Count the users searching now whose filters and the caller's accept each
 -- other, in the matchmaking slot (KEYS[1]). ARGV: caller's user id, own
 -- gender (m|f), own age, wanted gender (m|f|a), age_from, age_to.
--- Replies: {'ok', count} | {'bad_range'}
+-- Replies: {'ok', count, recent waits ('wait_ms:at_ms', newest first)...}
+--        | {'bad_range'}
 -- It reads the same partitions a search would (at most 4 * 82 ZCARDs), so
 -- its cost does not grow with the queue; the caller's own entry is not counted.
 local uid, mg, mage, want = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
@@ -29,4 +30,6 @@ for _, cg in ipairs(wants) do
     end
   end
 end
-return {'ok', n}
+local out = {'ok', n}
+for _, x in ipairs(redis.call('LRANGE', MM .. ':wt:' .. wait_kind(pool, mg, want, af, at), 0, -1)) do out[#out + 1] = x end
+return out

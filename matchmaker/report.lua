@@ -1,5 +1,6 @@
 -- File a report, in the matchmaking slot (KEYS[1]): in one atomic step the
--- report is kept for operators with its evidence, the pair is blocked for
+-- report is kept for operators with its evidence (and when the pair
+-- exchanged contacts, if they did: consent.go), the pair is blocked for
 -- good, the room ends for both, and when enough distinct users reported the
 -- same person within the window, that person is suspended. Closing the
 -- rooms and telling people are the outbox steps this returns.
@@ -8,7 +9,9 @@
 -- 9 reporter's telegram id, 10 reported's telegram id, 11 window (ms),
 -- 12 reports to suspend, 13 suspension (ms), 14 retention (ms), 15 room TTL
 -- (s), 16 outbox grace (ms), 17 whether the room was still active ('1'|''),
--- 18 the media ids the evidence holds (JSON array; '' = none).
+-- 18 the media ids the evidence holds (JSON array; '' = none), 19 the
+-- reporter is a minor ('1'|''): minors mode puts it first in the
+-- operators' queue.
 -- Replies: {'dup'} (this reporter already reported this room)
 --        | {'reported', outbox_id, steps_json, suspended_until_ms or ''}
 local uid, other, rid = ARGV[1], ARGV[2], ARGV[3]
@@ -23,13 +26,19 @@ end_room(rid, uid, other, now, room_ttl)
 local rkey = MM .. ':reports'
 local sid = redis.call('XADD', rkey, '*', 'id', ARGV[6], 'reason', ARGV[4], 'comment', ARGV[5],
   'ts', ms(now), 'room', rid, 'reporter', uid, 'reported', other, 'reporter_member', ARGV[8],
-  'reporter_tg', ARGV[9], 'reported_tg', ARGV[10], 'evidence', ARGV[7])
+  'reporter_tg', ARGV[9], 'reported_tg', ARGV[10], 'evidence', ARGV[7],
+  'exchanged', redis.call('GET', MM .. ':xch:' .. pairkey(uid, other)) or '')
 -- Reports are kept for the retention the privacy policy promises.
 redis.call('XTRIM', rkey, 'MINID', ms(now - retention))
 redis.call('PEXPIRE', rkey, ms(retention))
 local open = MM .. ':reports:open'
-redis.call('ZADD', open, ms(now), sid)
-redis.call('ZREMRANGEBYSCORE', open, '-inf', ms(now - retention))
+local rank = now
+if ARGV[19] == '1' then rank = now - 1e13 end -- before every adult's report
+redis.call('ZADD', open, ms(rank), sid)
+-- Past the retention: adults' reports (scored by time) and minors' (scored
+-- 1e13 ms earlier, far below any adult's).
+redis.call('ZREMRANGEBYSCORE', open, ms(now - 1e12), ms(now - retention))
+redis.call('ZREMRANGEBYSCORE', open, '-inf', ms(now - 1e13 - retention))
 redis.call('PEXPIRE', open, ms(retention))
 
 local steps = {}

@@ -51,6 +51,10 @@ type Room struct {
 	// Read is each member's read marker (member id -> newest message id
 	// they have seen), "" when none.
 	Read map[string]string
+	// SharedInterests are the interests both members named.
+	SharedInterests []string
+	// Reveal is where the contact exchange stands (consent.go).
+	Reveal Reveal
 }
 
 // Side returns the user's own member and the partner, or ErrNotMember.
@@ -96,6 +100,7 @@ type Message struct {
 type roomRecord struct {
 	ID      string       `json:"id"`
 	Created int64        `json:"created"`
+	Shared  string       `json:"si"`
 	A       recordMember `json:"a"`
 	B       recordMember `json:"b"`
 }
@@ -127,6 +132,19 @@ func (s *Store) ensureRoom(ctx context.Context, roomID string) (Room, error) {
 	if err != nil {
 		return Room{}, fmt.Errorf("matchmaker: room %s: %w", roomID, err)
 	}
+	room, err := s.createRoom(ctx, roomID, raw)
+	if err != nil {
+		return Room{}, err
+	}
+	if err := s.rdb.Del(ctx, rk).Err(); err != nil {
+		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
+	}
+	return room, nil
+}
+
+// createRoom creates a room from its match record (idempotent: a room that
+// exists stays as it is) and returns it as the record says.
+func (s *Store) createRoom(ctx context.Context, roomID, raw string) (Room, error) {
 	var rec roomRecord
 	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
 		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
@@ -134,11 +152,8 @@ func (s *Store) ensureRoom(ctx context.Context, roomID string) (Room, error) {
 	if err := s.runRoom(ctx, roomCreateScript, roomID, raw, seconds(s.cfg.RoomTTL)).Err(); err != nil {
 		return Room{}, fmt.Errorf("matchmaker: create room %s: %w", roomID, err)
 	}
-	if err := s.rdb.Del(ctx, rk).Err(); err != nil {
-		return Room{}, fmt.Errorf("matchmaker: room %s record: %w", roomID, err)
-	}
 	return Room{ID: roomID, State: RoomActive, CreatedAt: time.UnixMilli(rec.Created),
-		Members: [2]Member{rec.A.member(), rec.B.member()}, Read: map[string]string{}}, nil
+		Members: [2]Member{rec.A.member(), rec.B.member()}, Read: map[string]string{}, SharedInterests: interestNames(rec.Shared)}, nil
 }
 
 // Room loads a room, or ErrNotFound.
@@ -168,10 +183,13 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 		ClosedBy:  h["closed_by"],
 		Cleared:   h["cleared"] == "1",
 		Read:      map[string]string{},
+
+		SharedInterests: interestNames(h["si"]),
 	}
 	for _, m := range room.Members {
 		room.Read[m.MemberID] = h["read:"+m.MemberID]
 	}
+	room.Reveal = reveal(h, room.Members)
 	return room, nil
 }
 
@@ -282,6 +300,11 @@ type Stored struct {
 	// room open (at most once per PresenceEvery per room); Partner says who.
 	CheckAway bool
 	Partner   Member
+	// First: the sender's first message in this room (RecordFirstMessage
+	// looks at it for spam across chats); SenderID and PartnerID are set
+	// with it.
+	First               bool
+	SenderID, PartnerID string
 }
 
 // AddMessage stores a message in an active room in one round trip: the
@@ -310,13 +333,14 @@ func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string,
 		return Stored{}, invalid("reply_to", "reply_to must be a message id of this room")
 	}
 	link := ""
-	if s.cfg.LinksAfter > 0 && HasLink(text) {
+	if HasLink(text) { // the links rule, and minors never send links
 		link = "1"
 	}
 	status, out, err := scriptResult(s.runRoom(ctx, messageScript, roomID,
 		strconv.FormatInt(telegramID, 10), text, m.ClientMsgID, m.ReplyTo, s.cfg.MaxMessages, seconds(s.cfg.RoomTTL),
 		link, s.cfg.LinksAfter, s.cfg.MessageRate.Every.Milliseconds(), s.cfg.MessageRate.Burst,
-		s.cfg.PresenceEvery.Milliseconds(), m.MediaID, spoiler).Result())
+		s.cfg.PresenceEvery.Milliseconds(), m.MediaID, spoiler,
+		s.cfg.MinorMessageRate.Every.Milliseconds(), s.cfg.MinorMessageRate.Burst).Result())
 	if err != nil {
 		return Stored{}, fmt.Errorf("matchmaker: add message to %s: %w", roomID, err)
 	}
@@ -331,6 +355,8 @@ func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string,
 		return Stored{}, invalid("reply_to", "reply_to must be a message of this room that is still kept")
 	case "bad_media":
 		return Stored{}, invalid("media_id", "media_id must be an upload of yours in this room, not sent yet")
+	case "minor_link":
+		return Stored{}, &MinorsError{Rule: "links"}
 	case "rate_limited":
 		wait, _ := strconv.ParseInt(out[0], 10, 64)
 		return Stored{}, &RateLimitedError{RetryAfter: time.Duration(wait) * time.Millisecond}
@@ -346,6 +372,8 @@ func (s *Store) AddMessage(ctx context.Context, telegramID int64, roomID string,
 		st.Duplicate = status == "dup"
 		if status == "new" {
 			s.messages.Add(1)
+			st.First = out[5] == "1"
+			st.SenderID, st.PartnerID = out[6], out[7]
 			if out[1] == "1" {
 				tg, _ := strconv.ParseInt(out[3], 10, 64)
 				st.CheckAway = true

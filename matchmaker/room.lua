@@ -10,7 +10,8 @@
 -- rl:<member>:<action> rate-limit state; read:<member> read marker;
 -- c:<member>:<client message id> the id of that member's message (the
 -- duplicate check; one per kept message); dropped '1' once old messages
--- were trimmed; po when the partner-away check is next due.
+-- were trimmed; po when the partner-away check is next due; rv*/ru* the
+-- contact exchange (reveal.lua).
 --
 -- Messages are JSON objects that begin with '{"id":"<16 digits>"', so a
 -- message's id is string.sub(m, 8, 23) without decoding it, and the list is
@@ -58,5 +59,8 @@ end
 local function close(by, now)
   if redis.call('HGET', ROOM, 'state') ~= 'active' then return false end
   redis.call('HSET', ROOM, 'state', 'closed', 'closed_at', ms(now), 'closed_by', by)
+  -- A contact exchange not agreed by both by now never will be: the offers
+  -- and their usernames go (reveal.lua).
+  if not redis.call('HGET', ROOM, 'rvd') then redis.call('HDEL', ROOM, 'rva', 'rvb', 'rua', 'rub') end
   return true
 end

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -84,7 +86,8 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 		status, out, err := scriptResult(s.runMM(ctx, searchScript,
 			userID, u.Gender.code(), u.Age, u.Nickname, u.TelegramID, u.Lang, u.Version,
 			f.Gender.code(), f.AgeFrom, f.AgeTo, s.cfg.SearchTTL.Milliseconds(),
-			ids[0], ids[1], ids[2], seconds(s.cfg.RoomTTL), checked, maxCandidates, outboxGrace.Milliseconds()).Result())
+			ids[0], ids[1], ids[2], seconds(s.cfg.RoomTTL), checked, maxCandidates, outboxGrace.Milliseconds(),
+			mustCodes(u.Interests), s.cfg.InterestWindow.Milliseconds()).Result())
 		if err != nil {
 			return Search{}, fmt.Errorf("matchmaker: search: %w", err)
 		}
@@ -123,7 +126,7 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 			// too, and the entry's end, follow after the answer. A repeat
 			// of the entry (it stays until then) pushes again under the
 			// same idempotency key: once on the channel.
-			room, err := s.ensureRoom(ctx, out[0])
+			room, err := s.createRoom(ctx, out[0], out[4])
 			if err != nil {
 				return Search{}, fmt.Errorf("matchmaker: search: %w", err)
 			}
@@ -153,6 +156,9 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 func (s *Store) finishMatch(ctx context.Context, entry string, room Room, waiter string, open <-chan appOpen) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepTimeout)
 	defer cancel()
+	// The room exists: its match record may go (ensureRoom would only
+	// find the room).
+	s.rdb.Del(ctx, s.mmKey()+":m:"+room.ID) //nolint:errcheck // it expires within the hour anyway
 	o := <-open
 	if o.err != nil {
 		return // the sweeper runs the whole entry again
@@ -260,26 +266,113 @@ func (s *Store) ExpireSearches(ctx context.Context, limit int) ([]string, error)
 	return out, nil
 }
 
-// QueueFit counts the users searching now whose filters and the user's
-// accept each other (the user's own search is not counted). Its cost does
-// not grow with the queue.
-func (s *Store) QueueFit(ctx context.Context, userID string, f Filter) (int, error) {
+// Queue is what a user choosing a filter may know of the queue.
+type Queue struct {
+	// Fit is how many users search now whose filters and the user's
+	// accept each other (the user's own search not counted).
+	Fit int
+	// ExpectedWait is the median wait of recent matches of users with
+	// similar filters (the same pool, own and wanted gender, a narrow or
+	// wide age range); ok is false when there are too few of them.
+	ExpectedWait time.Duration
+	WaitKnown    bool
+}
+
+// Expected waits are the median of at least minWaitSamples waits recorded
+// within waitHorizon.
+const (
+	minWaitSamples = 5
+	waitHorizon    = 6 * time.Hour
+)
+
+// QueueFor reads the queue for a filter. Its cost does not grow with the
+// queue: it reads the partitions a search would.
+func (s *Store) QueueFor(ctx context.Context, userID string, f Filter) (Queue, error) {
 	if err := f.Validate(); err != nil {
-		return 0, err
+		return Queue{}, err
 	}
 	u, err := s.GetUserByID(ctx, userID)
 	if err != nil {
-		return 0, err
+		return Queue{}, err
 	}
 	status, out, err := scriptResult(s.runMM(ctx, queueScript, userID, u.Gender.code(), u.Age,
 		f.Gender.code(), f.AgeFrom, f.AgeTo).Result())
 	if err != nil {
-		return 0, fmt.Errorf("matchmaker: queue: %w", err)
+		return Queue{}, fmt.Errorf("matchmaker: queue: %w", err)
 	}
 	if status == "bad_range" {
-		return 0, invalid("age_from", "the age range must stay on your side of %d", AdultAge)
+		return Queue{}, invalid("age_from", "the age range must stay on your side of %d", AdultAge)
 	}
-	return strconv.Atoi(out[0])
+	var q Queue
+	q.Fit, _ = strconv.Atoi(out[0])
+	since := time.Now().Add(-waitHorizon).UnixMilli()
+	var waits []int64
+	for _, x := range out[1:] {
+		w, at, _ := strings.Cut(x, ":")
+		ms, _ := strconv.ParseInt(w, 10, 64)
+		when, _ := strconv.ParseInt(at, 10, 64)
+		if when >= since {
+			waits = append(waits, ms)
+		}
+	}
+	if len(waits) >= minWaitSamples {
+		slices.Sort(waits)
+		q.ExpectedWait, q.WaitKnown = time.Duration(waits[len(waits)/2])*time.Millisecond, true
+	}
+	return q, nil
+}
+
+// QueueFit counts the users searching now whose filters and the user's
+// accept each other (QueueFor's Fit).
+func (s *Store) QueueFit(ctx context.Context, userID string, f Filter) (int, error) {
+	q, err := s.QueueFor(ctx, userID, f)
+	return q.Fit, err
+}
+
+// Wider returns the smallest widening of f that more people searching now
+// would fit, with their count: any gender, then the age range 5, 10 years
+// wider on each side, then the whole pool; ok is false when none helps.
+func (s *Store) Wider(ctx context.Context, userID string, f Filter, fit int) (Filter, int, bool, error) {
+	u, err := s.GetUserByID(ctx, userID)
+	if err != nil {
+		return Filter{}, 0, false, err
+	}
+	lo, hi := AdultAge, MaxAge
+	if u.Age < AdultAge {
+		lo, hi = MinAge, AdultAge-1
+	}
+	clamp := func(x Filter) Filter {
+		x.AgeFrom, x.AgeTo = max(x.AgeFrom, lo), min(x.AgeTo, hi)
+		return x
+	}
+	f = clamp(f)
+	var cands []Filter
+	if f.Gender != GenderAny {
+		cands = append(cands, Filter{Gender: GenderAny, AgeFrom: f.AgeFrom, AgeTo: f.AgeTo})
+	}
+	for _, d := range []int{5, 10} {
+		cands = append(cands, clamp(Filter{Gender: f.Gender, AgeFrom: f.AgeFrom - d, AgeTo: f.AgeTo + d}))
+	}
+	cands = append(cands, Filter{Gender: f.Gender, AgeFrom: lo, AgeTo: hi}, Filter{Gender: GenderAny, AgeFrom: lo, AgeTo: hi})
+	for _, c := range cands {
+		if c == f {
+			continue
+		}
+		n, err := s.QueueFit(ctx, userID, c)
+		if err != nil {
+			return Filter{}, 0, false, err
+		}
+		if n > fit {
+			return c, n, true, nil
+		}
+	}
+	return Filter{}, 0, false, nil
+}
+
+// mustCodes are a stored profile's interest codes (stored ones are valid).
+func mustCodes(names []string) string {
+	c, _ := interestCodes(names)
+	return c
 }
 
 func millisTime(s string) time.Time {

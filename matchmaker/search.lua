@@ -4,13 +4,13 @@
 -- 10 age_to, 11 search TTL (ms), 12 new room id, 13 my new member id,
 -- 14 partner's new member id, 15 room TTL (s), 16 a room the caller checked
 -- is no longer active ('' = none), 17 most candidates looked at, 18 outbox
--- grace (ms).
+-- grace (ms), 19 own interests (letter codes), 20 the interest window (ms).
 -- Replies: {'restricted', 'banned'|'suspended', until_ms ('0' = for good)}
 --        | {'stale_profile'} (the profile changed since it was read: read it again)
 --        | {'bad_range'}
 --        | {'check_room', room_id} (the state points at a room: is it still active?)
 --        | {'waiting', since_ms, expired_ids}
---        | {'matched', room_id, outbox_id, steps_json, expired_ids}
+--        | {'matched', room_id, outbox_id, steps_json, expired_ids, record_json}
 -- expired_ids: users whose search had expired and was found here, comma-
 -- separated; the caller tells them.
 --
@@ -22,6 +22,10 @@
 -- oldest head that is not blocked, in cooldown or expired is the match.
 -- At most ARGV[17] candidates are looked at (blocked pairs and expired
 -- entries are skipped one by one), so a search's cost stays bounded.
+-- Interests: among the compatible users who started waiting within the
+-- window (ARGV[20]) of the oldest one, the oldest who shares an interest
+-- with the searcher is preferred; with none, the oldest. So the preference
+-- never passes over anyone who waited longer by more than the window.
 local uid, mg, mage = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local want = ARGV[8]
 local af, at = tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -83,13 +87,15 @@ end
 
 local expired = {}
 local cutoff = (now - ttl) * 1000
+local myint, window = ARGV[19], tonumber(ARGV[20]) * 1000
 local found, fst = nil, nil
+local first, firstst, first_s = nil, nil, nil
 for _ = 1, tonumber(ARGV[17]) do
   local best = nil
   for _, h in ipairs(heads) do
     if h.s and (best == nil or h.s < best.s) then best = h end
   end
-  if best == nil then break end
+  if best == nil or (first and best.s > first_s + window) then break end
   local cuid = best.u
   local cst = get_state(cuid)
   if cst.state ~= 'waiting' then
@@ -111,17 +117,21 @@ for _ = 1, tonumber(ARGV[17]) do
     end
   elseif cuid == uid or redis.call('EXISTS', MM .. ':cd:' .. pairkey(uid, cuid), MM .. ':bl:' .. pairkey(uid, cuid)) > 0 then
     next_in(best, best.i + 1)
-  else
+  elseif myint == '' or shared(myint, cst.int) ~= '' then
     found, fst = cuid, cst
     break
+  else
+    if not first then first, firstst, first_s = cuid, cst, best.s end
+    next_in(best, best.i + 1) -- someone a little newer may share an interest
   end
 end
+if not found and first then found, fst = first, firstst end
 local exp = table.concat(expired, ',')
 
 if found then
   index_del(found, fst)
   local rid = ARGV[12]
-  local rec = cjson.encode({id = rid, created = now,
+  local rec = cjson.encode({id = rid, created = now, si = shared(myint, fst.int),
     a = {uid = found, member = ARGV[14], nick = fst.nick, gender = fst.g, age = tonumber(fst.a), tg = fst.tg, lang = fst.lang or ''},
     b = {uid = uid, member = ARGV[13], nick = ARGV[4], gender = mg, age = mage, tg = ARGV[5], lang = ARGV[6]}})
   redis.call('SET', MM .. ':m:' .. rid, rec, 'EX', 3600)
@@ -134,14 +144,20 @@ if found then
   end
   redis.call('ZADD', MM .. ':active', now, rid)
   redis.call('INCR', MM .. ':stats:matches')
+  -- How long the one who waited waited, for the expected wait of people
+  -- with similar filters (the last 100 of their kind).
+  local wk = MM .. ':wt:' .. wait_kind(fst.pool, fst.g, fst.w, fst.af, fst.at)
+  redis.call('LPUSH', wk, ms(now - tonumber(fst.since)) .. ':' .. ms(now))
+  redis.call('LTRIM', wk, 0, 99)
+  redis.call('EXPIRE', wk, 2 * 86400)
   local steps = {{op = 'create_room', room = rid}, {op = 'matched', room = rid, user = found}}
-  return {'matched', rid, outbox_add(now + tonumber(ARGV[18]), steps), cjson.encode(steps), exp}
+  return {'matched', rid, outbox_add(now + tonumber(ARGV[18]), steps), cjson.encode(steps), exp, rec}
 end
 
 local since = ms(now)
 local me = {state = 'waiting', since = since, score = ms(now * 1000 + redis.call('INCR', MM .. ':seq') % 1000),
   pool = pool, g = mg, w = want, af = tostring(af), at = tostring(at), a = tostring(mage),
-  nick = ARGV[4], tg = ARGV[5], lang = ARGV[6], ver = ARGV[7]}
+  nick = ARGV[4], tg = ARGV[5], lang = ARGV[6], ver = ARGV[7], int = ARGV[19]}
 index_add(uid, me)
 local fields = {}
 for _, f in ipairs(ST) do

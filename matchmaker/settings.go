@@ -32,6 +32,9 @@ type Settings struct {
 	ReportsToSuspend   int           `envconfig:"REPORTS_TO_SUSPEND" default:"3"`
 	SuspendFor         time.Duration `envconfig:"SUSPEND_FOR" default:"24h"`
 	LinksAfterMessages int           `envconfig:"LINKS_AFTER_MESSAGES" default:"3"`
+	// AgainTTL is how long after a chat ended its members may wish to talk
+	// again; a wish lapses when it ends. 0 = the default, 24h.
+	AgainTTL time.Duration `envconfig:"AGAIN_TTL" default:"24h"`
 }
 
 // Validate fails fast, naming the variable that is wrong.
@@ -66,6 +69,9 @@ func (c Settings) Validate() error {
 	if c.ReportsToSuspend < 1 {
 		return fmt.Errorf("REPORTS_TO_SUSPEND: must be at least 1")
 	}
+	if c.AgainTTL < 0 {
+		return fmt.Errorf("AGAIN_TTL: must not be negative")
+	}
 	if c.LinksAfterMessages < 0 {
 		return fmt.Errorf("LINKS_AFTER_MESSAGES: must not be negative (0 turns the rule off)")
 	}
@@ -79,7 +85,7 @@ func (c Settings) StoreConfig() Config {
 		cooldown = -1 // REMATCH_COOLDOWN=0 turns the cooldown off
 	}
 	return Config{SearchTTL: c.SearchTTL, RematchCooldown: cooldown, RoomTTL: c.RoomTTL, MaxMessages: c.RoomMaxMessages,
-		LinksAfter: c.LinksAfterMessages, NotifyCooldown: c.NotifyCooldown, PresenceEvery: c.AwayCheckEvery,
+		LinksAfter: c.LinksAfterMessages, NotifyCooldown: c.NotifyCooldown, PresenceEvery: c.AwayCheckEvery, AgainTTL: c.AgainTTL,
 		Moderation: ModerationConfig{ReportsToSuspend: c.ReportsToSuspend, SuspendFor: c.SuspendFor}}
 }
 

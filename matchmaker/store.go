@@ -47,6 +47,11 @@ var (
 	deleteUserScript = mmScript("deleteuser.lua")
 	claimScript      = mmScript("claim.lua")
 	queueScript      = mmScript("queue.lua")
+	// Contact exchange and meet again (consent.go, again.go).
+	revealIntentScript = mmScript("revealintent.lua")
+	againScript        = mmScript("again.lua")
+	againClaimScript   = mmScript("againclaim.lua")
+	revealScript       = roomScript("reveal.lua")
 
 	roomCreateScript = roomScript("roomcreate.lua")
 	messageScript    = roomScript("message.lua")
@@ -74,6 +79,7 @@ func Scripts() map[string]*redis.Script {
 		"close": closeScript, "clear": clearScript, "action": actionScript, "mediaadd": mediaAddScript,
 		"mediaget":   mediaGetScript,
 		"putprofile": putProfileScript, "link": linkScript, "notify": notifyScript, "ratelimit": rateLimitScript,
+		"revealintent": revealIntentScript, "again": againScript, "againclaim": againClaimScript, "reveal": revealScript,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -355,7 +356,16 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 		}
 		from := lo + rng.IntN(hi-lo+1)
 		to := from + rng.IntN(hi-from+1)
-		id := mkUser(t, s, p.Nickname, p.Gender, p.Age).ID
+		tu := mkUser(t, s, p.Nickname, p.Gender, p.Age)
+		// Random interests: the preference for a shared one must never
+		// break the rules below.
+		for k := rng.IntN(4); k > 0; k-- {
+			p.Interests = append(p.Interests, matchmaker.Interests[rng.IntN(len(matchmaker.Interests))])
+		}
+		if _, err := s.PutProfile(ctx, tu.TG, "en", p); err != nil {
+			t.Fatal(err)
+		}
+		id := tu.ID
 		users[i] = user{id: id, p: p, f: matchmaker.Filter{Gender: filters[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
 	}
 	byID := map[string]user{}
@@ -426,4 +436,185 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 	if rooms == 0 {
 		t.Fatal("no room formed")
 	}
+}
+
+// TestInterestPreferenceWithinTheWindow: among users who started waiting
+// within the window of the oldest compatible one, a searcher gets the
+// oldest who shares an interest; nobody who waited longer by more than the
+// window is passed over; no interest is ever required.
+func TestInterestPreferenceWithinTheWindow(t *testing.T) {
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s, _ := newStoreOn(t, rdb, matchmaker.Config{InterestWindow: 300 * time.Millisecond, RematchCooldown: -1})
+		put := func(nick string, g matchmaker.Gender, interests ...string) tuser {
+			u := mkUser(t, s, nick, g, 30)
+			if _, err := s.PutProfile(ctx, u.TG, "en", matchmaker.Profile{Nickname: nick, Gender: g, Age: 30, Interests: interests}); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		wantMen := matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 18, AgeTo: 99}
+		wait := func(u tuser) {
+			t.Helper()
+			if got, err := s.Search(ctx, u.ID, wantMen); err != nil || got.State != matchmaker.Waiting {
+				t.Fatalf("%v %v", got.State, err)
+			}
+		}
+		oldest := put("Oldest", matchmaker.Female, "books")
+		wait(oldest)
+		time.Sleep(100 * time.Millisecond)
+		near := put("Near", matchmaker.Female, "music", "art")
+		wait(near)
+		time.Sleep(400 * time.Millisecond)
+		late := put("Late", matchmaker.Female, "music")
+		wait(late)
+
+		// Shares music with Near (within the window of Oldest) and Late
+		// (beyond it): Near.
+		m1, err := s.Search(ctx, put("Musician", matchmaker.Male, "music").ID, anyAdult())
+		if err != nil || m1.State != matchmaker.Matched || m1.Room.Members[0].UserID != near.ID {
+			t.Fatalf("musician matched %+v, %v; want Near", m1.Room, err)
+		}
+		if got := m1.Room.SharedInterests; len(got) != 1 || got[0] != "music" {
+			t.Fatalf("shared interests = %v; want [music]", got)
+		}
+		// Shares music only with Late, who waited beyond the window of
+		// Oldest: Oldest, the preference never passes over her.
+		m2, err := s.Search(ctx, put("Musician2", matchmaker.Male, "music").ID, anyAdult())
+		if err != nil || m2.State != matchmaker.Matched || m2.Room.Members[0].UserID != oldest.ID {
+			t.Fatalf("second musician matched %+v, %v; want Oldest", m2.Room, err)
+		}
+		// No interests at all: the oldest, as always.
+		m3, err := s.Search(ctx, put("Plain", matchmaker.Male).ID, anyAdult())
+		if err != nil || m3.State != matchmaker.Matched || m3.Room.Members[0].UserID != late.ID || len(m3.Room.SharedInterests) != 0 {
+			t.Fatalf("plain matched %+v, %v; want Late, nothing shared", m3.Room, err)
+		}
+		if _, err := s.PutProfile(ctx, 1, "en", matchmaker.Profile{Nickname: "Bad", Gender: matchmaker.Male, Age: 30, Interests: []string{"crypto"}}); !errors.Is(err, matchmaker.ErrInvalid) {
+			t.Fatalf("an unknown interest = %v; want ErrInvalid", err)
+		}
+		if _, err := s.PutProfile(ctx, 1, "en", matchmaker.Profile{Nickname: "Bad", Gender: matchmaker.Male, Age: 30,
+			Interests: []string{"music", "films", "games", "sport", "travel", "books"}}); !errors.Is(err, matchmaker.ErrInvalid) {
+			t.Fatalf("six interests = %v; want ErrInvalid", err)
+		}
+	})
+}
+
+// TestQueueCountsMatchTheTruth (issue 17, acceptance 1): on a queue seeded
+// with 1,000 users of mixed profiles and filters, the count for any filter
+// of any user equals a brute-force count of the waiting users who accept
+// them and whom they accept.
+func TestQueueCountsMatchTheTruth(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{})
+	rng := rand.New(rand.NewPCG(3, 4))
+	type user struct {
+		id string
+		p  matchmaker.Profile
+		f  matchmaker.Filter
+	}
+	genders := []matchmaker.Gender{matchmaker.Male, matchmaker.Female}
+	wants := []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}
+	random := func(i int) user {
+		age := 16 + rng.IntN(60)
+		lo, hi := 18, 99
+		if age < 18 {
+			lo, hi = 16, 17
+		}
+		from := lo + rng.IntN(hi-lo+1)
+		to := from + rng.IntN(hi-from+1)
+		p := matchmaker.Profile{Nickname: fmt.Sprintf("q%d", i), Gender: genders[rng.IntN(2)], Age: age}
+		return user{id: mkUser(t, s, p.Nickname, p.Gender, p.Age).ID, p: p, f: matchmaker.Filter{Gender: wants[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
+	}
+	var waiting []user
+	for i := 0; i < 1000; i++ {
+		u := random(i)
+		if got, err := s.Search(ctx, u.id, u.f); err != nil {
+			t.Fatal(err)
+		} else if got.State == matchmaker.Waiting {
+			waiting = append(waiting, u)
+		} else {
+			for j, w := range waiting { // matched with someone who waited
+				if cur, _ := s.CurrentSearch(ctx, w.id); cur.State != matchmaker.Waiting {
+					waiting = append(waiting[:j], waiting[j+1:]...)
+					break
+				}
+			}
+		}
+	}
+	clampTo := func(u user, f matchmaker.Filter) matchmaker.Filter {
+		if u.p.Age >= 18 {
+			f.AgeFrom, f.AgeTo = max(f.AgeFrom, 18), min(f.AgeTo, 99)
+		} else {
+			f.AgeFrom, f.AgeTo = max(f.AgeFrom, 16), min(f.AgeTo, 17)
+		}
+		return f
+	}
+	accepts := func(f matchmaker.Filter, other matchmaker.Profile) bool {
+		return (f.Gender == matchmaker.GenderAny || f.Gender == other.Gender) && other.Age >= f.AgeFrom && other.Age <= f.AgeTo
+	}
+	for k := 0; k < 60; k++ {
+		me := random(10_000 + k)
+		if k%3 == 0 && len(waiting) > 0 { // also a user who waits: not counted themselves
+			me = waiting[rng.IntN(len(waiting))]
+		}
+		f := clampTo(me, me.f)
+		want := 0
+		for _, w := range waiting {
+			if w.id != me.id && (w.p.Age < 18) == (me.p.Age < 18) && accepts(f, w.p) && accepts(clampTo(w, w.f), me.p) {
+				want++
+			}
+		}
+		got, err := s.QueueFit(ctx, me.id, me.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("queue fit for %+v with %+v = %d; brute force says %d", me.p, me.f, got, want)
+		}
+	}
+	t.Logf("%d of 1000 waiting", len(waiting))
+}
+
+// TestExpectedWaitFollowsTheWaits (issue 17, acceptance 2): users who want
+// men arrive at a fixed rate, and men who want them arrive at the same rate
+// half a period later, so each woman waits about half a period. The
+// expected wait the queue reports for a woman choosing the same filter is
+// within a factor of 2 of the waits measured afterwards.
+func TestExpectedWaitFollowsTheWaits(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{RematchCooldown: -1})
+	const period = 240 * time.Millisecond
+	women := matchmaker.Filter{Gender: matchmaker.Female, AgeFrom: 18, AgeTo: 99}
+	men := matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 18, AgeTo: 99}
+	var measured []time.Duration
+	var predicted time.Duration
+	for i := 0; i < 16; i++ {
+		w := mkUser(t, s, fmt.Sprint("W", i), matchmaker.Female, 25)
+		if i == 8 {
+			q, err := s.QueueFor(ctx, w.ID, men)
+			if err != nil || !q.WaitKnown {
+				t.Fatalf("after 8 matches the expected wait is unknown: %+v, %v", q, err)
+			}
+			predicted = q.ExpectedWait
+		}
+		start := time.Now()
+		if got, _ := s.Search(ctx, w.ID, men); got.State != matchmaker.Waiting {
+			t.Fatalf("woman %d matched at once", i)
+		}
+		time.Sleep(period / 2)
+		m := mkUser(t, s, fmt.Sprint("M", i), matchmaker.Male, 26)
+		if got, _ := s.Search(ctx, m.ID, women); got.State != matchmaker.Matched {
+			t.Fatalf("man %d not matched", i)
+		}
+		if i >= 8 {
+			measured = append(measured, time.Since(start))
+		}
+		time.Sleep(period / 2)
+	}
+	slices.Sort(measured)
+	median := measured[len(measured)/2]
+	if predicted < median/2 || predicted > median*2 {
+		t.Fatalf("expected wait %v; the waits measured afterwards had a median of %v", predicted, median)
+	}
+	t.Logf("predicted %v, measured median %v", predicted, median)
 }

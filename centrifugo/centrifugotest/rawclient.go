@@ -25,23 +25,35 @@ type RawClient struct {
 	push   chan map[string]json.RawMessage
 	reply  map[int]chan map[string]json.RawMessage
 	closed chan struct{}
+	err    error // why the connection ended, once closed is closed
 }
 
 // DialRaw connects with a connection token.
 func DialRaw(t testing.TB, wsURL, token string) *RawClient {
 	t.Helper()
+	c, err := TryDialRaw(t, wsURL, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TryDialRaw is DialRaw that returns a failed dial or connect as an error,
+// for tests that wait for a server to come back.
+func TryDialRaw(t testing.TB, wsURL, token string) (*RawClient, error) {
 	conn, _, err := websocket.DefaultDialer.Dial(wsURL, nil)
 	if err != nil {
-		t.Fatalf("dial %s: %v", wsURL, err)
+		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
 	c := &RawClient{t: t, conn: conn, push: make(chan map[string]json.RawMessage, 1000),
 		reply: map[int]chan map[string]json.RawMessage{}, closed: make(chan struct{})}
 	go c.read()
-	t.Cleanup(c.Close)
 	if _, err := c.Call("connect", map[string]any{"token": token, "name": "rawtest"}); err != nil {
-		t.Fatalf("connect: %v", err)
+		c.Close()
+		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return c
+	t.Cleanup(c.Close)
+	return c, nil
 }
 
 func (c *RawClient) read() {
@@ -49,6 +61,9 @@ func (c *RawClient) read() {
 	for {
 		_, data, err := c.conn.ReadMessage()
 		if err != nil {
+			c.mu.Lock()
+			c.err = err
+			c.mu.Unlock()
 			return
 		}
 		sc := bufio.NewScanner(bytes.NewReader(data))
@@ -116,7 +131,9 @@ func (c *RawClient) Call(method string, params any) (json.RawMessage, error) {
 		}
 		return f[method], nil
 	case <-c.closed:
-		return nil, fmt.Errorf("connection closed")
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return nil, fmt.Errorf("connection closed: %v", c.err)
 	case <-time.After(5 * time.Second):
 		return nil, fmt.Errorf("%s: no reply", method)
 	}
@@ -125,6 +142,7 @@ func (c *RawClient) Call(method string, params any) (json.RawMessage, error) {
 // Publication is one publication a client received.
 type Publication struct {
 	Offset uint64          `json:"offset"`
+	Epoch  string          `json:"epoch"` // v6 sends it on pushes; "" in recovered publications
 	Data   json.RawMessage `json:"data"`
 }
 

@@ -4,19 +4,19 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/tetatet/tetatet/centrifugo"
 )
 
-// centrifugoServer is the Centrifugo of this run: the pinned v5.4.9 binary,
-// configured from centrifugo/config.json with loopback ports and secrets
-// generated for this run only.
+// centrifugoServer is the Centrifugo of this run: the pinned v6 binary
+// (centrifugo.ServerVersion), configured from centrifugo/config.json with
+// loopback ports and secrets generated for this run only.
 type centrifugoServer struct {
 	PublicURL     string // http://127.0.0.1:port, where the API proxies /connection/websocket
 	APIURL        string // http://127.0.0.1:internal/api
@@ -27,6 +27,9 @@ type centrifugoServer struct {
 	*child
 }
 
+// centrifugoConfigFile is the config startCentrifugo writes into the state dir.
+const centrifugoConfigFile = "centrifugo.json"
+
 // startCentrifugo builds the binary the first time, writes the config into
 // the state dir and starts the server with the memory engine (one node).
 // allowedOrigins are the origins the browser may load the Mini App from.
@@ -34,14 +37,6 @@ func startCentrifugo(ctx context.Context, stateDir string, allowedOrigins []stri
 	bin, err := centrifugo.EnsureBinary()
 	if err != nil {
 		return nil, err
-	}
-	base, err := os.ReadFile(filepath.Join(centrifugo.Dir(), "config.json"))
-	if err != nil {
-		return nil, err
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal(base, &cfg); err != nil {
-		return nil, fmt.Errorf("centrifugo/config.json: %w", err)
 	}
 	port, err := freePort()
 	if err != nil {
@@ -59,26 +54,18 @@ func startCentrifugo(ctx context.Context, stateDir string, allowedOrigins []stri
 		TokenSecret:   randomHex(32),
 		AdminPassword: randomHex(8),
 	}
-	cfg["address"] = "127.0.0.1"
-	cfg["port"] = port
-	cfg["internal_port"] = internal
-	cfg["api_key"] = s.APIKey
-	cfg["token_hmac_secret_key"] = s.TokenSecret
-	cfg["admin_password"] = s.AdminPassword
-	cfg["admin_secret"] = randomHex(32)
-	cfg["allowed_origins"] = allowedOrigins
-	path := filepath.Join(stateDir, "centrifugo.json")
-	b, err := json.MarshalIndent(cfg, "", "  ")
+	cfg, err := centrifugoConfig(s, port, internal, allowedOrigins)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	path := filepath.Join(stateDir, centrifugoConfigFile)
+	if err := os.WriteFile(path, cfg, 0o600); err != nil {
 		return nil, err
 	}
-	// Only PATH: a CENTRIFUGO_* variable in the developer's shell would
-	// override the config.
+	// Only PATH and the runtime settings the product runs Centrifugo with: a
+	// CENTRIFUGO_* variable in the developer's shell would override the config.
 	s.child, err = startChild("centrifugo", filepath.Join(stateDir, "centrifugo.log"),
-		[]string{"PATH=" + os.Getenv("PATH")}, bin, "--config", path)
+		append([]string{"PATH=" + os.Getenv("PATH")}, centrifugo.ServerEnv()...), bin, "--config", path)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +75,21 @@ func startCentrifugo(ctx context.Context, stateDir string, allowedOrigins []stri
 		return nil, err
 	}
 	return s, nil
+}
+
+// centrifugoConfig is centrifugo/config.json with this run's loopback ports,
+// secrets and origins (Centrifugo v6 keys).
+func centrifugoConfig(s *centrifugoServer, port, internal int, allowedOrigins []string) ([]byte, error) {
+	return centrifugo.ServerConfig(map[string]any{
+		"http_server.address":          "127.0.0.1",
+		"http_server.port":             port,
+		"http_server.internal_port":    strconv.Itoa(internal), // a string in v6
+		"http_api.key":                 s.APIKey,
+		"client.token.hmac_secret_key": s.TokenSecret,
+		"client.allowed_origins":       allowedOrigins,
+		"admin.password":               s.AdminPassword,
+		"admin.secret":                 randomHex(32),
+	})
 }
 
 func get200(ctx context.Context, url string) error {

@@ -1,5 +1,5 @@
 // Command run starts the whole Tet-a-Tet stack on this machine for
-// development (`make run`): Redis, Centrifugo v5.4.9, the API serving the
+// development (`make run`): Redis, Centrifugo v6, the API serving the
 // built Mini App on one origin (it reverse-proxies /connection/websocket),
 // and the bot when TELEGRAM_BOT_TOKEN is set. Without a token it runs in dev
 // mode: /dev opens the Mini App as test users A and B, no Telegram needed.
@@ -87,8 +87,8 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprint(out, notPersistentBanner)
 	}
 
-	if _, err := os.Stat(filepath.Join(centrifugo.Dir(), "server", "bin", "centrifugo")); err != nil {
-		fmt.Fprintf(out, "building Centrifugo v%s from centrifugo/server (about 75 s, once)...\n", centrifugo.ServerVersion)
+	if _, err := os.Stat(centrifugo.BinaryPath()); err != nil {
+		fmt.Fprintf(out, "building Centrifugo v%s from centrifugo/server (about 3 minutes, once)...\n", centrifugo.ServerVersion)
 	}
 	cf, err := startCentrifugo(ctx, cfg.StateDir, allowedOrigins(appURL, cfg.FrontURL))
 	if err != nil {
