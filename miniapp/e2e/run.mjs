@@ -801,11 +801,11 @@ async function sendPhoto(from, caption, { seed, shotName, shed = false }) {
     );
   }
   const uploaded = uploadAnswer(from);
+  await throttleUpload(from, 40 * 1024); // before it starts, so the upload takes long enough to watch
   await tid(from.page, 'send-button').click();
   const row = lastBubble(from, true);
   await row.getByTestId('photo').waitFor({ timeout: WAIT });
   if (shed) await row.locator('[data-testid=upload][data-phase=waiting]').waitFor({ timeout: WAIT });
-  await throttleUpload(from, 40 * 1024);
   await waitFor(
     `${from.label} shows the upload under way`,
     async () => {
