@@ -614,6 +614,24 @@ describe('useChat', () => {
       expect(messages(chat.items.value)).toMatchObject([{ id: '6', status: 'sent' }]);
     });
 
+    it('a text refused as minors_not_allowed (a minor’s link) is "Not sent", not a line about photos', async () => {
+      api.sendMessage.mockRejectedValueOnce(new ApiError(403, 'minors_not_allowed', 'links: not available to users under 18'));
+      const { chat } = await setup();
+      chat.send('see https://example.com');
+      await flush();
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed', failure: 'refused' }]);
+    });
+
+    it('a media message refused when sent (minors) says so', async () => {
+      api.uploadMedia.mockResolvedValue({ media_id: 'md1', kind: 'photo', width: 1, height: 1 });
+      api.sendMessage.mockRejectedValueOnce(new ApiError(403, 'minors_not_allowed', 'no'));
+      const { chat } = await setup(mediaOpts());
+      chat.media({ type: 'attach', file: new Blob(['x']) });
+      chat.send('');
+      await flush();
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed', failure: 'minors' }]);
+    });
+
     it('in a room of minors (the partner’s age, or one’s own) nothing can be attached or recorded', async () => {
       const kid = { ...testRoom, partner: { ...testRoom.partner, age: 16 } };
       const rec = { getUserMedia: vi.fn(), createRecorder: vi.fn(), isTypeSupported: () => true };

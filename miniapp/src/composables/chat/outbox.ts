@@ -149,7 +149,8 @@ export function useOutbox(opts: OutboxOptions) {
       opts.onMediaRefused?.(err.remaining);
     } else if (msg) {
       msg.status = 'failed';
-      msg.failure = mediaFailure(err) ?? 'refused';
+      // A media message's refusal says what is wrong with the file; any other is "Not sent".
+      msg.failure = (msg.media ? mediaFailure(err) : null) ?? 'refused';
     }
     if (isApiError(err, 'room_closed') || isApiError(err, 'not_found') || isApiError(err, 'forbidden')) {
       // Nothing else in the queue can go either.
