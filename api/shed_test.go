@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -122,7 +124,11 @@ func TestShedding(t *testing.T) {
 // before, it held one of the MAX_IN_FLIGHT slots for as long as it kept
 // the connection, so a few hundred such requests shut the API.
 func TestSlowBodyLetsGoOfItsSlot(t *testing.T) {
-	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) { c.MaxInFlight = 1; c.BodyReadTimeout = 300 * time.Millisecond; c.LinksAfterMessages = 0 }})
+	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) {
+		c.MaxInFlight = 1
+		c.BodyReadTimeout = 300 * time.Millisecond
+		c.LinksAfterMessages = 0
+	}})
 	a, _, ra, _ := pairUp(t, st, 341_001, 341_002)
 	for _, path := range []string{"/messages", "/media"} {
 		pr, pw := io.Pipe()
@@ -156,5 +162,34 @@ func TestSlowBodyLetsGoOfItsSlot(t *testing.T) {
 			t.Fatalf("%s: slow body answered %d %s; want 408 body_timeout", path, resp.StatusCode, body)
 		}
 		a.MustDo("POST", "/api/rooms/"+ra.ID+"/messages", map[string]string{"text": "after " + path, "client_msg_id": path}, 201, nil)
+	}
+}
+
+// TestCutUploadIsNotAnError: an upload the client cancels half way (the
+// Mini App's cancel button) is the client's doing: 400 body_incomplete if
+// anyone is still listening, and no ERROR line in the log (before: "request
+// failed ... unexpected EOF" at error level for every cancel).
+func TestCutUploadIsNotAnError(t *testing.T) {
+	logs := &apitest.LogBuffer{}
+	st := apitest.Start(t, apitest.Options{
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Config: func(c *api.Config) { c.LinksAfterMessages = 0 },
+	})
+	a, _, ra, _ := pairUp(t, st, 342_001, 342_002)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(st.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /api/rooms/%s/media HTTP/1.1\r\nHost: x\r\nAuthorization: tma %s\r\nContent-Type: image/jpeg\r\nContent-Length: 50000\r\n\r\n\xff\xd8\xff\xe0 only the start",
+		ra.ID, a.InitData)
+	conn.(*net.TCPConn).CloseWrite()
+	reply, _ := io.ReadAll(conn)
+	conn.Close()
+	if !strings.HasPrefix(string(reply), "HTTP/1.1 400") || !strings.Contains(string(reply), "body_incomplete") {
+		t.Fatalf("cut upload answered %q", reply)
+	}
+	a.MustDo("GET", "/api/me", nil, 200, nil) // the request is over: the log has all of it
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("a cancelled upload logged an error:\n%s", logs)
 	}
 }
