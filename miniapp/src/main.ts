@@ -4,6 +4,7 @@ import { createApiClient } from './api/client';
 import { browserRecorderEnv } from './composables/chat/recorder';
 import { createRoomMemory } from './composables/roomMemory';
 import { useApp } from './composables/useApp';
+import { widenAfterFromQuery } from './composables/useSearch';
 import { createI18n, i18nKey, pickLocale } from './i18n';
 import { createRealtime } from './realtime/connection';
 import { resolveWsUrl } from './realtime/url';
@@ -65,7 +66,9 @@ const app = useApp({
   onConfig: (config) => mountAds(config, document),
   memory: createRoomMemory(localStore()),
   outboxStore: localStore(),
+  ratingStore: localStore(),
   recorderEnv: browserRecorderEnv(),
+  widenAfterMs: widenAfterFromQuery(window.location.search),
 });
 expire = () => app.expireSession();
 

@@ -6,6 +6,8 @@ import type {
   Me,
   Profile,
   QueueStatus,
+  Rating,
+  RecentRooms,
   ReportRequest,
   RoomInfo,
   SearchFilters,
@@ -31,8 +33,12 @@ export interface ApiClient {
   putMe(profile: Profile): Promise<Me>;
   startSearch(filters: SearchFilters): Promise<StartSearchResult>;
   getSearch(): Promise<SearchStatus>;
-  /** Who is around for these filters (counts rounded by the server). */
-  getQueue(filters: SearchFilters): Promise<QueueStatus>;
+  /**
+   * Who is around for these filters (counts rounded by the server); with
+   * `suggest`, also a wider filter worth trying. Aborting `signal` rejects
+   * with ApiError code 'aborted' (a stale request the caller dropped).
+   */
+  getQueue(filters: SearchFilters, opts?: { suggest?: boolean; signal?: AbortSignal }): Promise<QueueStatus>;
   /** Resolves on 204; rejects with ApiError code 'already_matched' when the match already happened. */
   cancelSearch(): Promise<void>;
   /** session: this launch's id (realtime/connection.ts newSession). */
@@ -59,6 +65,17 @@ export interface ApiClient {
   uploadMedia(roomId: string, body: Blob, opts: UploadOptions): Promise<UploadedMedia>;
   /** A photo (or its blurred preview) or a voice message, fetched with the Authorization header: never a public URL. */
   getMedia(mediaId: string, opts?: { preview?: boolean }): Promise<Blob>;
+  /** Agrees to exchange contacts (idempotent); 409 username_required without a public username in the init data. */
+  offerReveal(roomId: string): Promise<void>;
+  /** Takes the agreement back (idempotent); 409 already_revealed once done. */
+  withdrawReveal(roomId: string): Promise<void>;
+  /** Chats that ended lately, newest first. */
+  getRecent(): Promise<RecentRooms>;
+  /** Wishes to talk again (idempotent); the partner never learns of it unless they wish it too. */
+  wishAgain(roomId: string): Promise<void>;
+  unwishAgain(roomId: string): Promise<void>;
+  /** The private answer to "How was it?" once the chat ended (a second one is ignored by the server). */
+  rateRoom(roomId: string, value: Rating): Promise<void>;
 }
 
 export interface ApiClientOptions {
@@ -100,7 +117,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     return errorFromBody(status, body, retryAfter);
   }
 
-  async function call<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, auth = true, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (auth) headers.Authorization = `tma ${opts.initData}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -111,9 +128,10 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: withTimeout(signal, timeoutMs),
       });
     } catch (err) {
+      if (signal?.aborted) throw new ApiError(0, 'aborted', `${method} ${path}: cancelled`);
       throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
     }
 
@@ -187,9 +205,10 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     startSearch: (filters) => call<StartSearchResult>('POST', '/api/search', filters),
     getSearch: () => call<SearchStatus>('GET', '/api/search'),
     cancelSearch: () => call<void>('DELETE', '/api/search'),
-    getQueue: (f) => {
+    getQueue: (f, o) => {
       const q = new URLSearchParams({ gender: f.gender, age_from: String(f.age_from), age_to: String(f.age_to) });
-      return call<QueueStatus>('GET', `/api/queue?${q.toString()}`);
+      if (o?.suggest) q.set('suggest', '1');
+      return call<QueueStatus>('GET', `/api/queue?${q.toString()}`, undefined, true, o?.signal);
     },
     connectionToken: (session) => call<Token>('POST', '/api/centrifugo/connection-token', { session }),
     subscriptionToken: (channel, session) => call<Token>('POST', '/api/centrifugo/subscription-token', { channel, session }),
@@ -209,5 +228,27 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     deleteRoom: (roomId) => call<void>('DELETE', room(roomId)),
     uploadMedia: (roomId, body, o) => upload(`${room(roomId)}/media`, body, o),
     getMedia: (id, o) => download(`/api/media/${encodeURIComponent(id)}${o?.preview ? '?preview=1' : ''}`),
+    offerReveal: (roomId) => call<void>('POST', `${room(roomId)}/reveal`),
+    withdrawReveal: (roomId) => call<void>('DELETE', `${room(roomId)}/reveal`),
+    getRecent: () => call<RecentRooms>('GET', '/api/rooms/recent'),
+    wishAgain: (roomId) => call<void>('POST', `${room(roomId)}/again`),
+    unwishAgain: (roomId) => call<void>('DELETE', `${room(roomId)}/again`),
+    rateRoom: (roomId, value) => call<void>('POST', `${room(roomId)}/rating`, { value }),
   };
+}
+
+/**
+ * withTimeout is the caller's signal (if any) that also aborts after ms.
+ * AbortSignal.any is missing from older Telegram webviews, so the two are
+ * joined by hand.
+ */
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  if (!signal) return timeout;
+  const both = new AbortController();
+  const stop = () => both.abort();
+  if (signal.aborted) stop();
+  signal.addEventListener('abort', stop, { once: true });
+  timeout.addEventListener('abort', stop, { once: true });
+  return both.signal;
 }

@@ -1,7 +1,7 @@
-import type { ErrorCode, LinkRemaining } from './types';
+import type { ErrorCode, LinkRemaining, MinorsRule } from './types';
 
-/** Codes the client adds for failures that never reached a JSON error body. */
-export type ClientErrorCode = 'network' | 'bad_response';
+/** Codes the client adds for failures that never reached a JSON error body ('aborted': the caller cancelled it). */
+export type ClientErrorCode = 'network' | 'bad_response' | 'aborted';
 
 /** ApiError is every failed API call: an HTTP error body, a network failure or an unreadable answer. */
 export class ApiError extends Error {
@@ -14,12 +14,14 @@ export class ApiError extends Error {
   readonly until: number | undefined;
   /** For link_not_allowed_yet and media_not_allowed_yet: messages each side still has to send. */
   readonly remaining: LinkRemaining | undefined;
+  /** For minors_not_allowed: which rule of minors mode refused it. */
+  readonly rule: MinorsRule | undefined;
 
   constructor(
     status: number,
     code: ErrorCode | ClientErrorCode,
     message: string,
-    opts: { field?: string; retryAfter?: number; until?: number; remaining?: LinkRemaining } = {},
+    opts: { field?: string; retryAfter?: number; until?: number; remaining?: LinkRemaining; rule?: MinorsRule } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -29,6 +31,7 @@ export class ApiError extends Error {
     this.retryAfter = opts.retryAfter;
     this.until = opts.until;
     this.remaining = opts.remaining;
+    this.rule = opts.rule;
   }
 }
 
@@ -67,7 +70,16 @@ const knownCodes: ReadonlySet<string> = new Set<ErrorCode>([
   'invalid_media',
   'minors_not_allowed',
   'media_not_allowed_yet',
+  'username_required',
+  'not_allowed',
+  'already_revealed',
+  'room_active',
+  'method_not_allowed',
+  'body_incomplete',
+  'body_timeout',
 ]);
+
+const minorsRules: ReadonlySet<string> = new Set<MinorsRule>(['links', 'media', 'reveal', 'again']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -93,6 +105,7 @@ export function errorFromBody(status: number, body: unknown, retryAfterHeader: s
         retryAfter,
         until: typeof until === 'number' && Number.isFinite(until) ? until : undefined,
         remaining: remainingOf(body.error.remaining),
+        rule: typeof body.error.rule === 'string' && minorsRules.has(body.error.rule) ? (body.error.rule as MinorsRule) : undefined,
       });
     }
   }

@@ -8,6 +8,8 @@ export interface AppConfig {
   centrifugo_ws_url: string;
   /** Where the privacy policy lives; a path is relative to the app's origin. Default "/privacy". */
   privacy_url?: string;
+  /** The interests a profile may name (at most MAX_INTERESTS of them); absent from older servers. */
+  interests?: string[];
   richads_pub_id?: string;
   richads_app_id?: string;
 }
@@ -16,7 +18,12 @@ export interface Profile {
   nickname: string;
   gender: Gender;
   age: number;
+  /** Names from GET /api/config's `interests`. PUT without it keeps them, [] clears them. */
+  interests?: string[];
 }
+
+/** A profile may name at most this many interests. */
+export const MAX_INTERESTS = 5;
 
 export type RestrictionCode = 'suspended' | 'banned';
 
@@ -26,7 +33,8 @@ export interface Restriction {
   until?: number;
 }
 
-export type Me = ({ onboarded: true; restriction?: Restriction } & Profile) | { onboarded: false };
+/** GET /api/me. `teen_mode`: the user is under 18, so minors mode's rules apply to them. */
+export type Me = ({ onboarded: true; restriction?: Restriction; teen_mode?: boolean } & Profile) | { onboarded: false };
 
 export interface SearchFilters {
   gender: GenderFilter;
@@ -46,6 +54,8 @@ export interface Room {
   /** This user's member id in the room: random, per room. */
   me: string;
   partner: Partner;
+  /** The interests both members named (shown to both); absent when none. */
+  shared_interests?: string[];
 }
 
 export type StartSearchResult =
@@ -68,6 +78,15 @@ export interface ReadMarkers {
   partner: string;
 }
 
+/** Whether each side agreed to exchange contacts, and whether it is done (the bot then sent each the other's link). */
+export interface RevealStatus {
+  me: boolean;
+  partner: boolean;
+  done: boolean;
+  /** The user agreed but their init data has no username now: the exchange waits until they set one. */
+  need_username?: boolean;
+}
+
 /** GET /api/rooms/{id}: the room as its member sees it. */
 export interface RoomInfo extends Room {
   state: 'active' | 'closed';
@@ -80,7 +99,32 @@ export interface RoomInfo extends Room {
   created_at: number;
   closed_at?: number;
   closed_by?: 'me' | 'partner' | 'system';
+  /** Absent from servers older than the contact exchange. */
+  reveal?: RevealStatus;
+  /** Minors mode applies: no links, photos, voice, contact exchange or meeting again; a lower message rate. */
+  minors?: boolean;
+  /** Messages each side still has to send before links, photos and voice are allowed (both 0: allowed). */
+  unlock?: LinkRemaining;
 }
+
+/** One of GET /api/rooms/recent: a chat that ended lately, which either side may wish to have again. */
+export interface RecentRoom {
+  id: string;
+  partner: Partner;
+  /** Unix ms. */
+  closed_at: number;
+  /** The conversation's last message (text at most 200 characters; '' for a photo or voice message without a caption). */
+  last: { text: string; from: 'me' | 'partner'; media?: MediaKind } | null;
+  /** Only ever the user's own wish: the partner's is nobody's business until the new room exists. */
+  again: { me: boolean };
+}
+
+export interface RecentRooms {
+  rooms: RecentRoom[];
+}
+
+/** The private answer to "How was it?". */
+export type Rating = 'up' | 'down';
 
 /**
  * A stored message. Ids are decimal strings of one length, strictly
@@ -174,11 +218,19 @@ export interface ReadRequest {
 /** A count the server rounds so no small group is identifiable: an integer >= 3, or "<3". */
 export type RoundedCount = number | '<3';
 
+/** A wider filter more people searching now would fit (GET /api/queue?…&suggest=1). */
+export interface WiderFilter extends SearchFilters {
+  searching_fit: RoundedCount;
+}
+
 /** GET /api/queue: who is around for a search with these filters. */
 export interface QueueStatus {
   online: RoundedCount;
   searching_fit: RoundedCount;
+  /** The typical wait of people with similar filters; null without enough of them. */
   expected_wait_s: number | null;
+  /** With suggest: the smallest widening worth trying; absent when none helps. */
+  wider?: WiderFilter;
 }
 
 /** 422 link_not_allowed_yet and media_not_allowed_yet: how many more messages each side must send first. */
@@ -211,10 +263,20 @@ export type ErrorCode =
   | 'unsupported_media'
   | 'invalid_media'
   | 'minors_not_allowed'
-  | 'media_not_allowed_yet';
+  | 'media_not_allowed_yet'
+  | 'username_required'
+  | 'not_allowed'
+  | 'already_revealed'
+  | 'room_active'
+  | 'method_not_allowed'
+  | 'body_incomplete'
+  | 'body_timeout';
+
+/** Which rule of minors mode refused a call (403 minors_not_allowed). */
+export type MinorsRule = 'links' | 'media' | 'reveal' | 'again';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string; until?: number; remaining?: LinkRemaining };
+  error: { code: ErrorCode; message: string; field?: string; until?: number; remaining?: LinkRemaining; rule?: MinorsRule };
 }
 
 /** Publications on the personal channel. */
@@ -229,4 +291,8 @@ export type RoomEvent =
   | { type: 'typing'; from: string }
   | { type: 'left'; from: string }
   /** `from` marked every message up to `up_to` read (not kept in channel history). */
-  | { type: 'read'; from: string; up_to: string };
+  | { type: 'read'; from: string; up_to: string }
+  /** `from` offered to exchange contacts, took it back, or completed the exchange (never carries a username). */
+  | { type: 'reveal'; from: string; state: RevealState };
+
+export type RevealState = 'offered' | 'withdrawn' | 'done';

@@ -3,7 +3,7 @@ import { nextTick } from 'vue';
 import { ApiError } from '../api/errors';
 import { createI18n } from '../i18n';
 import type { TelegramBridge } from '../telegram/bridge';
-import { fakeApi, FakeRealtime, flush, roomInfo, testRoom, type FakeApi } from '../testing/fakes';
+import { emptyHistory, fakeApi, FakeRealtime, flush, roomInfo, testRoom, type FakeApi } from '../testing/fakes';
 import { createRoomMemory, memoryStore, ROOM_MEMORY_KEY } from './roomMemory';
 import { FILTERS_KEY, GOOD_CHAT_MESSAGES, useApp } from './useApp';
 
@@ -447,6 +447,154 @@ describe('useApp', () => {
       expect(app.report.open.value).toBe(false);
       expect(app.restriction.value?.code).toBe('suspended');
       expect(rt.closed).toEqual([testRoom.channel]);
+    });
+  });
+
+  describe('issues 16 and 17: recent chats, queue, widening, rating', () => {
+    const again = { ...testRoom, id: 'r9', channel: 'room:r9', me: 'm-new', shared_interests: ['films'] };
+    const recentBob = {
+      id: 'r1',
+      partner: testRoom.partner,
+      closed_at: 1,
+      last: { text: 'bye', from: 'partner' as const },
+      again: { me: false },
+    };
+
+    it('Recent chats: the user wishes to talk again; the room both wished for opens the chat, even from there', async () => {
+      api.getRecent.mockResolvedValue({ rooms: [recentBob] });
+      api.getRoom.mockImplementation(async (id: string) => roomInfo({ ...(id === 'r9' ? again : {}) }));
+      api.getMessages.mockResolvedValue(emptyHistory);
+      const { tg, pressBack } = fakeTelegram();
+      const app = make(tg);
+      await app.boot();
+      app.openRecent();
+      await flush();
+      expect(app.screen.value).toBe('recent');
+      expect(app.recent.rooms.value).toEqual([recentBob]);
+      expect(tg.setBackButton).toHaveBeenLastCalledWith(expect.any(Function));
+      await app.recent.toggle('r1');
+      expect(api.wishAgain).toHaveBeenCalledWith('r1');
+      rt.push({ type: 'matched', room: again });
+      await flush();
+      expect(app.screen.value).toBe('chat');
+      expect(app.chat.value?.room.id).toBe('r9');
+      expect(app.chat.value?.mode).toBe('live');
+      expect(app.chat.value?.sharedInterests.value).toEqual(['films']);
+      expect(tg.hapticSuccess).toHaveBeenCalledOnce();
+      // After that chat, Back goes to the filters, not to the list.
+      api.leaveRoom.mockResolvedValue(undefined);
+      pressBack();
+      await flush();
+      expect(app.screen.value).toBe('filters');
+      app.openRecent();
+      await nextTick();
+      pressBack();
+      await nextTick();
+      expect(app.screen.value).toBe('filters');
+    });
+
+    it('a pushed room while an ended chat is on screen replaces it; a live chat is never replaced', async () => {
+      api.getMessages.mockResolvedValue(emptyHistory);
+      api.getRoom.mockImplementation(async (id: string) => roomInfo({ ...(id === 'r9' ? again : {}) }));
+      const app = await inChat();
+      rt.push({ type: 'matched', room: again });
+      await flush();
+      expect(app.chat.value?.room.id).toBe('r1');
+      rt.room(testRoom.channel).onEvent({ type: 'left', from: 'm-partner' });
+      rt.push({ type: 'matched', room: again });
+      await flush();
+      expect(app.chat.value?.room.id).toBe('r9');
+      expect(app.chat.value?.mode).toBe('live');
+    });
+
+    it('the filters screen counts who fits the filter being chosen (debounced), and stops elsewhere', async () => {
+      vi.useFakeTimers();
+      api.getQueue.mockResolvedValue({ online: 20, searching_fit: 12, expected_wait_s: 40 });
+      const app = make(fakeTelegram().tg);
+      await app.boot();
+      await vi.advanceTimersByTimeAsync(400);
+      expect(api.getQueue).toHaveBeenLastCalledWith({ gender: 'any', age_from: 18, age_to: 99 }, expect.objectContaining({ signal: expect.anything() }));
+      expect(app.queue.value).toEqual({ online: 20, searching_fit: 12, expected_wait_s: 40 });
+      app.draft.value = { gender: 'female', age_from: 18, age_to: 30 };
+      await vi.advanceTimersByTimeAsync(400);
+      expect(api.getQueue).toHaveBeenLastCalledWith({ gender: 'female', age_from: 18, age_to: 30 }, expect.anything());
+      const n = api.getQueue.mock.calls.length;
+      app.draft.value = { gender: 'female', age_from: 40, age_to: 30 }; // not valid: nothing to count
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(api.getQueue).toHaveBeenCalledTimes(n);
+      expect(app.queue.value).toBeNull();
+    });
+
+    it('widening cancels the search and searches with the suggested filter, remembered', async () => {
+      vi.useFakeTimers();
+      const { tg, kept } = fakeTelegram();
+      api.startSearch.mockResolvedValue({ state: 'waiting' });
+      api.cancelSearch.mockResolvedValue(undefined);
+      const wider = { gender: 'any' as const, age_from: 18, age_to: 40, searching_fit: 5 };
+      api.getQueue.mockImplementation(async (_f, o) => ({ online: 9, searching_fit: '<3', expected_wait_s: null, ...(o?.suggest ? { wider } : {}) }));
+      const app = useApp({ api, telegram: tg, realtime: () => rt, t, memory: createRoomMemory(store), widenAfterMs: 1000 });
+      await app.boot();
+      app.draft.value = { gender: 'male', age_from: 25, age_to: 30 };
+      await app.find();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(app.search.value?.suggestion.value).toEqual(wider);
+      await app.widen();
+      expect(api.cancelSearch).toHaveBeenCalledOnce();
+      expect(api.startSearch).toHaveBeenLastCalledWith({ gender: 'any', age_from: 18, age_to: 40 });
+      expect(app.draft.value).toEqual({ gender: 'any', age_from: 18, age_to: 40 });
+      expect(JSON.parse(kept.get(FILTERS_KEY)!)).toEqual({ gender: 'any', age_from: 18, age_to: 40 });
+      expect(app.screen.value).toBe('searching');
+      expect(app.search.value?.suggestion.value).toBeNull();
+    });
+
+    it('an ended chat asks "How was it?" once; leaving it unanswered counts as skipped', async () => {
+      const ratingStore = memoryStore();
+      const { tg } = fakeTelegram();
+      const mk = () => useApp({ api, telegram: tg, realtime: () => rt, t, memory: createRoomMemory(store), ratingStore });
+      api.getSearch.mockResolvedValue({ state: 'matched', room: testRoom });
+      const app = mk();
+      await app.boot();
+      await flush();
+      expect(app.ratingPrompt.value).toBeNull(); // still going
+      await app.leave();
+      expect(app.ratingPrompt.value).toBe('ask');
+      app.rate('up');
+      expect(api.rateRoom).toHaveBeenCalledWith('r1', 'up');
+      expect(app.ratingPrompt.value).toBe('thanks');
+      app.rate('down');
+      expect(api.rateRoom).toHaveBeenCalledOnce();
+      // Opened again later (read-only): not asked again.
+      api.getSearch.mockResolvedValue({ state: 'idle' });
+      api.getRoom.mockResolvedValue(roomInfo({ state: 'closed', closed_by: 'partner' }));
+      const again2 = mk();
+      await again2.boot();
+      await flush();
+      expect(again2.chat.value?.closed.value).toBe(true);
+      expect(again2.ratingPrompt.value).toBeNull();
+    });
+
+    it('the partner leaving asks too; New partner without an answer does not ask again', async () => {
+      const ratingStore = memoryStore();
+      const { tg } = fakeTelegram();
+      api.getSearch.mockResolvedValue({ state: 'matched', room: testRoom });
+      api.startSearch.mockResolvedValue({ state: 'waiting' });
+      const app = useApp({ api, telegram: tg, realtime: () => rt, t, memory: createRoomMemory(store), ratingStore });
+      await app.boot();
+      await flush();
+      rt.room(testRoom.channel).onEvent({ type: 'left', from: 'm-partner' });
+      expect(app.ratingPrompt.value).toBe('ask');
+      await app.next();
+      expect(api.rateRoom).not.toHaveBeenCalled();
+      expect(ratingStore.data.get('tetatet.rated')).toBe('["r1"]');
+    });
+
+    it('interests come from the config; teen mode from GET /api/me', async () => {
+      api.getConfig.mockResolvedValue({ centrifugo_ws_url: '/c', interests: ['music', 'films'] });
+      api.getMe.mockResolvedValue({ ...alice, age: 16, teen_mode: true });
+      const app = make(fakeTelegram().tg);
+      await app.boot();
+      expect(app.interests.value).toEqual(['music', 'films']);
+      expect(app.teenMode.value).toBe(true);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { ApiClient } from '../api/client';
 import { ApiError, isApiError } from '../api/errors';
-import type { AppConfig, Room, RoomInfo, SearchFilters } from '../api/types';
+import type { AppConfig, Rating, Room, RoomInfo, SearchFilters } from '../api/types';
 import type { MessageKey, Translate } from '../i18n';
 import type { ConnectionState, Realtime } from '../realtime/types';
 import type { TelegramBridge } from '../telegram/bridge';
@@ -10,11 +10,14 @@ import type { RecorderEnv } from './chat/recorder';
 import { createRoomMemory, type KeyValueStore, type RoomMemory } from './roomMemory';
 import { useChat, type ChatMode, type UseChat } from './useChat';
 import { useProfile, type ProfileForm } from './useProfile';
+import { createQueueWatch } from './useQueue';
+import { useRating } from './useRating';
+import { useRecent } from './useRecent';
 import { useReportForm } from './useReportForm';
 import { useRestriction } from './useRestriction';
 import { defaultFilters, filtersValid, toApiError, useSearch, type SearchNotice, type UseSearch } from './useSearch';
 
-export type Screen = 'loading' | 'outside' | 'expired' | 'error' | 'onboarding' | 'profile' | 'filters' | 'searching' | 'chat';
+export type Screen = 'loading' | 'outside' | 'expired' | 'error' | 'onboarding' | 'profile' | 'filters' | 'recent' | 'searching' | 'chat';
 export type Banner = 'connecting' | 'reconnecting' | null;
 /** What the filter screen tells the user on arrival. */
 export type FilterNotice = Exclude<SearchNotice, null> | 'reported' | 'blocked' | 'cleared' | null;
@@ -43,10 +46,18 @@ export interface AppDeps {
   mediaCache?: MediaCache;
   /** The microphone and MediaRecorder where the platform has them (recorder.ts). */
   recorderEnv?: RecorderEnv;
+  /** Remembers which ended rooms were asked "How was it?" (localStorage); in memory when absent. */
+  ratingStore?: KeyValueStore | null;
+  /** How long a search waits before the app suggests a wider filter (useSearch's WIDEN_AFTER_MS unless set). */
+  widenAfterMs?: number;
   now?: () => number;
 }
 
-const roomOf = (info: RoomInfo): Room => ({ id: info.id, channel: info.channel, me: info.me, partner: info.partner });
+const roomOf = (info: RoomInfo): Room => {
+  const r: Room = { id: info.id, channel: info.channel, me: info.me, partner: info.partner };
+  if (info.shared_interests?.length) r.shared_interests = info.shared_interests;
+  return r;
+};
 
 /**
  * useApp wires profile, search and chat into the app's screens and keeps the
@@ -73,6 +84,14 @@ export function useApp(deps: AppDeps) {
   const chatError = shallowRef<ApiError | null>(null);
   const privacyUrl = ref(DEFAULT_PRIVACY_URL);
   const mediaCache = deps.mediaCache ?? createMediaCache({ api });
+  /** The interests a profile may name (GET /api/config). */
+  const interests = ref<string[]>([]);
+  /** "Recent chats" is open (from the filters screen). */
+  const showingRecent = ref(false);
+  const recent = useRecent({ api, onRestricted: (err) => restriction.fromError(err) });
+  const rating = useRating({ api, store: deps.ratingStore });
+  /** Who is around for the filter being chosen on the filters screen. */
+  const queue = createQueueWatch({ api });
 
   const screen = computed<Screen>(() => {
     if (stage.value !== 'ready') return stage.value;
@@ -80,6 +99,7 @@ export function useApp(deps: AppDeps) {
     if (editingProfile.value && !chat.value && !search.value?.searching.value) return 'profile';
     if (chat.value) return 'chat';
     if (search.value?.searching.value) return 'searching';
+    if (showingRecent.value) return 'recent';
     return 'filters';
   });
 
@@ -94,8 +114,10 @@ export function useApp(deps: AppDeps) {
   function showChat(room: Room, mode: ChatMode, info?: RoomInfo) {
     const rt = realtime.value;
     if (!rt) return;
+    offScreen(chat.value);
     chat.value?.dispose();
     chatError.value = null;
+    showingRecent.value = false;
     memory.set(room.id);
     const c = useChat(room, {
       api,
@@ -193,6 +215,7 @@ export function useApp(deps: AppDeps) {
     try {
       const config = await api.getConfig();
       privacyUrl.value = config.privacy_url?.trim() || DEFAULT_PRIVACY_URL;
+      interests.value = Array.isArray(config.interests) ? config.interests.filter((x) => typeof x === 'string') : [];
       deps.onConfig?.(config);
       if (!realtime.value) {
         const rt = deps.realtime(config);
@@ -201,12 +224,17 @@ export function useApp(deps: AppDeps) {
           if (s === 'connected') everConnected.value = true;
         });
         rt.onPersonal((event) => {
+          if (event.type === 'matched') return adoptMatch(event.room);
           if (event.type !== 'restricted') return;
           restriction.set(event);
           endEverything();
         });
-        const s = useSearch(api, rt, { onMatched: () => telegram.hapticSuccess(), now: deps.now });
+        const s = useSearch(api, rt, { onMatched: () => telegram.hapticSuccess(), now: deps.now, widenAfterMs: deps.widenAfterMs });
         watch(s.room, openChat);
+        // A room both wished to open again may have been pushed while the socket was down.
+        rt.onConnected(({ reconnect }) => {
+          if (reconnect && screen.value === 'recent') void s.refresh(true);
+        });
         search.value = s;
         realtime.value = rt;
       }
@@ -258,8 +286,29 @@ export function useApp(deps: AppDeps) {
     await startSearch(draft.value);
   }
 
+  /**
+   * adoptMatch opens a room pushed while no search of this app's runs: both
+   * wished to talk again (possibly from "Recent chats"). A search's match is
+   * useSearch's; a live chat on screen is never replaced (the server keeps
+   * such a pair waiting until the chat ends).
+   */
+  function adoptMatch(room: Room) {
+    const s = search.value;
+    if (!s || s.searching.value) return;
+    const c = chat.value;
+    if (c?.room.id === room.id || (c && c.mode === 'live' && !c.closed.value)) return;
+    if (c) finishChat();
+    s.adopt(room);
+  }
+
+  /** offScreen: an ended chat leaves the screen; a "How was it?" it showed is not asked again. */
+  function offScreen(c: UseChat | null) {
+    if (c && c.closed.value && rating.prompt(c.room.id) === 'ask') rating.skip(c.room.id);
+  }
+
   /** finishChat takes the chat off the screen, back to the filters. */
   function finishChat() {
+    offScreen(chat.value);
     chat.value?.dispose();
     chat.value = null;
     chatError.value = null;
@@ -377,6 +426,52 @@ export function useApp(deps: AppDeps) {
     telegram.openLink(privacyUrl.value);
   }
 
+  /** openRecent shows "Recent chats" (from the filters screen). */
+  function openRecent() {
+    if (chat.value || search.value?.searching.value) return;
+    showingRecent.value = true;
+    void recent.load();
+    // A room both wished for may have opened while this app was not listening.
+    void search.value?.refresh(true);
+  }
+
+  function closeRecent() {
+    showingRecent.value = false;
+    recent.clear();
+  }
+
+  /**
+   * widen takes the waiting screen's suggestion: the search stops and starts
+   * again with the wider filter, which is remembered like any search's.
+   */
+  async function widen() {
+    const s = search.value;
+    const w = s?.suggestion.value;
+    if (!s || !w) return;
+    const filters: SearchFilters = { gender: w.gender, age_from: w.age_from, age_to: w.age_to };
+    await s.cancel();
+    if (s.phase.value !== 'idle') return; // matched meanwhile
+    draft.value = filters;
+    await startSearch(filters);
+  }
+
+  /** The ended chat on screen asks "How was it?" once (null: nothing to ask). */
+  const ratingPrompt = computed(() => {
+    const c = chat.value;
+    if (!c || !c.closed.value || c.gone.value) return null;
+    return rating.prompt(c.room.id);
+  });
+
+  function rate(value: Rating) {
+    const c = chat.value;
+    if (c && c.closed.value) rating.answer(c.room.id, value);
+  }
+
+  function skipRating() {
+    const c = chat.value;
+    if (c) rating.skip(c.room.id);
+  }
+
   /** A short notice at the bottom ("Copied"). */
   const toast = ref<MessageKey | null>(null);
   let toastTimer: ReturnType<typeof setTimeout> | undefined;
@@ -409,6 +504,7 @@ export function useApp(deps: AppDeps) {
     else if (s === 'searching') telegram.setBackButton(() => void search.value?.cancel());
     else if (s === 'chat') telegram.setBackButton(() => void backToFilters());
     else if (s === 'profile') telegram.setBackButton(() => cancelEditProfile());
+    else if (s === 'recent') telegram.setBackButton(() => closeRecent());
     else telegram.setBackButton(null);
     // In a chat a swipe down scrolls the conversation; it must not close the app.
     telegram.setVerticalSwipes(s !== 'chat');
@@ -419,6 +515,16 @@ export function useApp(deps: AppDeps) {
   );
   // Leaving the chat screen closes the report dialog with it.
   watch(screen, (s) => s !== 'chat' && report.hide());
+  // The filters screen counts who is around for the filter being chosen.
+  watch(
+    () => {
+      const p = profile.profile.value;
+      const f = draft.value;
+      return screen.value === 'filters' && p && !restriction.restriction.value && filtersValid(f, p.age) ? { ...f } : null;
+    },
+    (f) => queue.watch(f),
+    { immediate: true },
+  );
 
   return {
     stage,
@@ -435,6 +541,11 @@ export function useApp(deps: AppDeps) {
     busy,
     notice,
     privacyUrl,
+    interests,
+    teenMode: profile.teenMode,
+    queue: queue.status,
+    recent,
+    ratingPrompt,
     dev: telegram.dev,
     inTelegram: telegram.inTelegram,
     nativeBack: telegram.nativeBack,
@@ -453,6 +564,11 @@ export function useApp(deps: AppDeps) {
     submitReport,
     clearConversation,
     openPrivacy,
+    openRecent,
+    closeRecent,
+    widen,
+    rate,
+    skipRating,
     copy,
     openExternal,
     toast,

@@ -614,12 +614,36 @@ describe('useChat', () => {
       expect(messages(chat.items.value)).toMatchObject([{ id: '6', status: 'sent' }]);
     });
 
-    it('a text refused as minors_not_allowed (a minor’s link) is "Not sent", not a line about photos', async () => {
-      api.sendMessage.mockRejectedValueOnce(new ApiError(403, 'minors_not_allowed', 'links: not available to users under 18'));
+    it('a minor’s link (403 minors_not_allowed, rule links) goes back to the composer saying links are never allowed here', async () => {
+      api.sendMessage.mockRejectedValueOnce(new ApiError(403, 'minors_not_allowed', 'links: not available to users under 18', { rule: 'links' }));
       const { chat } = await setup();
       chat.send('see https://example.com');
       await flush();
-      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed', failure: 'refused' }]);
+      expect(messages(chat.items.value)).toEqual([]);
+      expect(chat.linkRefusal.value).toEqual({ text: 'see https://example.com', remaining: undefined, minors: true });
+      expect(chat.minors.value).toBe(true);
+    });
+
+    it('photos and voice wait for the room status’s unlock: explained before any upload, allowed once both wrote enough', async () => {
+      api.getRoom.mockResolvedValue(roomInfo({ unlock: { me: 1, partner: 2 } }));
+      const rec = { getUserMedia: vi.fn(), createRecorder: vi.fn(), isTypeSupported: () => true };
+      const { chat, room } = await setup(mediaOpts({ recorderEnv: rec }));
+      expect(chat.mediaLocked.value).toEqual({ me: 1, partner: 2 });
+      chat.media({ type: 'attach', file: new Blob(['x']) });
+      expect(chat.attachment.value).toBeNull();
+      expect(chat.mediaRefusal.value).toEqual({ remaining: { me: 1, partner: 2 } });
+      chat.media({ type: 'record-start' });
+      expect(rec.getUserMedia).not.toHaveBeenCalled();
+      chat.media({ type: 'locked' });
+      expect(chat.mediaRefusal.value).toEqual({ remaining: { me: 1, partner: 2 } });
+      expect(api.uploadMedia).not.toHaveBeenCalled();
+      room().onEvent({ type: 'message', ...msg(1) });
+      room().onEvent({ type: 'message', ...msg(2, 'mine', me) });
+      expect(chat.mediaLocked.value).toEqual({ me: 0, partner: 1 });
+      room().onEvent({ type: 'message', ...msg(3) });
+      expect(chat.mediaLocked.value).toBeNull();
+      chat.media({ type: 'attach', file: new Blob(['x']) });
+      expect(chat.attachment.value).not.toBeNull();
     });
 
     it('a media message refused when sent (minors) says so', async () => {
@@ -695,6 +719,51 @@ describe('useChat', () => {
       expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'kept', client_msg_id: 'c1', media_id: 'md7', spoiler: true });
       expect(messages(again.items.value)).toMatchObject([{ id: '8', media: { id: 'md7', kind: 'photo' } }]);
       again.dispose();
+    });
+  });
+
+  describe('consent, interests and minors mode', () => {
+    it('the contact exchange follows the room status and the room’s reveal publications', async () => {
+      api.getRoom.mockResolvedValue(roomInfo({ reveal: { me: false, partner: true, done: false } }));
+      const { chat, room } = await setup();
+      expect(chat.exchange.view.value).toBe('invited');
+      room().onEvent({ type: 'reveal', from: partner, state: 'withdrawn' });
+      expect(chat.exchange.view.value).toBe('idle');
+      await chat.exchange.offer();
+      expect(api.offerReveal).toHaveBeenCalledWith('r1');
+      expect(chat.exchange.view.value).toBe('waiting');
+      room().onEvent({ type: 'reveal', from: partner, state: 'done' });
+      expect(chat.exchange.view.value).toBe('done');
+      room().onEvent({ type: 'left', from: partner });
+      expect(chat.closed.value).toBe(true);
+      expect(chat.exchange.view.value).toBe('done'); // "Contacts exchanged" stays on the ended chat
+    });
+
+    it('a closed room without an exchange offers none', async () => {
+      const { chat, room } = await setup();
+      room().onEvent({ type: 'reveal', from: partner, state: 'offered' });
+      room().onEvent({ type: 'left', from: partner });
+      expect(chat.exchange.view.value).toBe('hidden');
+    });
+
+    it('shows the interests both share, from the room or its status; minors mode from the status', async () => {
+      const withShared = { ...testRoom, shared_interests: ['films'] };
+      const chat = useChat(withShared, { api, realtime: rt });
+      expect(chat.sharedInterests.value).toEqual(['films']);
+      chat.dispose();
+      api.getRoom.mockResolvedValue(roomInfo({ shared_interests: ['games', 'books'], minors: true }));
+      const { chat: c2 } = await setup();
+      expect(c2.sharedInterests.value).toEqual(['games', 'books']);
+      expect(c2.minors.value).toBe(true);
+      expect(c2.exchange.view.value).toBe('hidden');
+    });
+
+    it('a room of minors by the ages offers no contact exchange', async () => {
+      const kid = { ...testRoom, partner: { ...testRoom.partner, age: 16 } };
+      const chat = useChat(kid, { api, realtime: rt });
+      await flush();
+      expect(chat.minors.value).toBe(true);
+      expect(chat.exchange.view.value).toBe('hidden');
     });
   });
 

@@ -1,4 +1,5 @@
 import { computed, ref, shallowRef } from 'vue';
+import { interestsOf } from '../realtime/events';
 import type { ApiClient } from '../api/client';
 import { isApiError } from '../api/errors';
 import type { LinkRemaining, ReportRequest, Room, RoomEvent, RoomInfo, StreamPosition } from '../api/types';
@@ -15,6 +16,8 @@ import { useOutbox } from './chat/outbox';
 import { usePresence } from './chat/presence';
 import { useReadMarkers } from './chat/readMarkers';
 import { useTyping } from './chat/typing';
+import { useReveal } from './chat/reveal';
+import { sentCounts, stillLocked, type UnlockSnapshot } from './chat/unlock';
 import { newClientMsgId } from './clientMsgId';
 import type { KeyValueStore } from './roomMemory';
 import { keptOutbox } from './chat/keptOutbox';
@@ -32,7 +35,18 @@ export type ClosedBy = 'me' | 'partner' | 'system' | null;
 
 type ChatApi = Pick<
   ApiClient,
-  'sendMessage' | 'sendTyping' | 'leaveRoom' | 'reportRoom' | 'getRoom' | 'getMessages' | 'deleteRoom' | 'markRead' | 'uploadMedia' | 'getMedia'
+  | 'sendMessage'
+  | 'sendTyping'
+  | 'leaveRoom'
+  | 'reportRoom'
+  | 'getRoom'
+  | 'getMessages'
+  | 'deleteRoom'
+  | 'markRead'
+  | 'uploadMedia'
+  | 'getMedia'
+  | 'offerReveal'
+  | 'withdrawReveal'
 >;
 
 /** live: an active room, subscribed for what comes next. readonly: a closed room, history only. */
@@ -42,6 +56,8 @@ export type ChatMode = 'live' | 'readonly';
 export interface LinkRefusal {
   text: string;
   remaining: LinkRemaining | undefined;
+  /** Minors mode: links are never allowed in this room. */
+  minors?: boolean;
 }
 
 /** Media the server refused before the room allows it: the composer says how many messages are still needed. */
@@ -61,7 +77,9 @@ export type MediaAction =
   | { type: 'reveal'; id: string }
   | { type: 'open'; key: string }
   | { type: 'close' }
-  | { type: 'discard'; key: string };
+  | { type: 'discard'; key: string }
+  /** The attach or record button while the room does not allow media yet: say how many messages are left. */
+  | { type: 'locked' };
 
 /** minorsRoom: under-18s only ever meet under-18s, so either age tells; their rooms carry no media at all. */
 export function minorsRoom(partnerAge: number, myAge: number | undefined): boolean {
@@ -130,6 +148,14 @@ export function useChat(room: Room, opts: ChatOptions) {
   const mediaRefusal = shallowRef<MediaRefusal | null>(null);
   /** Photos and voice messages: not in a room of minors (the partner's age from the room, the user's from the profile). */
   const mediaAllowed = !minorsRoom(room.partner.age, opts.myAge);
+  /** Minors mode: from the ages, or the room status says so. */
+  const minors = ref(!mediaAllowed);
+  /** The interests both named, from the room (the match) and then its status. */
+  const sharedInterests = shallowRef<string[]>(interestsOf(room.shared_interests));
+  /** The room status's `unlock` with what was on screen when it was read. */
+  const unlock = shallowRef<UnlockSnapshot | null>(null);
+  /** Messages each side still has to send before photos and voice (null: allowed, or not known). */
+  const mediaLocked = computed(() => stillLocked(unlock.value, sentCounts(conv.items.value)));
   const cache = opts.cache ?? createMediaCache({ api });
   const attachment = useAttachment();
   const spoilers = useSpoilers();
@@ -151,7 +177,10 @@ export function useChat(room: Room, opts: ChatOptions) {
     roomId: room.id,
     conversation: conv,
     random: opts.random,
-    onLinkRefused: (text, remaining) => (linkRefusal.value = { text, remaining }),
+    onLinkRefused: (text, remaining, minorsRule) => {
+      if (minorsRule) minors.value = true;
+      linkRefusal.value = minorsRule ? { text, remaining, minors: true } : { text, remaining };
+    },
     onMediaRefused: (remaining) => (mediaRefusal.value = { remaining }),
     onRoomError: roomError,
     onChange: (pending) => keep(pending),
@@ -168,6 +197,8 @@ export function useChat(room: Room, opts: ChatOptions) {
   });
   const recorderEnv = opts.recorderEnv ?? {};
   const recorder = useRecorder(recorderEnv, { onRecorded: (r) => void sendVoice(r) });
+
+  const reveal = useReveal({ api, roomId: room.id, me: room.me, closed, minors: !mediaAllowed, onRoomError: roomError });
 
   function roomError(err: unknown) {
     if (isApiError(err, 'room_closed')) void refreshInfo().then(() => markClosed(null));
@@ -239,23 +270,38 @@ export function useChat(room: Room, opts: ChatOptions) {
       case 'left':
         if (ev.from !== room.me) markClosed('partner');
         return;
+      case 'reveal':
+        reveal.event(ev.from, ev.state);
+        return;
     }
   }
 
-  /** applyInfo takes the room's state, read markers and, unless a join/leave came since it was asked for, presence. */
+  /** When the room status was asked for: a join/leave or a reveal publication since then wins over it. */
+  interface Asked {
+    presence: number;
+    reveal: number;
+  }
+  const askedNow = (): Asked => ({ presence: presence.marker(), reveal: reveal.marker() });
+
+  /** applyInfo takes the room's state, read markers, what it says of the contact exchange, minors mode and media, and presence. */
   let saidCleared = false;
-  function applyInfo(info: RoomInfo, askedAt: number) {
+  function applyInfo(info: RoomInfo, askedAt: Asked) {
     reads.fromStatus(info.read);
+    if (info.minors) minors.value = true;
+    const shared = interestsOf(info.shared_interests);
+    if (shared.length > 0) sharedInterests.value = shared;
+    if (info.unlock) unlock.value = { remaining: { ...info.unlock }, at: sentCounts(conv.items.value) };
+    reveal.fromStatus(info.reveal, info.minors, askedAt.reveal);
     if (info.cleared && !saidCleared) {
       saidCleared = true;
       conv.system('conversationCleared');
     }
     if (info.state === 'closed') return markClosed(info.closed_by ?? null);
-    if (!closed.value) presence.fromStatus(info.partner_online, askedAt);
+    if (!closed.value) presence.fromStatus(info.partner_online, askedAt.presence);
   }
 
   async function refreshInfo(): Promise<void> {
-    const askedAt = presence.marker();
+    const askedAt = askedNow();
     try {
       applyInfo(await api.getRoom(room.id), askedAt);
     } catch (err) {
@@ -303,7 +349,7 @@ export function useChat(room: Room, opts: ChatOptions) {
       resumeOutbox();
       subscribe(stream); // without a position, live from now; reload fills the rest
     }
-    if (opts.info) applyInfo(opts.info, presence.marker());
+    if (opts.info) applyInfo(opts.info, askedNow());
     else if (mode === 'readonly') await refreshInfo();
     if (disposed) return;
     if (!history.isLoaded()) {
@@ -371,17 +417,28 @@ export function useChat(room: Room, opts: ChatOptions) {
     uploads.cancel(key);
   }
 
+  /** locked says, instead of uploading, how many messages the room still needs before media; returns whether it did. */
+  function locked(): boolean {
+    const rem = mediaLocked.value;
+    if (!rem) return false;
+    mediaRefusal.value = { remaining: rem };
+    return true;
+  }
+
   function media(a: MediaAction) {
     switch (a.type) {
       case 'attach':
-        if (mediaAllowed && !closed.value) attachment.pick(a.file);
+        if (mediaAllowed && !closed.value && !locked()) attachment.pick(a.file);
+        return;
+      case 'locked':
+        locked();
         return;
       case 'detach':
         return attachment.clear();
       case 'spoiler':
         return attachment.setSpoiler(a.on);
       case 'record-start':
-        if (mediaAllowed && !closed.value) void recorder.start();
+        if (mediaAllowed && !closed.value && !locked()) void recorder.start();
         return;
       case 'record-stop':
         return recorder.stop();
@@ -510,6 +567,13 @@ export function useChat(room: Room, opts: ChatOptions) {
     retry,
     /** Photos and voice messages can be sent here (not a room of minors). */
     mediaAllowed,
+    /** Messages each side still has to send before photos and voice (null: allowed, or not known yet). */
+    mediaLocked,
+    /** Minors mode applies in this room. */
+    minors,
+    sharedInterests,
+    /** The contact exchange of this room. */
+    exchange: reveal,
     /** A voice message can be recorded here (media allowed, and the platform records). */
     canRecord: mediaAllowed && canRecord(recorderEnv),
     cache,

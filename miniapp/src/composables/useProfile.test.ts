@@ -19,6 +19,9 @@ describe('validateProfile', () => {
     ['age 100', { age: 100 }, ['age']],
     ['age missing', { age: null }, ['age']],
     ['fractional age', { age: 20.5 }, ['age']],
+    ['five interests', { interests: ['music', 'films', 'games', 'sport', 'art'] }, []],
+    ['six interests', { interests: ['music', 'films', 'games', 'sport', 'art', 'tech'] }, ['interests']],
+    ['the same interest twice', { interests: ['music', 'music'] }, ['interests']],
   ])('%s', (_, patch, fields) => {
     const { profile, errors } = validateProfile({ ...ok, ...patch });
     expect(Object.keys(errors).sort()).toEqual(fields);
@@ -52,6 +55,28 @@ describe('useProfile', () => {
     api.putMe.mockRejectedValueOnce(new ApiError(422, 'invalid_field', 'bad', { field: 'nickname' }));
     expect(await p.save(ok)).toBe(false);
     expect(p.errors.value).toEqual({ nickname: 'errNickname' });
+  });
+
+  it('loads interests and minors mode; saves the interests picked (an empty list clears them)', async () => {
+    const api = fakeApi();
+    api.getMe.mockResolvedValueOnce({ onboarded: true, nickname: 'Ivy', gender: 'female', age: 16, interests: ['music'], teen_mode: true });
+    const p = useProfile(api);
+    expect(await p.load()).toEqual({ nickname: 'Ivy', gender: 'female', age: 16, interests: ['music'] });
+    expect(p.teenMode.value).toBe(true);
+    api.putMe.mockResolvedValueOnce({ onboarded: true, nickname: 'Ivy', gender: 'female', age: 16, interests: [], teen_mode: true });
+    expect(await p.save({ nickname: 'Ivy', gender: 'female', age: 16, interests: [] })).toBe(true);
+    expect(api.putMe).toHaveBeenCalledWith({ nickname: 'Ivy', gender: 'female', age: 16, interests: [] });
+    expect(p.profile.value?.interests).toEqual([]);
+    api.putMe.mockRejectedValueOnce(new ApiError(422, 'invalid_field', 'unknown interest', { field: 'interests' }));
+    expect(await p.save({ nickname: 'Ivy', gender: 'female', age: 16, interests: ['knitting'] })).toBe(false);
+    expect(p.errors.value).toEqual({ interests: 'errInterests' });
+    // An older server without teen_mode: the age says it.
+    api.getMe.mockResolvedValueOnce({ onboarded: true, nickname: 'Jack', gender: 'male', age: 17 });
+    await p.load();
+    expect(p.teenMode.value).toBe(true);
+    api.getMe.mockResolvedValueOnce({ onboarded: true, nickname: 'Al', gender: 'male', age: 30 });
+    await p.load();
+    expect(p.teenMode.value).toBe(false);
   });
 
   it('does not call the API for an invalid form', async () => {

@@ -1,16 +1,20 @@
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import type { ApiClient } from '../api/client';
 import { ApiError, isApiError } from '../api/errors';
-import type { Gender, Profile, Restriction } from '../api/types';
-import type { MessageKey } from '../i18n';
+import { MAX_INTERESTS, type Gender, type Me, type Profile, type Restriction } from '../api/types';
+import type { MessageKey, Translate } from '../i18n';
+import { en } from '../i18n/messages';
+import { ADULT_AGE } from './useSearch';
 
 export interface ProfileForm {
   nickname: string;
   gender: Gender | '';
   age: number | null;
+  /** The interests picked (GET /api/config's names); absent: leave them as they are. */
+  interests?: string[];
 }
 
-export type ProfileField = 'nickname' | 'gender' | 'age';
+export type ProfileField = 'nickname' | 'gender' | 'age' | 'interests';
 export type ProfileErrors = Partial<Record<ProfileField, MessageKey>>;
 
 export const MIN_AGE = 16;
@@ -29,11 +33,28 @@ export function validateProfile(form: ProfileForm): { profile: Profile | null; e
   if (form.gender !== 'male' && form.gender !== 'female') errors.gender = 'errGender';
   const age = form.age;
   if (age === null || !Number.isInteger(age) || age < MIN_AGE || age > MAX_AGE) errors.age = 'errAge';
+  const interests = form.interests;
+  if (interests && (interests.length > MAX_INTERESTS || new Set(interests).size !== interests.length)) errors.interests = 'errInterests';
   if (Object.keys(errors).length > 0 || form.gender === '' || age === null) return { profile: null, errors };
-  return { profile: { nickname, gender: form.gender, age }, errors };
+  const profile: Profile = { nickname, gender: form.gender, age };
+  if (interests) profile.interests = [...interests];
+  return { profile, errors };
 }
 
-const fieldError: Record<ProfileField, MessageKey> = { nickname: 'errNickname', gender: 'errGender', age: 'errAge' };
+const fieldError: Record<ProfileField, MessageKey> = { nickname: 'errNickname', gender: 'errGender', age: 'errAge', interests: 'errInterests' };
+
+/** profileOf is the profile GET or PUT /api/me answered (interests only when the server has them). */
+function profileOf(me: Extract<Me, { onboarded: true }>): Profile {
+  const p: Profile = { nickname: me.nickname, gender: me.gender, age: me.age };
+  if (Array.isArray(me.interests)) p.interests = me.interests.filter((x) => typeof x === 'string');
+  return p;
+}
+
+/** interestLabel is an interest's name in the user's language (a name this app does not know yet shows as it is). */
+export function interestLabel(name: string, t: Translate): string {
+  const key = `interest_${name}`;
+  return key in en ? t(key as MessageKey) : name;
+}
 
 type ProfileApi = Pick<ApiClient, 'getMe' | 'putMe'>;
 
@@ -42,6 +63,8 @@ export function useProfile(api: ProfileApi) {
   const profile = ref<Profile | null>(null);
   /** The restriction GET /api/me reported at load, if any. */
   const restriction = ref<Restriction | null>(null);
+  /** GET /api/me said teen_mode: minors mode's rules apply to this user. */
+  const teen = ref(false);
   const loaded = ref(false);
   const saving = ref(false);
   const errors = ref<ProfileErrors>({});
@@ -49,8 +72,9 @@ export function useProfile(api: ProfileApi) {
 
   async function load(): Promise<Profile | null> {
     const me = await api.getMe();
-    profile.value = me.onboarded ? { nickname: me.nickname, gender: me.gender, age: me.age } : null;
+    profile.value = me.onboarded ? profileOf(me) : null;
     restriction.value = me.onboarded && me.restriction ? me.restriction : null;
+    teen.value = me.onboarded && me.teen_mode === true;
     loaded.value = true;
     return profile.value;
   }
@@ -64,7 +88,8 @@ export function useProfile(api: ProfileApi) {
     saving.value = true;
     try {
       const me = await api.putMe(checked.profile);
-      profile.value = me.onboarded ? { nickname: me.nickname, gender: me.gender, age: me.age } : checked.profile;
+      profile.value = me.onboarded ? profileOf(me) : checked.profile;
+      teen.value = me.onboarded && me.teen_mode === true;
       return true;
     } catch (err) {
       if (isApiError(err, 'invalid_field') && err.field && err.field in fieldError) {
@@ -78,7 +103,10 @@ export function useProfile(api: ProfileApi) {
     }
   }
 
-  return { profile, restriction, loaded, saving, errors, error, load, save };
+  /** Minors mode applies to the user: the server said so, or (an older server) the age does. */
+  const teenMode = computed(() => teen.value || (profile.value !== null && profile.value.age < ADULT_AGE));
+
+  return { profile, restriction, teenMode, loaded, saving, errors, error, load, save };
 }
 
 export type UseProfile = ReturnType<typeof useProfile>;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
 import type { StartSearchResult } from '../api/types';
 import { deferred, fakeApi, FakeRealtime, flush, testRoom, type FakeApi } from '../testing/fakes';
-import { ageBounds, defaultFilters, filtersValid, formatElapsed, SEARCH_RECHECK_MS, useSearch } from './useSearch';
+import { ageBounds, defaultFilters, filtersValid, formatElapsed, SEARCH_RECHECK_MS, useSearch, WIDEN_AFTER_MS, widenAfterFromQuery } from './useSearch';
 
 const filters = { gender: 'any' as const, age_from: 18, age_to: 99 };
 
@@ -237,5 +237,66 @@ describe('useSearch', () => {
     expect(s.notice.value).toBeNull();
     await s.refresh();
     expect(s.notice.value).toBe('expired');
+  });
+
+  it('after WIDEN_AFTER_MS without a match asks for a wider filter, and keeps asking with the recheck', async () => {
+    vi.useFakeTimers();
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    const wider = { gender: 'any' as const, age_from: 18, age_to: 40, searching_fit: 5 as const };
+    api.getQueue.mockImplementation(async (_f, o) => ({ online: 12, searching_fit: '<3', expected_wait_s: 20, ...(o?.suggest ? { wider } : {}) }));
+    const s = useSearch(api, rt);
+    await s.start({ gender: 'male', age_from: 25, age_to: 30 });
+    await vi.advanceTimersByTimeAsync(WIDEN_AFTER_MS - 1000);
+    expect(api.getQueue.mock.calls.every((c) => c[1] === undefined)).toBe(true);
+    expect(s.suggestion.value).toBeNull();
+    expect(s.queue.value?.expected_wait_s).toBe(20);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(api.getQueue).toHaveBeenLastCalledWith({ gender: 'male', age_from: 25, age_to: 30 }, { suggest: true });
+    expect(s.suggestion.value).toEqual(wider);
+    const n = api.getQueue.mock.calls.length;
+    await vi.advanceTimersByTimeAsync(SEARCH_RECHECK_MS);
+    expect(api.getQueue).toHaveBeenCalledTimes(n + 1);
+    expect(api.getQueue.mock.lastCall![1]).toEqual({ suggest: true });
+    rt.push({ type: 'matched', room: testRoom });
+    expect(s.suggestion.value).toBeNull();
+    s.dispose();
+  });
+
+  it('the threshold is configurable (the browser test uses a short one); no wider filter, no suggestion', async () => {
+    vi.useFakeTimers();
+    api.startSearch.mockResolvedValue({ state: 'waiting' });
+    api.getQueue.mockResolvedValue({ online: 3, searching_fit: 4, expected_wait_s: null });
+    const s = useSearch(api, rt, { widenAfterMs: 2000 });
+    await s.start(filters);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(api.getQueue).toHaveBeenLastCalledWith(filters, { suggest: true });
+    expect(s.suggestion.value).toBeNull();
+    api.cancelSearch.mockResolvedValue(undefined);
+    await s.cancel();
+    expect(s.phase.value).toBe('idle');
+    api.getQueue.mockClear();
+    await vi.advanceTimersByTimeAsync(WIDEN_AFTER_MS);
+    expect(api.getQueue).not.toHaveBeenCalled();
+    s.dispose();
+  });
+
+  it.each([
+    ['', undefined],
+    ['?widen_after_s=3', 3000],
+    ['?x=1&widen_after_s=0.5', 500],
+    ['?widen_after_s=0', undefined],
+    ['?widen_after_s=abc', undefined],
+    ['?widen_after_s=100000', undefined],
+  ])('widenAfterFromQuery(%j) = %j', (q, want) => {
+    expect(widenAfterFromQuery(q)).toBe(want);
+  });
+
+  it('adopt takes a room that opened without a search (both wished to talk again)', () => {
+    const onMatched = vi.fn();
+    const s = useSearch(api, rt, { onMatched });
+    s.adopt(testRoom);
+    expect(s.phase.value).toBe('matched');
+    expect(s.room.value).toEqual(testRoom);
+    expect(onMatched).toHaveBeenCalledOnce();
   });
 });

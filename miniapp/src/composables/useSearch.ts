@@ -45,11 +45,26 @@ type SearchApi = Pick<ApiClient, 'startSearch' | 'getSearch' | 'cancelSearch' | 
  * "searching" for ever. GET /api/queue (who is around) is read as often.
  */
 export const SEARCH_RECHECK_MS = 15_000;
+/** After this long without a match the waiting screen suggests one wider filter (GET /api/queue?…&suggest=1). */
+export const WIDEN_AFTER_MS = 30_000;
 type SearchRealtime = Pick<Realtime, 'onPersonal' | 'onConnected'>;
 
 export interface SearchOptions {
   onMatched?: (room: Room) => void;
   now?: () => number;
+  /** WIDEN_AFTER_MS unless set (the browser test shortens it with ?widen_after_s=N). */
+  widenAfterMs?: number;
+}
+
+/**
+ * widenAfterFromQuery reads `widen_after_s` (seconds, up to an hour) from the
+ * page's query string: a setting of the browser tests, harmless anywhere
+ * (it only changes when this user's own app suggests a wider filter).
+ */
+export function widenAfterFromQuery(search: string): number | undefined {
+  const raw = new URLSearchParams(search).get('widen_after_s');
+  const s = raw === null ? NaN : Number(raw);
+  return Number.isFinite(s) && s > 0 && s <= 3600 ? Math.round(s * 1000) : undefined;
 }
 
 /** useSearch is the search state machine; the match itself arrives by push, GET is only a fallback. */
@@ -64,8 +79,12 @@ export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: Search
   const clock = ref(now());
   /** Who is around for the running search; null until the server said (or when it cannot). */
   const queue = shallowRef<QueueStatus | null>(null);
+  /** The search has waited WIDEN_AFTER_MS: queue reads ask for a wider filter too. */
+  const widenDue = ref(false);
+  const widenAfterMs = opts.widenAfterMs ?? WIDEN_AFTER_MS;
   let ticker: ReturnType<typeof setInterval> | undefined;
   let recheck: ReturnType<typeof setInterval> | undefined;
+  let widenTimer: ReturnType<typeof setTimeout> | undefined;
   let pendingStart: Promise<void> | null = null;
 
   const elapsed = computed(() => (startedAt.value === null ? 0 : Math.floor((clock.value - startedAt.value) / 1000)));
@@ -93,9 +112,17 @@ export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: Search
         void refresh();
         void readQueue();
       }, SEARCH_RECHECK_MS);
+      const waited = startedAt.value === null ? 0 : now() - startedAt.value;
+      widenTimer = setTimeout(() => {
+        widenDue.value = true;
+        if (phase.value === 'waiting') void readQueue();
+      }, Math.max(0, widenAfterMs - waited));
     } else if (!counting) {
       clearInterval(recheck);
       recheck = undefined;
+      clearTimeout(widenTimer);
+      widenTimer = undefined;
+      widenDue.value = false;
       queue.value = null;
     }
   }
@@ -174,17 +201,32 @@ export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: Search
     }
   }
 
-  /** readQueue asks who is around for the running search; a server without /api/queue just shows no count. */
+  /**
+   * readQueue asks who is around for the running search (with a wider
+   * filter once it waited long enough); a server without /api/queue just
+   * shows no count.
+   */
   async function readQueue(): Promise<void> {
     const f = filters.value;
     if (!f) return;
     try {
-      const q = await api.getQueue(f);
+      const q = await (widenDue.value ? api.getQueue(f, { suggest: true }) : api.getQueue(f));
       if (phase.value === 'waiting') queue.value = q;
     } catch {
       // The count is a nicety; searching goes on without it.
     }
   }
+
+  /** adopt takes a room that opened without a search of this app's (both wished to talk again): it shows like a match. */
+  function adopt(r: Room) {
+    if (room.value?.id === r.id) return;
+    if (phase.value !== 'idle') setPhase('idle');
+    room.value = null;
+    matched(r);
+  }
+
+  /** The one wider filter the waiting screen suggests (after WIDEN_AFTER_MS), when the server has one. */
+  const suggestion = computed(() => (widenDue.value && phase.value === 'waiting' ? (queue.value?.wider ?? null) : null));
 
   /** reset forgets the finished match so the next search can start. */
   function reset() {
@@ -208,9 +250,10 @@ export function useSearch(api: SearchApi, realtime: SearchRealtime, opts: Search
     offConnected();
     clearInterval(ticker);
     clearInterval(recheck);
+    clearTimeout(widenTimer);
   }
 
-  return { phase, room, notice, error, filters, elapsed, searching, queue, start, cancel, refresh, reset, dispose };
+  return { phase, room, notice, error, filters, elapsed, searching, queue, suggestion, start, cancel, refresh, reset, adopt, dispose };
 }
 
 export type UseSearch = ReturnType<typeof useSearch>;

@@ -11,6 +11,12 @@ describe('publication parsing', () => {
     [{ type: 'restricted', code: 'banned' }, { type: 'restricted', code: 'banned' }],
     [{ type: 'restricted', code: 'banned', until: 'soon' }, { type: 'restricted', code: 'banned' }],
     [{ type: 'restricted', code: 'muted' }, null],
+    [
+      // Meeting again or a search: the interests both named come along; anything else in the list is dropped.
+      { type: 'matched', room: { ...testRoom, shared_interests: ['films', 7, 'games'] } },
+      { type: 'matched', room: { ...testRoom, shared_interests: ['films', 'games'] } },
+    ],
+    [{ type: 'matched', room: { ...testRoom, shared_interests: [] } }, { type: 'matched', room: testRoom }],
     [{ type: 'matched', room: { ...testRoom, me: 5 } }, null],
     [{ type: 'matched' }, null],
     [{ type: 'other' }, null],
@@ -58,6 +64,11 @@ describe('publication parsing', () => {
     ],
     [{ type: 'message', id: '7', from: 'm', ts: 5 }, null], // no text and no media
     [{ type: 'typing' }, null],
+    [{ type: 'reveal', from: 'm', state: 'offered' }, { type: 'reveal', from: 'm', state: 'offered' }],
+    [{ type: 'reveal', from: 'm', state: 'withdrawn', username: 'x' }, { type: 'reveal', from: 'm', state: 'withdrawn' }],
+    [{ type: 'reveal', from: 'm', state: 'done' }, { type: 'reveal', from: 'm', state: 'done' }],
+    [{ type: 'reveal', from: 'm', state: 'maybe' }, null],
+    [{ type: 'reveal', state: 'offered' }, null],
     [[], null],
   ])('room %j', (data, want) => {
     expect(parseRoomEvent(data)).toEqual(want);

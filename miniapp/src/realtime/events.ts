@@ -13,7 +13,15 @@ export function parseRoom(v: unknown): Room | null {
   if (!isRec(v) || !isStr(v.id) || !isStr(v.channel) || !isStr(v.me) || !isRec(v.partner)) return null;
   const p = v.partner;
   if (typeof p.nickname !== 'string' || !isGender(p.gender) || typeof p.age !== 'number') return null;
-  return { id: v.id, channel: v.channel, me: v.me, partner: { nickname: p.nickname, gender: p.gender, age: p.age } };
+  const room: Room = { id: v.id, channel: v.channel, me: v.me, partner: { nickname: p.nickname, gender: p.gender, age: p.age } };
+  const shared = interestsOf(v.shared_interests);
+  if (shared.length > 0) room.shared_interests = shared;
+  return room;
+}
+
+/** interestsOf keeps the interest names of a list (anything else is dropped). */
+export function interestsOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter(isStr) : [];
 }
 
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
@@ -66,6 +74,10 @@ export function parseRoomEvent(data: unknown): RoomEvent | null {
       return { type: 'typing', from: data.from };
     case 'left':
       return { type: 'left', from: data.from };
+    case 'reveal':
+      return data.state === 'offered' || data.state === 'withdrawn' || data.state === 'done'
+        ? { type: 'reveal', from: data.from, state: data.state }
+        : null;
     default:
       return null;
   }

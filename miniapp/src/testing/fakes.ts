@@ -46,6 +46,12 @@ const methods: (keyof ApiClient)[] = [
   'deleteRoom',
   'uploadMedia',
   'getMedia',
+  'offerReveal',
+  'withdrawReveal',
+  'getRecent',
+  'wishAgain',
+  'unwishAgain',
+  'rateRoom',
 ];
 
 export const emptyHistory: HistoryPage = { messages: [], has_more: false, stream: { offset: 0, epoch: 'e1' } };
@@ -57,8 +63,9 @@ export function roomInfo(over: Partial<RoomInfo> = {}): RoomInfo {
 
 /**
  * fakeApi answers every call with a rejection until a test sets a result;
- * typing, leave, report and delete succeed, testRoom exists (active, partner
- * online) with an empty history, and any other room is not found.
+ * typing, leave, report, delete, the contact exchange, wishes to talk again
+ * and ratings succeed, there are no recent chats, testRoom exists (active,
+ * partner online) with an empty history, and any other room is not found.
  */
 export function fakeApi(): FakeApi {
   const api = {} as Record<keyof ApiClient, Mock>;
@@ -68,6 +75,8 @@ export function fakeApi(): FakeApi {
   api.leaveRoom.mockResolvedValue(undefined);
   api.reportRoom.mockResolvedValue(undefined);
   api.deleteRoom.mockResolvedValue(undefined);
+  for (const m of ['offerReveal', 'withdrawReveal', 'wishAgain', 'unwishAgain', 'rateRoom'] as const) api[m].mockResolvedValue(undefined);
+  api.getRecent.mockResolvedValue({ rooms: [] });
   const notFound = () => Promise.reject(new ApiError(404, 'not_found', 'room not found'));
   api.getRoom.mockImplementation((id: string) => (id === testRoom.id ? Promise.resolve(roomInfo()) : notFound()));
   api.getMessages.mockImplementation((id: string) => (id === testRoom.id ? Promise.resolve(emptyHistory) : notFound()));

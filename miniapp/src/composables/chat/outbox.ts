@@ -42,8 +42,11 @@ export interface OutboxOptions {
   api: Pick<ApiClient, 'sendMessage'>;
   roomId: string;
   conversation: Conversation;
-  /** The server refused a link: the message is taken back into the composer. */
-  onLinkRefused?: (text: string, remaining: LinkRemaining | undefined) => void;
+  /**
+   * The server refused a link: the message is taken back into the composer.
+   * `minors`: minors mode never allows links (403 minors_not_allowed, rule links).
+   */
+  onLinkRefused?: (text: string, remaining: LinkRemaining | undefined, minors: boolean) => void;
   /** The server refused media before the room allows it: the bubble goes, the composer says when it will. */
   onMediaRefused?: (remaining: LinkRemaining | undefined) => void;
   /** The server said the room is closed, or gone for this user. */
@@ -143,7 +146,11 @@ export function useOutbox(opts: OutboxOptions) {
     const msg = conv.find(key);
     if (msg && isApiError(err, 'link_not_allowed_yet')) {
       conv.remove(key);
-      opts.onLinkRefused?.(msg.text, err.remaining);
+      opts.onLinkRefused?.(msg.text, err.remaining, false);
+    } else if (msg && !msg.media && isApiError(err, 'minors_not_allowed') && (err.rule === 'links' || err.rule === undefined)) {
+      // A text refused in minors mode can only be for its link (or @username).
+      conv.remove(key);
+      opts.onLinkRefused?.(msg.text, undefined, true);
     } else if (msg && isApiError(err, 'media_not_allowed_yet')) {
       conv.remove(key);
       opts.onMediaRefused?.(err.remaining);
