@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +28,8 @@ const roomCap = 40
 // against the real API serving the built app, real Redis and Centrifugo.
 // Media goes to apitest's default store (a directory of the test's); the
 // links rule (LINKS_AFTER_MESSAGES) is apitest's 3, which media follows too:
-// C and D trip over it with a photo, A and B are far past it when they send
+// C and D are told so when they choose a photo early (the room status's
+// `unlock`, before any upload), A and B are far past it when they send
 // theirs.
 func TestBrowserChat(t *testing.T) {
 	if testing.Short() {
@@ -101,10 +103,7 @@ func TestBrowserChat(t *testing.T) {
 		}
 	}
 
-	shots := os.Getenv("SCREENSHOT_DIR")
-	if shots == "" {
-		shots, _ = filepath.Abs(filepath.Join("test-results", "screenshots"))
-	}
+	shots := screenshotDir(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "e2e/run.mjs")
@@ -130,11 +129,46 @@ func TestBrowserChat(t *testing.T) {
 	}
 }
 
+var clearShots sync.Once
+
+// screenshotDir is where the browser stories save their screenshots
+// (SCREENSHOT_DIR, default test-results/screenshots). The first story of a
+// test run empties it, so no shot of an older run stays among the new ones.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		dir, _ = filepath.Abs(filepath.Join("test-results", "screenshots"))
+	}
+	clearShots.Do(func() {
+		old, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+		for _, f := range old {
+			if err := os.Remove(f); err != nil {
+				t.Logf("stale screenshot: %v", err)
+			}
+		}
+	})
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // telegramInitData is init data as a current Telegram client sends it: with
 // the Bot API 8.0 `signature` field (the Mini Apps SDK refuses launch data
 // without it), signed with botToken.
 func telegramInitData(botToken string, tgID int64, name, lang string) string {
-	user := fmt.Sprintf(`{"id":%d,"first_name":%q,"language_code":%q,"allows_write_to_pm":true}`, tgID, name, lang)
+	return telegramInitDataUser(botToken, tgID, name, "", lang)
+}
+
+// telegramInitDataUser is telegramInitData for a user with a public
+// username ("" = none), which Telegram puts into the user object.
+func telegramInitDataUser(botToken string, tgID int64, name, username, lang string) string {
+	handle := ""
+	if username != "" {
+		handle = fmt.Sprintf(`,"username":%q`, username)
+	}
+	user := fmt.Sprintf(`{"id":%d,"first_name":%q%s,"language_code":%q,"allows_write_to_pm":true}`, tgID, name, handle, lang)
 	payload := map[string]string{
 		"user":      user,
 		"query_id":  fmt.Sprintf("e2e%d", tgID),

@@ -74,6 +74,17 @@ describe('api client', () => {
       { 'Retry-After': '2' },
       { status: 503, code: 'unavailable', retryAfter: 2 },
     ],
+    [
+      403,
+      { error: { code: 'minors_not_allowed', message: 'no', rule: 'links' } },
+      {},
+      { status: 403, code: 'minors_not_allowed', rule: 'links' },
+    ],
+    [403, { error: { code: 'minors_not_allowed', message: 'no', rule: 'dance' } }, {}, { code: 'minors_not_allowed', rule: undefined }],
+    [409, { error: { code: 'username_required', message: 'set one' } }, {}, { status: 409, code: 'username_required' }],
+    [409, { error: { code: 'already_revealed', message: 'done' } }, {}, { code: 'already_revealed' }],
+    [409, { error: { code: 'room_active', message: 'going' } }, {}, { code: 'room_active' }],
+    [409, { error: { code: 'not_allowed', message: 'no' } }, {}, { code: 'not_allowed' }],
     [502, '<html>bad gateway</html>', {}, { status: 502, code: 'bad_response' }],
     [500, { error: { code: 'weird', message: 'x' } }, {}, { status: 500, code: 'bad_response' }],
   ])('HTTP %i becomes a typed ApiError', async (status, body, headers, want) => {
@@ -241,5 +252,39 @@ describe('media', () => {
     expect(f.mock.calls[1]![0]).toBe('/api/media/md1');
     const gone = createApiClient({ initData: 'x', fetch: fetchReturning(404, { error: { code: 'not_found', message: 'gone' } }) });
     await expect(gone.getMedia('md1')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('the consent, recent chats and rating calls', async () => {
+    const f = fetchReturning(204, undefined);
+    const api = createApiClient({ initData: 'x', fetch: f });
+    await api.offerReveal('r1');
+    await api.withdrawReveal('r1');
+    await api.wishAgain('r1');
+    await api.unwishAgain('r1');
+    await api.rateRoom('r1', 'down');
+    expect(f.mock.calls.map(([u, i]) => `${i?.method} ${u} ${i?.body ?? ''}`.trim())).toEqual([
+      'POST /api/rooms/r1/reveal',
+      'DELETE /api/rooms/r1/reveal',
+      'POST /api/rooms/r1/again',
+      'DELETE /api/rooms/r1/again',
+      'POST /api/rooms/r1/rating {"value":"down"}',
+    ]);
+    const g = fetchReturning(200, { rooms: [] });
+    expect(await createApiClient({ initData: 'x', fetch: g }).getRecent()).toEqual({ rooms: [] });
+    expect(g.mock.calls[0]![0]).toBe('/api/rooms/recent');
+  });
+
+  it('asks the queue with suggest=1 when told; an aborted request is ApiError aborted', async () => {
+    const f = fetchReturning(200, { online: '<3', searching_fit: 3, expected_wait_s: null });
+    const api = createApiClient({ initData: 'x', fetch: f });
+    await api.getQueue({ gender: 'male', age_from: 20, age_to: 30 }, { suggest: true });
+    expect(f.mock.calls[0]![0]).toBe('/api/queue?gender=male&age_from=20&age_to=30&suggest=1');
+    const ctl = new AbortController();
+    const hanging = vi.fn<typeof fetch>(
+      (_u, init) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))),
+    );
+    const pending = createApiClient({ initData: 'x', fetch: hanging }).getQueue({ gender: 'any', age_from: 18, age_to: 99 }, { signal: ctl.signal });
+    ctl.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'aborted', status: 0 });
   });
 });

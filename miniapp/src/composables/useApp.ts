@@ -118,6 +118,7 @@ export function useApp(deps: AppDeps) {
     chat.value?.dispose();
     chatError.value = null;
     showingRecent.value = false;
+    editingProfile.value = false;
     memory.set(room.id);
     const c = useChat(room, {
       api,

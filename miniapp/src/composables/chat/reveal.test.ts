@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ref } from 'vue';
 import { ApiError } from '../../api/errors';
-import { deferred, fakeApi, type FakeApi } from '../../testing/fakes';
-import { useReveal } from './reveal';
+import { deferred, fakeApi, flush, type FakeApi } from '../../testing/fakes';
+import { menuAction, useReveal } from './reveal';
 
 const ME = 'm-me';
 const PARTNER = 'm-partner';
@@ -153,5 +153,30 @@ describe('useReveal', () => {
     api.offerReveal.mockRejectedValueOnce(new ApiError(0, 'network', 'offline'));
     await r.offer();
     expect(r.notice.value).toBe('failed');
+  });
+
+  it.each([
+    ['idle', 'share'],
+    ['invited', 'accept'],
+    ['dismissed', 'accept'],
+    ['waiting', 'withdraw'],
+    ['need_username', 'withdraw'],
+    ['done', null],
+    ['hidden', null],
+  ] as const)('the menu for %s: %s', (view, want) => {
+    expect(menuAction(view)).toBe(want);
+  });
+
+  it('act dispatches what the screen sends', async () => {
+    const r = make();
+    r.act('offer');
+    await flush();
+    expect(api.offerReveal).toHaveBeenCalledOnce();
+    r.act('withdraw');
+    await flush();
+    expect(api.withdrawReveal).toHaveBeenCalledOnce();
+    r.event(PARTNER, 'offered');
+    r.act('dismiss');
+    expect(r.view.value).toBe('dismissed');
   });
 });

@@ -24,6 +24,25 @@ export type RevealView = 'hidden' | 'idle' | 'waiting' | 'need_username' | 'invi
  */
 export type RevealNotice = 'username' | 'minors' | 'not_allowed' | 'failed' | null;
 
+/** What the user does with the exchange on screen (the components send these up as one event). */
+export type RevealAction = 'offer' | 'withdraw' | 'dismiss' | 'dismiss-notice';
+
+/** menuAction is the chat menu's exchange item for a view: offer, accept, take back, or none. */
+export function menuAction(view: RevealView): 'share' | 'accept' | 'withdraw' | null {
+  switch (view) {
+    case 'idle':
+      return 'share';
+    case 'invited':
+    case 'dismissed':
+      return 'accept';
+    case 'waiting':
+    case 'need_username':
+      return 'withdraw';
+    default:
+      return null;
+  }
+}
+
 export interface RevealOptions {
   api: Pick<ApiClient, 'offerReveal' | 'withdrawReveal'>;
   roomId: string;
@@ -151,7 +170,14 @@ export function useReveal(opts: RevealOptions) {
     notice.value = null;
   }
 
-  return { view, notice, busy, minors: computed(() => state.minors), marker, fromStatus, event, offer, withdraw, dismiss, dismissNotice };
+  function act(a: RevealAction) {
+    if (a === 'offer') void offer();
+    else if (a === 'withdraw') void withdraw();
+    else if (a === 'dismiss') dismiss();
+    else dismissNotice();
+  }
+
+  return { view, notice, busy, minors: computed(() => state.minors), marker, fromStatus, event, offer, withdraw, dismiss, dismissNotice, act };
 }
 
 export type Reveal = ReturnType<typeof useReveal>;
