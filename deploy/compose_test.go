@@ -33,6 +33,14 @@ var testEnv = map[string]string{
 	"CENTRIFUGO_ADMIN_PASSWORD":        "test-admin-password",
 	"CENTRIFUGO_ADMIN_SECRET":          "test-admin-secret",
 	"BOT_WEBHOOK_SECRET":               "test-webhook-secret",
+	"S3_ACCESS_KEY":                    "test-s3-access-key",
+	"S3_SECRET_KEY":                    "test-s3-secret-key",
+	// At least 16 characters each: SeaweedFS's S3 gateway also signs its
+	// STS tokens with the filer key and refuses a shorter one.
+	"SEAWEEDFS_JWT_SIGNING_KEY":            "test-seaweedfs-volume-write-key",
+	"SEAWEEDFS_JWT_SIGNING_READ_KEY":       "test-seaweedfs-volume-read-key",
+	"SEAWEEDFS_JWT_FILER_SIGNING_KEY":      "test-seaweedfs-filer-write-key",
+	"SEAWEEDFS_JWT_FILER_SIGNING_READ_KEY": "test-seaweedfs-filer-read-key",
 }
 
 // stacks are the two supported ways to run the deployment.
@@ -137,7 +145,7 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			p := loadStack(t, st.files)
 
-			for _, name := range []string{"api", "bot", "centrifugo", "centrifugo-redis", "proxy", "redis"} {
+			for _, name := range []string{"api", "bot", "centrifugo", "centrifugo-redis", "proxy", "redis", "seaweedfs"} {
 				if _, ok := p.Services[name]; !ok {
 					t.Fatalf("no %s service; have %v", name, slices.Sorted(maps.Keys(p.Services)))
 				}
@@ -367,6 +375,11 @@ func TestScaleOutReplicas(t *testing.T) {
 	if n := replicas("redis"); n != 1 {
 		t.Errorf("redis replicas = %d, want exactly 1 (the shared state)", n)
 	}
+	// Every API replica uses the one SeaweedFS: a second weed mini would be
+	// a second store on the same volume.
+	if n := replicas("seaweedfs"); n != 1 {
+		t.Errorf("seaweedfs replicas = %d, want exactly 1", n)
+	}
 	// The broker is sharded over two or more Redis instances, each its own
 	// service (a shard with replicas would split one address over several
 	// servers that do not share data).
@@ -518,6 +531,7 @@ func TestSchemaRejectsTypos(t *testing.T) {
 		{"nested healthcheck interval", baseFile, "redis", "interval", "intervall"},
 		{"deploy in the scale file", scaleFile, "centrifugo", "deploy", "deploi"},
 		{"replicas in the scale file", scaleFile, "api", "replicas", "replica"},
+		{"seaweedfs command", baseFile, "seaweedfs", "command", "comand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
