@@ -20,6 +20,8 @@ import (
 const (
 	baseFile  = "docker-compose.yml"
 	scaleFile = "docker-compose.scale.yml"
+	// externalS3File replaces SeaweedFS with an external S3 service.
+	externalS3File = "docker-compose.external-s3.yml"
 )
 
 // testEnv is the only environment the compose files are interpolated with:
@@ -50,6 +52,16 @@ var stacks = []struct {
 }{
 	{"single host", []string{baseFile}},
 	{"scale-out", []string{baseFile, scaleFile}},
+}
+
+// externalS3Stacks are the stacks with media in an external S3 service
+// (the external-S3 override, which needs S3_ENDPOINT in .env).
+var externalS3Stacks = []struct {
+	name  string
+	files []string
+}{
+	{"single host, external S3", []string{baseFile, externalS3File}},
+	{"scale-out, external S3", []string{baseFile, scaleFile, externalS3File}},
 }
 
 // configFile reads a compose file of this directory into the form compose-go
@@ -471,7 +483,7 @@ func literalSecret(text string) string {
 // credential is a required ${VAR:?...} reference, and nothing that looks like
 // a token is written anywhere.
 func TestNoLiteralSecrets(t *testing.T) {
-	for _, name := range []string{baseFile, scaleFile} {
+	for _, name := range []string{baseFile, scaleFile, externalS3File} {
 		t.Run(name, func(t *testing.T) {
 			cf := configFile(t, name)
 			if m := literalSecret(string(cf.Content)); m != "" {

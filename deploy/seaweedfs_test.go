@@ -188,6 +188,62 @@ func TestSeaweedFSService(t *testing.T) {
 	}
 }
 
+// The external-S3 override removes SeaweedFS and points both processes at
+// the S3_ENDPOINT of .env.
+func TestExternalS3Override(t *testing.T) {
+	e := maps.Clone(testEnv)
+	e["S3_ENDPOINT"] = "s3.example.test:443"
+	for _, files := range [][]string{{baseFile, externalS3File}, {baseFile, scaleFile, externalS3File}} {
+		t.Run(strings.Join(files, "+"), func(t *testing.T) {
+			var cfgs []types.ConfigFile
+			for _, f := range files {
+				cfgs = append(cfgs, configFile(t, f))
+			}
+			p, err := load(e, cfgs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := p.Services["seaweedfs"]; ok {
+				t.Error("seaweedfs still runs")
+			}
+			if _, ok := p.Volumes["seaweedfs-data"]; ok {
+				t.Error("the seaweedfs-data volume is still declared")
+			}
+			if _, ok := p.Networks["media"]; ok {
+				t.Error("the media network (SeaweedFS's) is still declared")
+			}
+			base := loadStack(t, files[:len(files)-1])
+			for _, svc := range []string{"api", "bot"} {
+				if got := env(t, p, svc, "S3_ENDPOINT"); got != e["S3_ENDPOINT"] {
+					t.Errorf("%s S3_ENDPOINT = %q, want .env's", svc, got)
+				}
+				if got := env(t, p, svc, "S3_USE_TLS"); got != "true" {
+					t.Errorf("%s S3_USE_TLS = %q, want TLS by default", svc, got)
+				}
+				// Everything else the base file waits for, it still waits for.
+				want := slices.DeleteFunc(slices.Sorted(maps.Keys(base.Services[svc].DependsOn)), func(s string) bool { return s == "seaweedfs" })
+				if got := slices.Sorted(maps.Keys(p.Services[svc].DependsOn)); !slices.Equal(got, want) {
+					t.Errorf("%s depends on %v, want %v", svc, got, want)
+				}
+				// An S3 service off the host needs a way out.
+				out := false
+				for name := range p.Services[svc].Networks {
+					out = out || !p.Networks[name].Internal
+				}
+				if !out {
+					t.Errorf("%s has no network with a route out (%v)", svc, slices.Sorted(maps.Keys(p.Services[svc].Networks)))
+				}
+			}
+
+			without := maps.Clone(e)
+			delete(without, "S3_ENDPOINT")
+			if _, err := load(without, cfgs...); err == nil || !strings.Contains(err.Error(), "S3_ENDPOINT") {
+				t.Errorf("loaded without S3_ENDPOINT (%v)", err)
+			}
+		})
+	}
+}
+
 // requireWeed returns the pinned weed binary, building it the first time;
 // it fails the test under CI=true and skips it elsewhere when it cannot.
 func requireWeed(t *testing.T) string {

@@ -158,12 +158,17 @@ func TestComposePassesEverySetting(t *testing.T) {
 		}
 	}
 
-	for _, st := range stacks {
+	full["S3_ENDPOINT"] = "s3.example.test:443"
+	for _, st := range append(slices.Clone(stacks), externalS3Stacks...) {
 		t.Run(st.name, func(t *testing.T) {
 			var files []types.ConfigFile
 			required := testEnv
 			for _, f := range st.files {
 				files = append(files, configFile(t, f))
+				if f == externalS3File {
+					required = maps.Clone(testEnv)
+					required["S3_ENDPOINT"] = full["S3_ENDPOINT"]
+				}
 			}
 			for i, e := range []struct {
 				name string
