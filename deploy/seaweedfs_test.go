@@ -497,18 +497,22 @@ func TestComposeSeaweedFSRuns(t *testing.T) {
 	for _, f := range weedPortFlags {
 		args = append(args, fmt.Sprintf("-%s=%d", f, ports[f]))
 	}
-	environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + tmp}
-	for k, v := range svc.Environment {
-		if v != nil {
-			environ = append(environ, k+"="+*v)
+	// The container's environment: the service's, nothing of ours.
+	weedEnv := func(p *types.Project) []string {
+		environ := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + tmp}
+		for k, v := range p.Services["seaweedfs"].Environment {
+			if v != nil {
+				environ = append(environ, k+"="+*v)
+			}
 		}
+		return environ
 	}
 	s3Port, _ := strconv.Atoi(mustFlag(t, svc.Command, "s3.port"))
 	healthURL := strings.Replace(svc.HealthCheck.Test[len(svc.HealthCheck.Test)-1],
 		fmt.Sprintf("127.0.0.1:%d", s3Port), fmt.Sprintf("127.0.0.1:%d", ports["s3.port"]), 1)
 	logPath := filepath.Join(root, "weed.log")
 
-	w := startWeed(t, bin, args, environ, workdir, logPath)
+	w := startWeed(t, bin, args, weedEnv(p), workdir, logPath)
 	w.waitHealthy(t, healthURL)
 
 	// weed opens no listener but those it was given (WebDAV, Iceberg,
@@ -567,7 +571,7 @@ func TestComposeSeaweedFSRuns(t *testing.T) {
 	if err := store.Put(ctx, key, "image/jpeg", bytes.NewReader(photo), int64(len(photo))); err != nil {
 		t.Fatalf("put: %v\n%s", err, w.log())
 	}
-	readBack := func(what string) {
+	readBack := func(store blobstore.Store, what string) {
 		t.Helper()
 		obj, err := store.Get(ctx, key)
 		if err != nil {
@@ -579,7 +583,7 @@ func TestComposeSeaweedFSRuns(t *testing.T) {
 			t.Fatalf("get %s: %d bytes, %q, %v; want the %d bytes put", what, len(got), obj.ContentType, err, len(photo))
 		}
 	}
-	readBack("with the compose credentials")
+	readBack(store, "with the compose credentials")
 
 	// No one without the key pair gets anything from S3.
 	for name, creds := range map[string]*credentials.Credentials{
@@ -662,8 +666,11 @@ func TestComposeSeaweedFSRuns(t *testing.T) {
 	checkListeners("a few seconds later")
 
 	// SIGTERM, as `docker compose stop` sends it: weed exits within the
-	// service's stop_grace_period, and everything is back after a restart
-	// on the same directory.
+	// service's stop_grace_period. Then every key is rotated in .env, as
+	// deploy/README.md describes, and weed recreated on the same volume:
+	// the objects are all there for the new S3 key pair, and the old pair
+	// no longer works (SeaweedFS keeps the identity it takes from the
+	// environment nowhere else).
 	grace := 10 * time.Second
 	if svc.StopGracePeriod != nil {
 		grace = time.Duration(*svc.StopGracePeriod)
@@ -676,9 +683,32 @@ func TestComposeSeaweedFSRuns(t *testing.T) {
 		_ = w.cmd.Process.Kill()
 		<-w.done
 	}
-	w = startWeed(t, bin, args, environ, workdir, logPath)
+	rotated := maps.Clone(testEnv)
+	for _, k := range append(slices.Collect(maps.Values(weedJWTKeys)), "S3_ACCESS_KEY", "S3_SECRET_KEY") {
+		rotated[k] = "rotated-" + rotated[k]
+	}
+	p2, err := load(rotated, configFile(t, baseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p2.Services["seaweedfs"].Command, svc.Command) {
+		t.Fatalf("the seaweedfs command depends on a secret: %q", p2.Services["seaweedfs"].Command)
+	}
+	w = startWeed(t, bin, args, weedEnv(p2), workdir, logPath)
 	w.waitHealthy(t, healthURL)
-	readBack("after a restart")
+	ms2 := mediaSettings(t, p2.Services["api"].Environment, map[string]string{"S3_ENDPOINT": endpoint})
+	store2, closer2, err := ms2.Open(ctx)
+	if err != nil {
+		t.Fatalf("open the API's store with the rotated keys: %v\n%s", err, w.log())
+	}
+	defer closer2.Close()
+	readBack(store2, "after a restart with rotated keys")
+	if _, err := client.StatObject(ctx, ms.S3Bucket, key, minio.StatObjectOptions{}); err == nil {
+		t.Error("the S3 key pair from before the rotation still works")
+	}
+	if status, _ := get(t, filer, signHS256(t, filerRead, jwt.MapClaims{})); status != http.StatusUnauthorized {
+		t.Errorf("GET from the filer signed with the filer read key from before the rotation: %d, want 401", status)
+	}
 
 	// What weed wrote elsewhere than -dir: in the container only /data is
 	// writable (and /tmp, a tmpfs, for its sockets).
