@@ -634,3 +634,43 @@ func TestOptionalSettingsPassThrough(t *testing.T) {
 		t.Errorf("TELEGRAM_API_URL arrives as %q", got)
 	}
 }
+
+// TestRequiredVariablesAreDocumented: every variable compose refuses to
+// start without (${VAR:?...}) is in .env.example, and those of the base file
+// are in the env file deploy/README.md tells operators to write.
+func TestRequiredVariablesAreDocumented(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join("..", ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	required := regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*):\?`)
+	for _, name := range []string{baseFile, scaleFile, externalS3File} {
+		var text strings.Builder // without comments
+		for _, line := range strings.Split(string(configFile(t, name).Content), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+				text.WriteString(line + "\n")
+			}
+		}
+		seen := map[string]bool{}
+		for _, m := range required.FindAllStringSubmatch(text.String(), -1) {
+			key := m[1]
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if !strings.Contains("\n"+string(example), "\n"+key+"=") {
+				t.Errorf("%s requires %s; .env.example lacks it", name, key)
+			}
+			if name == baseFile && !strings.Contains(string(readme), "\n   "+key+"=") {
+				t.Errorf("%s requires %s; the .env of deploy/README.md's first deployment lacks it", name, key)
+			}
+		}
+		if name == baseFile && len(seen) < len(testEnv) {
+			t.Errorf("%s requires %d variables, testEnv has %d: the regexp misses some", name, len(seen), len(testEnv))
+		}
+	}
+}
