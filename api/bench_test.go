@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -61,6 +62,8 @@ func BenchmarkPostMessage(b *testing.B) {
 						failed.Add(1)
 						return
 					}
+					// Read to the end, or the connection is not reused.
+					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode == 201 {
 						break

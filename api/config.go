@@ -36,12 +36,16 @@ type Config struct {
 	InitDataMaxAge     time.Duration `envconfig:"INITDATA_MAX_AGE" default:"24h"`
 	// MaxInFlight bounds the requests one process works on at once; past
 	// it the API sheds load with 503 and Retry-After instead of queueing.
-	MaxInFlight      int    `envconfig:"MAX_IN_FLIGHT" default:"256"`
-	PrivacyPolicyURL string `envconfig:"PRIVACY_POLICY_URL"`
-	MiniAppDir       string `envconfig:"MINIAPP_DIR" default:"miniapp/dist"`
-	RichAdsPubID     string `envconfig:"RICHADS_PUB_ID"`
-	RichAdsAppID     string `envconfig:"RICHADS_APP_ID"`
-	LogLevel         string `envconfig:"LOG_LEVEL" default:"info"`
+	MaxInFlight int `envconfig:"MAX_IN_FLIGHT" default:"256"`
+	// BodyReadTimeout is how long a request body may take to arrive (a
+	// photo or voice upload six times that): a client that sends it slowly
+	// would otherwise hold one of the MAX_IN_FLIGHT slots for ever.
+	BodyReadTimeout  time.Duration `envconfig:"BODY_READ_TIMEOUT" default:"10s"`
+	PrivacyPolicyURL string        `envconfig:"PRIVACY_POLICY_URL"`
+	MiniAppDir       string        `envconfig:"MINIAPP_DIR" default:"miniapp/dist"`
+	RichAdsPubID     string        `envconfig:"RICHADS_PUB_ID"`
+	RichAdsAppID     string        `envconfig:"RICHADS_APP_ID"`
+	LogLevel         string        `envconfig:"LOG_LEVEL" default:"info"`
 }
 
 // LoadConfig reads and validates the environment.
@@ -91,6 +95,9 @@ func (c Config) Validate() error {
 	}
 	if c.CentrifugoMaxConns < 1 {
 		return fmt.Errorf("CENTRIFUGO_MAX_CONNS: must be at least 1")
+	}
+	if c.BodyReadTimeout <= 0 {
+		return fmt.Errorf("BODY_READ_TIMEOUT: must be positive")
 	}
 	if c.MaxInFlight < 1 {
 		return fmt.Errorf("MAX_IN_FLIGHT: must be at least 1")

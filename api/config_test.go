@@ -51,7 +51,7 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 func TestConfigValidateNamesTheVariable(t *testing.T) {
 	good := api.Config{TelegramBotToken: "1:x", CentrifugoAPIURL: "http://c:9000/api",
 		CentrifugoAPIKey: "k", CentrifugoTokenSecret: strings.Repeat("s", 32), CentrifugoWSURL: "wss://x/connection/websocket",
-		InitDataMaxAge: 1, CentrifugoTokenTTL: 1, CentrifugoAPITimeout: 1, CentrifugoMaxConns: 1, MaxInFlight: 1,
+		InitDataMaxAge: 1, CentrifugoTokenTTL: 1, CentrifugoAPITimeout: 1, CentrifugoMaxConns: 1, MaxInFlight: 1, BodyReadTimeout: 1,
 		Settings: matchmaker.Settings{RedisURL: "redis://r:6379/0", SearchTTL: 1, RoomTTL: 1, NotifyCooldown: 1, AwayCheckEvery: 1,
 			ReportsToSuspend: 3, SuspendFor: 1, RoomMaxMessages: 1000},
 		MediaSettings: blobstore.MediaSettings{MediaDir: "/tmp/media"}}
@@ -64,6 +64,7 @@ func TestConfigValidateNamesTheVariable(t *testing.T) {
 		"REDIS_CLUSTER_ADDRS":     func(c *api.Config) { c.RedisClusterAddrs = []string{"redis://x"} },
 		"ROOM_MAX_MESSAGES":       func(c *api.Config) { c.RoomMaxMessages = 1 },
 		"MAX_IN_FLIGHT":           func(c *api.Config) { c.MaxInFlight = 0 },
+		"BODY_READ_TIMEOUT":       func(c *api.Config) { c.BodyReadTimeout = 0 },
 		"CENTRIFUGO_API_URL":      func(c *api.Config) { c.CentrifugoAPIURL = "http://c:9000" },
 		"CENTRIFUGO_TOKEN_SECRET": func(c *api.Config) { c.CentrifugoTokenSecret = "short" },
 		"CENTRIFUGO_WS_URL":       func(c *api.Config) { c.CentrifugoWSURL = "http://x" },

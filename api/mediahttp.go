@@ -38,6 +38,8 @@ func (s *Server) postMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tg := identityFrom(r.Context()).TelegramID
+	// An upload may take longer than a JSON body (shed set that deadline).
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(6 * s.cfg.BodyReadTimeout))
 	ct := r.Header.Get("Content-Type")
 	kind, ok := media.KindOf(ct)
 	if !ok {

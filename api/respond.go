@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,10 @@ type apiError struct {
 	Until   int64 // Unix ms, for suspended/banned
 	// Remaining, for link_not_allowed_yet: messages each side still has to send.
 	Remaining *remaining
-	Header    http.Header
+	// Rule, for minors_not_allowed: which rule of minors mode refused
+	// ("links", "media", "reveal", "again"), so the app can say it.
+	Rule   string
+	Header http.Header
 }
 
 type remaining struct {
@@ -65,6 +69,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		var tooBig *http.MaxBytesError
 		var typeErr *json.UnmarshalTypeError
 		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return err
 		case errors.As(err, &tooBig):
 			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "request body is larger than %d bytes", maxBody)
 		case errors.As(err, &typeErr):
@@ -110,6 +116,7 @@ type errorDetail struct {
 	Field     string     `json:"field,omitempty"`
 	Until     int64      `json:"until,omitempty"`
 	Remaining *remaining `json:"remaining,omitempty"`
+	Rule      string     `json:"rule,omitempty"`
 }
 
 // fail is the one place where errors become HTTP responses. Domain errors
@@ -128,7 +135,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.metrics.errors.WithLabelValues(e.Code).Inc()
 	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Until: e.Until,
-		Remaining: e.Remaining}})
+		Remaining: e.Remaining, Rule: e.Rule}})
 }
 
 // retryAfter is a wait as the Retry-After header says it: whole seconds, at least 1.
@@ -144,6 +151,12 @@ func (s *Server) classify(err error) *apiError {
 	var mde *media.Error
 	var rl *matchmaker.RateLimitedError
 	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errorf(http.StatusRequestTimeout, "body_timeout", "the request body did not arrive in time")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// The client went away mid-body (a cancelled upload): its request,
+		// not an outage.
+		return errorf(http.StatusBadRequest, "body_incomplete", "the request body ended early")
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &re):
@@ -171,7 +184,9 @@ func (s *Server) classify(err error) *apiError {
 		if what == "" {
 			what = "this"
 		}
-		return errorf(http.StatusForbidden, "minors_not_allowed", "%s: not available to users under 18", what)
+		e := errorf(http.StatusForbidden, "minors_not_allowed", "%s: not available to users under 18", what)
+		e.Rule = mn.Rule
+		return e
 	case errors.As(err, &mde):
 		switch {
 		case errors.Is(err, media.ErrUnsupported):

@@ -26,6 +26,12 @@ type roomStatus struct {
 	// SharedInterests are the interests both members named.
 	SharedInterests []string   `json:"shared_interests,omitempty"`
 	Reveal          revealView `json:"reveal"`
+	// Minors: minors mode applies (never links, photos, voice, contact
+	// exchange or meeting again; a lower message rate).
+	Minors bool `json:"minors,omitempty"`
+	// Unlock is how many messages each side still has to send before
+	// links, photos and voice messages are allowed (both 0: allowed).
+	Unlock remaining `json:"unlock"`
 }
 
 // readMarkers are the newest message each side has seen ("" = none).
@@ -71,7 +77,11 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 		Partner:   centrifugo.PartnerView{Nickname: partner.Nickname, Gender: string(partner.Gender), Age: partner.Age},
 		CreatedAt: room.CreatedAt.UnixMilli(), Cleared: room.Cleared,
 		Read:            readMarkers{Me: room.Read[me.MemberID], Partner: room.Read[partner.MemberID]},
-		SharedInterests: room.SharedInterests}
+		SharedInterests: room.SharedInterests,
+		Minors:          me.Age < matchmaker.AdultAge || partner.Age < matchmaker.AdultAge}
+	if need := s.cfg.LinksAfterMessages; need > 0 {
+		st.Unlock = remaining{Me: max(need-me.Sent, 0), Partner: max(need-partner.Sent, 0)}
+	}
 	if room.State == matchmaker.RoomClosed {
 		st.ClosedAt = room.ClosedAt.UnixMilli()
 		switch room.ClosedBy {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -44,9 +45,12 @@ type Server struct {
 	limits  map[string]matchmaker.Rate
 	// inFlight holds a token per request being worked on (MAX_IN_FLIGHT).
 	inFlight chan struct{}
-	decoding chan struct{} // photo decodes at once (decodeSlots)
-	online   onlineCache
-	initData initDataCache
+	// shedSince counts refusals since shedLogged (Unix ns), the last
+	// "shedding load" warning.
+	shedSince, shedLogged atomic.Int64
+	decoding              chan struct{} // photo decodes at once (decodeSlots)
+	online                onlineCache
+	initData              initDataCache
 }
 
 // Deps are the server's collaborators.
@@ -218,20 +222,46 @@ func (s *Server) shed(next http.Handler) http.Handler {
 			case s.inFlight <- struct{}{}:
 				t.Stop()
 			case <-t.C:
-				s.metrics.shed.Inc()
-				e := errorf(http.StatusServiceUnavailable, "unavailable", "the service is busy; retry in 1 s")
-				e.Header = http.Header{"Retry-After": {"1"}}
-				s.fail(w, r, e)
+				s.refuseBusy(w)
 				return
 			}
 		}
 		defer func() { <-s.inFlight }()
+		if r.ContentLength != 0 {
+			// The body must arrive in time, or the slot is held for ever.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.BodyReadTimeout))
+		}
 		next.ServeHTTP(w, r)
 	})
 }
 
 // shedWait is how long a request waits for a slot before it is shed.
 const shedWait = 20 * time.Millisecond
+
+// busyBody is the answer to a shed request, made once.
+var busyBody = []byte(`{"error":{"code":"unavailable","message":"the service is busy; retry in 1 s"}}` + "\n")
+
+// refuseBusy answers a shed request: 503 with Retry-After, counted in
+// tetatet_shed_total. No log line per refusal (under overload it would be
+// CPU the process does not have): one warning at most every shedLogEvery
+// says how many were shed since the last.
+func (s *Server) refuseBusy(w http.ResponseWriter) {
+	s.metrics.shed.Inc()
+	s.metrics.errors.WithLabelValues("unavailable").Inc()
+	n := s.shedSince.Add(1)
+	now := time.Now().UnixNano()
+	if last := s.shedLogged.Load(); now-last >= int64(shedLogEvery) && s.shedLogged.CompareAndSwap(last, now) {
+		s.shedSince.Add(-n)
+		s.log.Warn("shedding load: the process is at MAX_IN_FLIGHT", "refused", n, "max_in_flight", cap(s.inFlight))
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write(busyBody)
+}
+
+const shedLogEvery = 10 * time.Second
 
 // recoverer turns a panic into a logged 500 with the error body.
 func (s *Server) recoverer(next http.Handler) http.Handler {

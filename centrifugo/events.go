@@ -2,6 +2,7 @@ package centrifugo
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -32,6 +33,20 @@ type RoomEvent struct {
 	UpTo string `json:"up_to,omitempty"`
 	// Media is a message's photo or voice message.
 	Media *matchmaker.Media `json:"media,omitempty"`
+}
+
+// MarshalJSON writes a message's "text" even when it is empty (a photo or
+// voice message without a caption), as the history API does; other events
+// leave it out.
+func (e RoomEvent) MarshalJSON() ([]byte, error) {
+	type plain RoomEvent
+	if e.Type != EventMessage {
+		return json.Marshal(plain(e))
+	}
+	return json.Marshal(struct {
+		plain
+		Text string `json:"text"`
+	}{plain(e), e.Text})
 }
 
 // MessageEvent is the publication of a stored message.

@@ -36,6 +36,8 @@ type Member struct {
 	Lang       string
 	// FirstWrote is when the member first wrote in the room (zero: never).
 	FirstWrote time.Time
+	// Sent is how many messages the member sent in the room (Room reads it).
+	Sent int
 	Profile
 }
 
@@ -173,8 +175,9 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 	member := func(side string) Member {
 		age, _ := strconv.Atoi(h["a"+side])
 		tg, _ := strconv.ParseInt(h["t"+side], 10, 64)
+		sent, _ := strconv.Atoi(h["n:"+h["m"+side]])
 		return Member{UserID: h["u"+side], MemberID: h["m"+side], TelegramID: tg, Lang: h["l"+side],
-			FirstWrote: millisTime(h["f:"+h["m"+side]]),
+			FirstWrote: millisTime(h["f:"+h["m"+side]]), Sent: sent,
 			Profile:    Profile{Nickname: h["n"+side], Gender: genderOf(h["g"+side]), Age: age}}
 	}
 	room := Room{

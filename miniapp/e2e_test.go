@@ -25,6 +25,10 @@ const roomCap = 40
 
 // TestBrowserChat runs e2e/run.mjs (headless Chromium via playwright-core)
 // against the real API serving the built app, real Redis and Centrifugo.
+// Media goes to apitest's default store (a directory of the test's); the
+// links rule (LINKS_AFTER_MESSAGES) is apitest's 3, which media follows too:
+// C and D trip over it with a photo, A and B are far past it when they send
+// theirs.
 func TestBrowserChat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -71,6 +75,11 @@ func TestBrowserChat(t *testing.T) {
 	gina.Onboard("Gina", "female", 33)
 	hugo := user(7009, "Hugo", "en")
 	hugo.Onboard("Hugo", "male", 35)
+	// Two minors, who meet each other only: their room has no photos or voice messages.
+	ivy := user(7010, "Ivy", "en")
+	ivy.Onboard("Ivy", "female", 16)
+	jack := user(7011, "Jack", "ru")
+	jack.Onboard("Jack", "male", 17)
 
 	// Two users restricted for real in Redis, as moderation would: Eve
 	// suspended for two hours, Frank banned for good.
@@ -110,6 +119,8 @@ func TestBrowserChat(t *testing.T) {
 		"INITDATA_X="+expired,
 		"INITDATA_G="+gina.InitData,
 		"INITDATA_H="+hugo.InitData,
+		"INITDATA_I="+ivy.InitData,
+		"INITDATA_J="+jack.InitData,
 		"ROOM_MAX_MESSAGES="+strconv.Itoa(roomCap),
 		"SCREENSHOT_DIR="+shots,
 	)

@@ -77,7 +77,8 @@ type handler struct {
 }
 
 // appPolicy is the app's own: nothing third-party at all. The Mini Apps SDK
-// is bundled; the ads frame (same origin, sandboxed) is its only frame.
+// is bundled; the ads frame (same origin, sandboxed) is its only frame;
+// media plays only from the app's own blob URLs.
 func (p *Policy) appPolicy(r *http.Request) string {
 	connect := []string{"'self'", "ws://" + r.Host, "wss://" + r.Host}
 	if u, err := url.Parse(p.CentrifugoWSURL); err == nil && u.Host != "" && (u.Scheme == "ws" || u.Scheme == "wss") {
@@ -87,7 +88,10 @@ func (p *Policy) appPolicy(r *http.Request) string {
 		"default-src 'self'",
 		"script-src 'self'",
 		"style-src 'self' 'unsafe-inline'", // Vue binds inline styles (the list's swipe offset)
+		// Photos and voice messages are fetched with the Authorization header
+		// and shown from blob URLs: never from another origin.
 		"img-src 'self' data: blob:",
+		"media-src 'self' blob:",
 		"connect-src " + strings.Join(connect, " "),
 		"frame-src 'self'",
 		"object-src 'none'",

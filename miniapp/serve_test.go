@@ -149,7 +149,7 @@ func TestHandlerPolicy(t *testing.T) {
 		{
 			name:      "same-origin Centrifugo, no ads",
 			opts:      []miniapp.Option{miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "/connection/websocket"})},
-			appHas:    []string{"script-src 'self';", "connect-src 'self' ws://app.example wss://app.example;", "object-src 'none'"},
+			appHas:    []string{"script-src 'self';", "connect-src 'self' ws://app.example wss://app.example;", "object-src 'none'", "img-src 'self' data: blob:;", "media-src 'self' blob:;"},
 			appHasNot: []string{"telegram.org", "richinfo", "https:"},
 		},
 		{

@@ -89,6 +89,7 @@ func Start(t testing.TB, o Options) *Stack {
 		MediaSettings:         blobstore.MediaSettings{MediaDir: "unused: apitest opens its own store"},
 		InitDataMaxAge:        24 * time.Hour,
 		MaxInFlight:           256,
+		BodyReadTimeout:       10 * time.Second,
 	}
 	if o.Proxy {
 		cfg.CentrifugoProxyURL = st.Centrifugo.PublicURL

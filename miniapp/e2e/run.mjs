@@ -6,6 +6,10 @@
 // trip over the link rule, open the menu, and C reports D; a suspended, a
 // banned and an expired user see why. Each story asserts what a user sees
 // (roles, names, text) and saves screenshots named <shot>-<lang>-<theme>.png.
+// Photos and voice messages (issue 15): A and B send each other a photo (a
+// JPEG with EXIF made here) and a voice message (Chromium's fake microphone),
+// see them blurred, revealed, full screen, playing; two minors get no media
+// buttons; D's early photo is refused with how many messages are left.
 //
 // Telegram itself is faked at its edge only: e2e/telegram-client.mjs plays the
 // Telegram app around the page (the Mini Apps protocol); the API, Redis and
@@ -17,6 +21,7 @@
 //   INITDATA_E/_F      Eve (suspended) and Frank (banned)
 //   INITDATA_X         init data the server refuses (signed with another token): the expired session
 //   INITDATA_G/_H      Gina (f/33, ru) and Hugo (m/35, en), onboarded: a room past ROOM_MAX_MESSAGES
+//   INITDATA_I/_J      Ivy (f/16, en) and Jack (m/17, ru), onboarded: a room of minors (no photos or voice)
 //   ROOM_MAX_MESSAGES  the API's per-room cap
 //   SCREENSHOT_DIR     where screenshots go (default test-results/screenshots)
 //   CHROMIUM           browser binary (default /usr/bin/chromium)
@@ -28,7 +33,7 @@ import { SAFE_AREA_BOTTOM, launchHash, telegramClient, themes } from './telegram
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
-for (const name of ['BASE_URL', 'INITDATA_A', 'INITDATA_B', 'INITDATA_C', 'INITDATA_D', 'INITDATA_E', 'INITDATA_F', 'INITDATA_X', 'INITDATA_G', 'INITDATA_H', 'ROOM_MAX_MESSAGES']) {
+for (const name of ['BASE_URL', 'INITDATA_A', 'INITDATA_B', 'INITDATA_C', 'INITDATA_D', 'INITDATA_E', 'INITDATA_F', 'INITDATA_X', 'INITDATA_G', 'INITDATA_H', 'INITDATA_I', 'INITDATA_J', 'ROOM_MAX_MESSAGES']) {
   if (!env[name]) {
     console.error(`e2e: ${name} is not set (see the header of e2e/run.mjs)`);
     process.exit(2);
@@ -51,7 +56,15 @@ function assert(cond, message) {
 const browser = await chromium.launch({
   executablePath: env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  // The fake microphone (a tone) and an automatic "allow" on the permission prompt: MediaRecorder records for real.
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+  ],
 });
 
 const users = [];
@@ -82,6 +95,17 @@ async function openUser(label, initData, { lang, theme, touch = true }) {
     },
   );
   await context.addInitScript({ content: telegramClient({ theme }) });
+  // Counts the app's microphone requests (it must ask only when the user presses record).
+  await context.addInitScript(() => {
+    const md = navigator.mediaDevices;
+    if (!md?.getUserMedia) return;
+    const real = md.getUserMedia.bind(md);
+    window.__mic = 0;
+    md.getUserMedia = (c) => {
+      window.__mic++;
+      return real(c);
+    };
+  });
   const page = await context.newPage();
   user.page = page;
   page.on('console', (m) => {
@@ -97,7 +121,11 @@ async function openUser(label, initData, { lang, theme, touch = true }) {
     user.sockets.push(entry);
     ws.on('close', () => (entry.closedAt = Date.now()));
   });
-  page.on('request', (r) => user.requests.push({ at: Date.now(), method: r.method(), path: new URL(r.url()).pathname, body: r.postData() }));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    const binary = r.method() === 'POST' && u.pathname.endsWith('/media');
+    user.requests.push({ at: Date.now(), method: r.method(), path: u.pathname, query: u.search, body: binary ? null : r.postData(), bytes: binary ? r.postDataBuffer() : null });
+  });
   page.on('response', (r) => user.answers.push({ at: Date.now(), method: r.request().method(), path: new URL(r.url()).pathname, status: r.status() }));
   await page.goto(`${baseUrl}/${launchHash({ initData, theme })}`);
   users.push(user);
@@ -190,6 +218,141 @@ function contrastOf(locator) {
     return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
   });
 }
+
+
+// ---------- photos and voice messages ----------
+
+/** themed switches a user's Telegram theme live and waits for the repaint. */
+async function themed(user, theme) {
+  await user.page.evaluate((p) => window.Telegram.WebView.receiveEvent('theme_changed', { theme_params: p }), themes[theme]);
+  await waitFor(`${user.label} repainted ${theme}`, async () =>
+    (await user.page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--app-bg').trim())) === themes[theme].bg_color,
+  );
+}
+
+/** shots saves a screen in the user's theme and, switched live, in the other one. */
+async function shots(user, name) {
+  await shot(user, name);
+  const other = user.theme === 'light' ? 'dark' : 'light';
+  await themed(user, other);
+  await shot(user, name, other);
+  await themed(user, user.theme);
+}
+
+async function cdp(user) {
+  user.cdp ??= await user.context.newCDPSession(user.page);
+  return user.cdp;
+}
+
+/** throttleUpload slows the user's uploads to this many bytes a second (null: full speed), as on a phone network. */
+async function throttleUpload(user, bytesPerSecond) {
+  const s = await cdp(user);
+  await s.send('Network.enable');
+  await s.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond ?? -1 });
+}
+
+/**
+ * cameraJpeg is a photo as a phone camera writes it: stored landscape
+ * (w×h) with an EXIF block that says "rotate 90° clockwise to show"
+ * (orientation 6) and names the device. A red block marks the stored
+ * top-left corner, which an upright picture shows at its top right. The
+ * pixels are encoded by the browser; the EXIF block is spliced in here.
+ */
+async function cameraJpeg(page, w, h, seed, { noisy = false } = {}) {
+  const b64 = await page.evaluate(
+    async ([w, h, seed, noisy]) => {
+      const c = new OffscreenCanvas(w, h);
+      const ctx = c.getContext('2d');
+      const g = ctx.createLinearGradient(0, 0, w, h);
+      g.addColorStop(0, `hsl(${seed * 67} 60% 55%)`);
+      g.addColorStop(1, `hsl(${seed * 67 + 140} 60% 35%)`);
+      ctx.fillStyle = g;
+      ctx.fillRect(0, 0, w, h);
+      // Some texture, so the photo has the weight of a real one (upload progress takes a moment).
+      let x = seed;
+      const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+      for (let i = 0; i < 2500; i++) {
+        ctx.fillStyle = `rgba(${(rnd() * 255) | 0}, ${(rnd() * 255) | 0}, ${(rnd() * 255) | 0}, 0.5)`;
+        ctx.fillRect(rnd() * w, rnd() * h, 4 + rnd() * 30, 4 + rnd() * 30);
+      }
+      if (noisy) {
+        // Grain all over: a heavy photo (its downscaled JPEG is still far over 256 KB).
+        const img = ctx.getImageData(0, 0, w, h);
+        for (let i = 0; i < img.data.length; i += 4) {
+          const n = (rnd() - 0.5) * 120;
+          img.data[i] += n;
+          img.data[i + 1] += n;
+          img.data[i + 2] -= n;
+        }
+        ctx.putImageData(img, 0, 0);
+      }
+      ctx.fillStyle = '#ff0000';
+      ctx.fillRect(0, 0, w / 4, h / 4);
+      const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.92 })).arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(bin);
+    },
+    [w, h, seed, noisy],
+  );
+  const jpeg = Buffer.from(b64, 'base64');
+  // TIFF, little endian: IFD0 with Model (0x0110, ASCII) and Orientation (0x0112, SHORT) = 6.
+  const model = Buffer.from('Pixel 9 Pro GPSLatitude 52.52\0', 'latin1');
+  const tiff = Buffer.alloc(8 + 2 + 2 * 12 + 4 + model.length);
+  tiff.write('II', 0, 'latin1');
+  tiff.writeUInt16LE(42, 2);
+  tiff.writeUInt32LE(8, 4);
+  tiff.writeUInt16LE(2, 8);
+  const e1 = 10;
+  tiff.writeUInt16LE(0x0110, e1);
+  tiff.writeUInt16LE(2, e1 + 2);
+  tiff.writeUInt32LE(model.length, e1 + 4);
+  tiff.writeUInt32LE(8 + 2 + 24 + 4, e1 + 8);
+  const e2 = e1 + 12;
+  tiff.writeUInt16LE(0x0112, e2);
+  tiff.writeUInt16LE(3, e2 + 2);
+  tiff.writeUInt32LE(1, e2 + 4);
+  tiff.writeUInt16LE(6, e2 + 8);
+  tiff.writeUInt32LE(0, e2 + 12);
+  model.copy(tiff, 8 + 2 + 24 + 4);
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const app1 = Buffer.alloc(4);
+  app1.writeUInt16BE(0xffe1, 0);
+  app1.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), app1, payload, jpeg.subarray(2)]);
+}
+
+/** holdToRecord holds the record button with a finger (real touch events) for about `ms`, then lets go. */
+async function holdToRecord(user, ms) {
+  const b = await box(tid(user.page, 'record-button'));
+  const s = await cdp(user);
+  const point = { x: Math.round(b.x + b.width / 2), y: Math.round(b.y + b.height / 2) };
+  await s.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point] });
+  await tid(user.page, 'recording').waitFor({ timeout: WAIT });
+  await user.page.locator('[data-testid=recording][data-state=recording]').waitFor({ timeout: WAIT });
+  await sleep(ms);
+  return async () => s.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+}
+
+/** lastBubble is the newest message row from one side. */
+const lastBubble = (user, mine) => user.page.locator(`[data-testid=message][data-mine=${mine}]`).last();
+
+/** pixelAt reads a pixel of a shown photo, at a fraction of its width and height. */
+function pixelAt(img, fx, fy) {
+  return img.evaluate(
+    (el, [fx, fy]) => {
+      const c = document.createElement('canvas');
+      c.width = el.naturalWidth;
+      c.height = el.naturalHeight;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(el, 0, 0);
+      const d = ctx.getImageData(Math.floor(fx * c.width), Math.floor(fy * c.height), 1, 1).data;
+      return [d[0], d[1], d[2]];
+    },
+    [fx, fy],
+  );
+}
+const isRed = ([r, g, b]) => r > 200 && g < 60 && b < 60;
 
 const say = {
   en: {
@@ -360,7 +523,8 @@ step('Defect 5: the header keeps the name and status readable at 360 px in Russi
   }
   const who = await box(B.page.locator('.who'));
   assert(who.width >= 200, `B at 360 px: ${who.width} px left for the name and status, want >= 200`);
-  for (const id of ['chat-menu', 'send-button']) {
+  // With nothing typed the record button stands where send will be (as in Telegram).
+  for (const id of ['chat-menu', 'attach-button', 'record-button']) {
     const b = await box(tid(B.page, id));
     assert(b.width >= 44 && b.height >= 44, `B: ${id} is ${b.width}×${b.height}, want >= 44×44`);
   }
@@ -607,6 +771,180 @@ step('Goal 3 / defect 11.8: shed with 503 + Retry-After: clock while waiting, re
   }
 });
 
+
+// ---------- photos and voice messages (issue 15) ----------
+
+const mediaPath = () => `/api/rooms/${roomAB}/media`;
+const uploadAnswer = (user) =>
+  user.page.waitForResponse((r) => new URL(r.url()).pathname === mediaPath() && r.request().method() === 'POST' && r.status() === 201, { timeout: 60_000 });
+
+/**
+ * sendPhoto has `from` attach a sideways camera JPEG, type a caption and
+ * send it, throttled so the upload can be watched (and screenshot as
+ * `shotName`); it returns the upload's answer.
+ */
+async function sendPhoto(from, caption, { seed, shotName, shed = false }) {
+  const jpeg = await cameraJpeg(from.page, 2400, 1200, seed);
+  await tid(from.page, 'photo-input').setInputFiles({ name: `IMG_000${seed}.jpg`, mimeType: 'image/jpeg', buffer: jpeg });
+  await tid(from.page, 'attachment').waitFor({ timeout: WAIT });
+  assert(await tid(from.page, 'spoiler-option').isChecked(), `${from.label}: a photo does not go as a spoiler by default`);
+  await tid(from.page, 'composer-input').fill(caption);
+  if (shotName) await shots(from, 'composer-attachment');
+  if (shed) {
+    // The first try is shed (503, Retry-After 1 s): the app waits and uploads again.
+    allowHttp(from, 503, /\/media$/);
+    await from.page.route(
+      `**${mediaPath()}`,
+      (route) =>
+        route.fulfill({ status: 503, headers: { 'Retry-After': '1', 'Content-Type': 'application/json' }, body: '{"error":{"code":"unavailable","message":"busy"}}' }),
+      { times: 1 },
+    );
+  }
+  const uploaded = uploadAnswer(from);
+  await throttleUpload(from, 40 * 1024); // before it starts, so the upload takes long enough to watch
+  await tid(from.page, 'send-button').click();
+  const row = lastBubble(from, true);
+  await row.getByTestId('photo').waitFor({ timeout: WAIT });
+  if (shed) await row.locator('[data-testid=upload][data-phase=waiting]').waitFor({ timeout: WAIT });
+  await waitFor(
+    `${from.label} shows the upload under way`,
+    async () => {
+      const p = Number((await row.getByTestId('upload').getAttribute('data-progress', { timeout: 500 }).catch(() => null)) ?? -1);
+      return p >= 5 && p <= 80 && (await row.locator('[data-testid=upload][data-phase=uploading]').count()) === 1;
+    },
+    30_000,
+  );
+  assert((await row.getAttribute('data-status')) === 'pending', `${from.label}: an uploading photo is ${await row.getAttribute('data-status')}`);
+  if (shotName) await shots(from, shotName);
+  await throttleUpload(from, null);
+  const up = await (await uploaded).json();
+  await row.locator('[data-testid=tick-sent], [data-testid=tick-read]').first().waitFor({ timeout: WAIT });
+  assert(up.kind === 'photo' && up.width === 800 && up.height === 1600, `${from.label}: the photo went up ${up.width}×${up.height}; want 800×1600 (upright, longest side 1600)`);
+  const bodies = from.requests.filter((r) => r.bytes && r.path === mediaPath());
+  const body = bodies.at(-1).bytes;
+  log(`${from.label}: a ${(jpeg.length / 1024).toFixed(0)} KB camera JPEG (2400×1200, EXIF) went up as ${(body.length / 1024).toFixed(0)} KB (800×1600, no EXIF)`);
+  assert(body[0] === 0xff && body[1] === 0xd8 && !body.includes('Exif') && !body.includes('Pixel 9'), `${from.label}: the photo's EXIF (device, GPS) left the phone`);
+  const post = from.requests.findLast((r) => r.method === 'POST' && r.path === `/api/rooms/${roomAB}/messages`);
+  const msg = JSON.parse(post.body);
+  assert(msg.media_id === up.media_id && msg.spoiler === true && msg.text === caption, `${from.label}: the photo's message was ${post.body}`);
+  return { up, tries: bodies.length };
+}
+
+/** seesPhoto: `to` gets the photo blurred (only its preview loaded), taps it sharp and upright, opens it full screen, and Back closes it. */
+async function seesPhoto(to, up, caption, lang) {
+  const row = lastBubble(to, false);
+  const photo = row.getByTestId('photo');
+  await photo.waitFor({ timeout: WAIT });
+  assert((await photo.getAttribute('data-hidden')) === 'true', `${to.label}: the spoiler photo is not hidden`);
+  const preview = row.getByTestId('photo-preview');
+  await waitFor(`${to.label} shows the blurred preview`, async () => preview.evaluate((e) => e.complete && e.naturalWidth > 0).catch(() => false));
+  const b = await box(photo);
+  assert(Math.abs(b.width / b.height - 0.5) < 0.02, `${to.label}: the photo is ${b.width}×${b.height}; want its 1:2 aspect ratio`);
+  if (caption) assert((await row.getByTestId('message-text').textContent()) === caption, `${to.label}: the caption is not shown`);
+  else assert((await row.getByTestId('message-text').count()) === 0, `${to.label}: a photo without a caption shows a text`);
+  const fetched = () => to.requests.filter((r) => r.path === `/api/media/${up.media_id}`);
+  assert(fetched().length >= 1 && fetched().every((r) => r.query === '?preview=1'), `${to.label} fetched the hidden photo itself: ${JSON.stringify(fetched().map((r) => r.query))}`);
+  await shots(to, 'photo-hidden');
+  await row.getByTestId('spoiler-cover').tap();
+  await row.locator('[data-testid=photo][data-loaded=true]').waitFor({ timeout: WAIT });
+  assert(fetched().some((r) => r.query === ''), `${to.label}: the full photo was not fetched after the tap`);
+  const img = row.getByTestId('photo-img');
+  const [w, h, src, alt] = await img.evaluate((e) => [e.naturalWidth, e.naturalHeight, e.src, e.alt]);
+  assert(w === 800 && h === 1600, `${to.label}: the photo is ${w}×${h}; want 800×1600`);
+  assert(src.startsWith('blob:'), `${to.label}: the photo is shown from ${src}, not a blob URL`);
+  assert(alt === (lang === 'ru' ? 'Фото' : 'Photo'), `${to.label}: the photo's alt text is ${JSON.stringify(alt)}`);
+  assert(isRed(await pixelAt(img, 0.9, 0.1)) && !isRed(await pixelAt(img, 0.1, 0.1)) && !isRed(await pixelAt(img, 0.9, 0.9)), `${to.label}: the photo is not upright (its red corner is not at the top right)`);
+  await shots(to, 'photo-revealed');
+  await row.getByTestId('open-photo').tap();
+  const viewer = to.page.getByRole('dialog', { name: lang === 'ru' ? 'Фото' : 'Photo' });
+  await viewer.waitFor({ timeout: WAIT });
+  await waitFor(`${to.label} shows the photo full screen`, async () => tid(to.page, 'viewer-img').evaluate((e) => e.complete && e.naturalWidth === 800).catch(() => false));
+  const vb = await box(tid(to.page, 'viewer-img'));
+  assert(vb.width >= PHONE.width - 2 || vb.height >= PHONE.height - 200, `${to.label}: the full-screen photo is only ${vb.width}×${vb.height}`);
+  await shots(to, 'photo-viewer');
+  await to.page.evaluate(() => window.__tg.pressBack());
+  await viewer.waitFor({ state: 'detached', timeout: WAIT });
+  assert((await to.page.locator('[data-testid=chat-screen][data-closed=false]').count()) === 1, `${to.label}: Back in the photo viewer left the chat`);
+}
+
+/** sendVoice has `from` hold the record button for about 2 s (the microphone is asked for only now) and let go. */
+async function sendVoice(from, shotName) {
+  assert((await from.page.evaluate(() => window.__mic)) === 0, `${from.label}: the microphone was asked for before anyone pressed record`);
+  const release = await holdToRecord(from, 1800);
+  assert((await from.page.evaluate(() => window.__mic)) === 1, `${from.label}: pressing record did not ask for the microphone once`);
+  const shown = (await tid(from.page, 'recording-time').textContent())?.trim();
+  assert(/^0:0[1-3]$/.test(shown ?? ''), `${from.label}: the recording shows ${JSON.stringify(shown)} after about 2 s`);
+  if (shotName) await shots(from, shotName);
+  const uploaded = uploadAnswer(from);
+  await release();
+  const up = await (await uploaded).json();
+  assert(up.kind === 'voice' && up.duration_ms >= 1500 && up.duration_ms < 10_000, `${from.label}: the voice message went up as ${JSON.stringify(up)}`);
+  await lastBubble(from, true).locator('[data-testid=tick-sent], [data-testid=tick-read]').first().waitFor({ timeout: WAIT });
+  return up;
+}
+
+/** playsVoice: `to` plays the voice message; the audio element's time advances and so does the bubble's progress. */
+async function playsVoice(to, up) {
+  const row = lastBubble(to, false);
+  await row.getByTestId('voice').waitFor({ timeout: WAIT });
+  const len = (await row.getByTestId('voice-time').textContent())?.trim();
+  const want = `0:${String(Math.round(up.duration_ms / 1000)).padStart(2, '0')}`;
+  assert(len === want, `${to.label}: the voice message says ${len}; want ${want}`);
+  const play = row.getByTestId('voice-play');
+  await waitFor(`${to.label} has the voice message loaded`, async () => play.isEnabled());
+  await play.tap();
+  await row.locator('[data-testid=voice][data-playing=true]').waitFor({ timeout: WAIT });
+  await waitFor(`${to.label} plays the voice message`, async () => (await row.getByTestId('voice-audio').evaluate((a) => a.currentTime)) > 0.8);
+  await waitFor(`${to.label}'s progress moves`, async () => Number(await row.getByTestId('voice-progress').getAttribute('data-progress')) > 0);
+  await shots(to, 'voice-playing');
+  await play.tap();
+  await row.locator('[data-testid=voice][data-playing=false]').waitFor({ timeout: WAIT });
+}
+
+step('Issue 15: the composer has attach and record; A sends a phone photo: upright, downscaled, no EXIF, a 503 retried, progress shown, a spoiler', async () => {
+  for (const u of [A, B]) {
+    for (const id of ['attach-button', 'record-button']) {
+      const b = await box(tid(u.page, id));
+      assert(b.width >= 44 && b.height >= 44, `${u.label}: ${id} is ${b.width}×${b.height}, want >= 44×44`);
+    }
+    await shots(u, 'composer-media');
+  }
+  const { up, tries } = await sendPhoto(A, 'Look at this', { seed: 1, shotName: 'upload-progress', shed: true });
+  assert(tries === 2, `A sent the photo ${tries} times; want twice (shed with 503, then stored)`);
+  await seesPhoto(B, up, 'Look at this', 'ru');
+  const anon = await fetch(`${baseUrl}/api/media/${up.media_id}`);
+  assert(anon.status === 401, `the photo answers ${anon.status} without the Authorization header; want 401`);
+});
+
+step('Issue 15: an upload can be cancelled while it goes up: the bubble goes, nothing reaches B', async () => {
+  const photosOnB = await B.page.getByTestId('photo').count();
+  const jpeg = await cameraJpeg(A.page, 2400, 1200, 3);
+  await tid(A.page, 'photo-input').setInputFiles({ name: 'IMG_0003.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+  await tid(A.page, 'spoiler-option').uncheck();
+  await throttleUpload(A, 16 * 1024);
+  await tid(A.page, 'send-button').click();
+  const row = lastBubble(A, true);
+  await row.locator('[data-testid=upload][data-phase=uploading]').waitFor({ timeout: WAIT });
+  const photos = await A.page.getByTestId('photo').count();
+  await row.getByTestId('cancel-upload').tap();
+  await waitFor('A took the cancelled photo away', async () => (await A.page.getByTestId('photo').count()) === photos - 1);
+  await throttleUpload(A, null);
+  await sleep(500);
+  assert((await B.page.getByTestId('photo').count()) === photosOnB, 'B got the photo A cancelled');
+});
+
+step('Issue 15: A records a voice message by holding the button; B plays it', async () => {
+  const up = await sendVoice(A, 'recording');
+  await playsVoice(B, up);
+});
+
+step('Issue 15: the other way round, in the other language: B sends a photo (no caption) and a voice message, A sees and plays them', async () => {
+  const { up } = await sendPhoto(B, '', { seed: 2, shotName: 'upload-progress' });
+  await seesPhoto(A, up, '', 'en');
+  const voice = await sendVoice(B, 'recording');
+  await playsVoice(A, voice);
+});
+
 step('B reloads mid-conversation: the whole conversation once, in order; presence right at once', async () => {
   const before = [...(await messageTexts(B)), 'sent while B reloads'];
   const reloaded = B.page.reload();
@@ -730,6 +1068,31 @@ step('C (en, dark, desktop) and D (ru, light) meet; on a desktop Enter sends and
   await waitForMessage(C, 'Привет, Кэрол');
 });
 
+
+step('Issue 15: media waits for the links rule: D’s early photo goes away with how many messages are left (C too, in English)', async () => {
+  for (const [u, want] of [
+    [D, 'Фото и голосовые откроются, когда каждый из вас отправит ещё 2 сообщения.'],
+    [C, 'Photos and voice messages unlock after 2 more messages from each of you.'],
+  ]) {
+    allowHttp(u, 422, /\/media$/);
+    // A heavy photo: the server refuses it before reading the body, and the browser still gets the answer.
+    const jpeg = await cameraJpeg(u.page, 2400, 1200, 4, { noisy: true });
+    await tid(u.page, 'photo-input').setInputFiles({ name: 'IMG_0004.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    const answer = u.page.waitForResponse((r) => r.url().endsWith('/media') && r.request().method() === 'POST');
+    await tid(u.page, 'send-button').click();
+    const res = await answer;
+    const body = await res.json();
+    const sent = u.requests.findLast((r) => r.bytes && r.path.endsWith('/media'));
+    log(`${u.label}: an early ${(sent.bytes.length / 1024).toFixed(0)} KB photo answered ${res.status()}`);
+    assert(res.status() === 422 && body.error?.code === 'media_not_allowed_yet', `${u.label}: an early photo answered ${res.status()} ${JSON.stringify(body)}`);
+    const hint = (await tid(u.page, 'media-hint').textContent({ timeout: WAIT }))?.trim();
+    assert(hint === want, `${u.label}: the media hint says ${JSON.stringify(hint)}`);
+    await waitFor(`${u.label} took the refused photo away`, async () => (await u.page.getByTestId('photo').count()) === 0);
+    await shots(u, 'media-hint');
+  }
+  assert((await D.page.getByTestId('photo').count()) === 0 && (await C.page.getByTestId('photo').count()) === 0, 'a refused photo reached the partner');
+});
+
 const link = 'my site https://example.com/page';
 step('Defect 6: an early link comes back to the composer with how many messages are left; later links are tappable', async () => {
   const answer = C.page.waitForResponse((r) => r.url().endsWith('/messages') && r.request().method() === 'POST');
@@ -822,6 +1185,29 @@ step('a suspended and a banned user (older clients: no init data signature) see 
     assert((await tgCalls(u, 'web_app_ready')).length === 1, `${label}: the Mini Apps SDK did not start for init data without a signature`);
     await shot(u, 'restricted');
   }
+});
+
+
+step('Issue 15: in a room of minors there is no attach or record button (the partner’s age says so)', async () => {
+  const f = { gender: 'any', age_from: 16, age_to: 17 };
+  assert((await api(env.INITDATA_I, 'POST', '/api/search', f)).json?.state === 'waiting', 'I: search did not wait');
+  const m = await api(env.INITDATA_J, 'POST', '/api/search', f);
+  assert(m.json?.state === 'matched', `J: search answered ${JSON.stringify(m.json)}`);
+  const I = await openUser('I', env.INITDATA_I, { lang: 'en', theme: 'light' });
+  const J = await openUser('J', env.INITDATA_J, { lang: 'ru', theme: 'dark' });
+  for (const [u, name] of [
+    [I, 'Jack'],
+    [J, 'Ivy'],
+  ]) {
+    await u.page.getByRole('heading', { name }).waitFor({ timeout: WAIT });
+    await tid(u.page, 'composer-input').waitFor({ timeout: WAIT });
+    for (const id of ['attach-button', 'record-button', 'photo-input']) {
+      assert((await tid(u.page, id).count()) === 0, `${u.label} (a minor) has ${id}`);
+    }
+  }
+  await send(I, 'hi');
+  await waitForMessage(J, 'hi');
+  for (const u of [I, J]) await shots(u, 'minor-chat');
 });
 
 step('Defect 11.2: a room past the cap says "older messages are no longer kept" at the top', async () => {

@@ -1,6 +1,7 @@
 import { createApp } from 'vue';
 import App from './App.vue';
 import { createApiClient } from './api/client';
+import { browserRecorderEnv } from './composables/chat/recorder';
 import { createRoomMemory } from './composables/roomMemory';
 import { useApp } from './composables/useApp';
 import { createI18n, i18nKey, pickLocale } from './i18n';
@@ -64,6 +65,7 @@ const app = useApp({
   onConfig: (config) => mountAds(config, document),
   memory: createRoomMemory(localStore()),
   outboxStore: localStore(),
+  recorderEnv: browserRecorderEnv(),
 });
 expire = () => app.expireSession();
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createApiClient, type ApiClient } from './client';
 import { ApiError, isTransient } from './errors';
+import { FakeXhr } from '../testing/fakes';
 
 function fetchReturning(status: number, body: unknown, headers: Record<string, string> = {}) {
   return vi.fn<typeof fetch>(async () =>
@@ -150,5 +151,95 @@ describe('api client', () => {
       .getMe()
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 0, code: 'network' });
+  });
+});
+
+describe('media', () => {
+  function uploader() {
+    const xhrs: FakeXhr[] = [];
+    const onUnauthorized = vi.fn();
+    const api = createApiClient({
+      initData: 'q=1',
+      onUnauthorized,
+      xhr: () => {
+        const x = new FakeXhr();
+        xhrs.push(x);
+        return x as unknown as XMLHttpRequest;
+      },
+    });
+    return { api, xhrs, onUnauthorized };
+  }
+  const photo = new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' });
+
+  it('uploads the raw bytes with XMLHttpRequest: authorized, typed, with progress', async () => {
+    const { api, xhrs } = uploader();
+    const progress: [number, number][] = [];
+    const done = api.uploadMedia('r/1', photo, { contentType: 'image/jpeg', onProgress: (s, t) => progress.push([s, t]) });
+    const x = xhrs[0]!;
+    expect([x.method, x.url, x.body]).toEqual(['POST', '/api/rooms/r%2F1/media', photo]);
+    expect(x.headers).toMatchObject({ Authorization: 'tma q=1', 'Content-Type': 'image/jpeg' });
+    expect(x.timeout).toBeGreaterThan(0);
+    x.progress(1, 3);
+    x.progress(3, 3);
+    x.answer(201, { media_id: 'md1', kind: 'photo', width: 800, height: 1600 });
+    await expect(done).resolves.toEqual({ media_id: 'md1', kind: 'photo', width: 800, height: 1600 });
+    expect(progress).toEqual([
+      [1, 3],
+      [3, 3],
+    ]);
+  });
+
+  it.each([
+    [415, { error: { code: 'unsupported_media', message: 'no' } }, {}, { status: 415, code: 'unsupported_media' }],
+    [413, { error: { code: 'body_too_large', message: 'big' } }, {}, { status: 413, code: 'body_too_large' }],
+    [403, { error: { code: 'minors_not_allowed', message: 'no' } }, {}, { status: 403, code: 'minors_not_allowed' }],
+    [
+      422,
+      { error: { code: 'media_not_allowed_yet', message: 'later', remaining: { me: 1, partner: 2 } } },
+      {},
+      { code: 'media_not_allowed_yet', remaining: { me: 1, partner: 2 } },
+    ],
+    [429, { error: { code: 'rate_limited', message: 'slow' } }, { 'Retry-After': '7' }, { code: 'rate_limited', retryAfter: 7 }],
+    [502, '<html>', {}, { status: 502, code: 'bad_response' }],
+  ])('an upload answered %i fails with a typed ApiError', async (status, body, headers, want) => {
+    const { api, xhrs } = uploader();
+    const done = api.uploadMedia('r1', photo, { contentType: 'image/jpeg' }).catch((e: unknown) => e);
+    xhrs[0]!.answer(status, body, headers);
+    const err = await done;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject(want);
+  });
+
+  it('no answer is a network error; a cancelled upload is an AbortError; a 401 tells the app', async () => {
+    const { api, xhrs, onUnauthorized } = uploader();
+    const lost = api.uploadMedia('r1', photo, { contentType: 'image/jpeg' }).catch((e: unknown) => e);
+    xhrs[0]!.onerror?.();
+    expect(await lost).toMatchObject({ status: 0, code: 'network' });
+    expect(isTransient(await lost)).toBe(true);
+
+    const stop = new AbortController();
+    const cancelled = api.uploadMedia('r1', photo, { contentType: 'image/jpeg', signal: stop.signal }).catch((e: unknown) => e);
+    stop.abort();
+    expect(xhrs[1]!.aborted).toBe(true);
+    expect(await cancelled).toMatchObject({ name: 'AbortError' });
+
+    const expired = api.uploadMedia('r1', photo, { contentType: 'image/jpeg' }).catch((e: unknown) => e);
+    xhrs[2]!.answer(401, { error: { code: 'unauthorized', message: 'x' } });
+    expect(await expired).toMatchObject({ code: 'unauthorized' });
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+  });
+
+  it('fetches media with the Authorization header (never a public URL), the preview by ?preview=1', async () => {
+    const f = vi.fn<typeof fetch>(async () => new Response(new Blob(['jpeg']), { status: 200, headers: { 'Content-Type': 'image/jpeg' } }));
+    const api = createApiClient({ initData: 'q=1', fetch: f });
+    const blob = await api.getMedia('md 1', { preview: true });
+    expect(await blob.text()).toBe('jpeg');
+    const [url, init] = f.mock.calls[0]!;
+    expect(url).toBe('/api/media/md%201?preview=1');
+    expect((init?.headers as Record<string, string>).Authorization).toBe('tma q=1');
+    await api.getMedia('md1');
+    expect(f.mock.calls[1]![0]).toBe('/api/media/md1');
+    const gone = createApiClient({ initData: 'x', fetch: fetchReturning(404, { error: { code: 'not_found', message: 'gone' } }) });
+    await expect(gone.getMedia('md1')).rejects.toMatchObject({ status: 404, code: 'not_found' });
   });
 });

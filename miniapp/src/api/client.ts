@@ -14,7 +14,15 @@ import type {
   SentMessage,
   StartSearchResult,
   Token,
+  UploadedMedia,
 } from './types';
+
+/** How an upload goes: `onProgress` as bytes leave; aborting `signal` rejects with a DOMException named AbortError. */
+export interface UploadOptions {
+  contentType: string;
+  onProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
 
 /** ApiClient is the whole HTTP contract of the README, one method per endpoint. */
 export interface ApiClient {
@@ -42,6 +50,15 @@ export interface ApiClient {
   getMessages(roomId: string, query?: HistoryQuery): Promise<HistoryPage>;
   /** Leaves an active room, then deletes the conversation for both. Idempotent. */
   deleteRoom(roomId: string): Promise<void>;
+  /**
+   * Uploads a photo or a voice message as the raw body, with
+   * XMLHttpRequest: its upload progress works in Chromium and in Telegram's
+   * webviews (a streamed fetch body does not). Fails like every call, with
+   * an ApiError.
+   */
+  uploadMedia(roomId: string, body: Blob, opts: UploadOptions): Promise<UploadedMedia>;
+  /** A photo (or its blurred preview) or a voice message, fetched with the Authorization header: never a public URL. */
+  getMedia(mediaId: string, opts?: { preview?: boolean }): Promise<Blob>;
 }
 
 export interface ApiClientOptions {
@@ -51,6 +68,10 @@ export interface ApiClientOptions {
   baseUrl?: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** For uploads and media downloads, which may take a while on a phone network. */
+  mediaTimeoutMs?: number;
+  /** Makes the request of an upload (tests substitute it). */
+  xhr?: () => XMLHttpRequest;
   /**
    * Called on every 401: the init data is too old or the server's secrets
    * changed, so no call can succeed until the app is opened again.
@@ -62,6 +83,22 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   const base = opts.baseUrl ?? '';
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const mediaTimeoutMs = opts.mediaTimeoutMs ?? 120_000;
+  const newXhr = opts.xhr ?? (() => new XMLHttpRequest());
+
+  function parse(text: string): unknown {
+    if (text === '') return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  function refused(status: number, body: unknown, retryAfter: string | null, auth: boolean): ApiError {
+    if (status === 401 && auth) opts.onUnauthorized?.();
+    return errorFromBody(status, body, retryAfter);
+  }
 
   async function call<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -81,21 +118,64 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     }
 
     if (res.status === 204) return undefined as T;
-    const text = await res.text().catch(() => '');
-    let parsed: unknown = undefined;
-    if (text !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-    }
-    if (!res.ok) {
-      if (res.status === 401 && auth) opts.onUnauthorized?.();
-      throw errorFromBody(res.status, parsed, res.headers.get('Retry-After'));
-    }
+    const parsed = parse(await res.text().catch(() => ''));
+    if (!res.ok) throw refused(res.status, parsed, res.headers.get('Retry-After'), auth);
     if (parsed === undefined) throw new ApiError(res.status, 'bad_response', `${method} ${path}: no JSON body`);
     return parsed as T;
+  }
+
+  function upload(path: string, body: Blob, o: UploadOptions): Promise<UploadedMedia> {
+    return new Promise((resolve, reject) => {
+      if (o.signal?.aborted) return reject(new DOMException('upload cancelled', 'AbortError'));
+      const xhr = newXhr();
+      const onAbort = () => xhr.abort();
+      const settle = () => o.signal?.removeEventListener('abort', onAbort);
+      xhr.open('POST', base + path);
+      xhr.setRequestHeader('Authorization', `tma ${opts.initData}`);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.setRequestHeader('Content-Type', o.contentType);
+      xhr.timeout = mediaTimeoutMs;
+      xhr.upload.onprogress = (e) => o.onProgress?.(e.loaded, e.lengthComputable ? e.total : body.size);
+      xhr.onload = () => {
+        settle();
+        const parsed = parse(xhr.responseText);
+        if (xhr.status < 200 || xhr.status > 299) return reject(refused(xhr.status, parsed, xhr.getResponseHeader('Retry-After'), true));
+        if (parsed === undefined) return reject(new ApiError(xhr.status, 'bad_response', `POST ${path}: no JSON body`));
+        resolve(parsed as UploadedMedia);
+      };
+      xhr.onerror = () => {
+        settle();
+        reject(new ApiError(0, 'network', `POST ${path}: no answer`));
+      };
+      xhr.ontimeout = () => {
+        settle();
+        reject(new ApiError(0, 'network', `POST ${path}: timed out`));
+      };
+      xhr.onabort = () => {
+        settle();
+        reject(new DOMException('upload cancelled', 'AbortError'));
+      };
+      o.signal?.addEventListener('abort', onAbort);
+      xhr.send(body);
+    });
+  }
+
+  async function download(path: string): Promise<Blob> {
+    let res: Response;
+    try {
+      res = await doFetch(base + path, {
+        headers: { Authorization: `tma ${opts.initData}` },
+        signal: AbortSignal.timeout(mediaTimeoutMs),
+      });
+    } catch (err) {
+      throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+    }
+    if (!res.ok) throw refused(res.status, parse(await res.text().catch(() => '')), res.headers.get('Retry-After'), true);
+    try {
+      return await res.blob();
+    } catch (err) {
+      throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+    }
   }
 
   const room = (id: string) => `/api/rooms/${encodeURIComponent(id)}`;
@@ -127,5 +207,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       return call<HistoryPage>('GET', `${room(roomId)}/messages${qs ? `?${qs}` : ''}`);
     },
     deleteRoom: (roomId) => call<void>('DELETE', room(roomId)),
+    uploadMedia: (roomId, body, o) => upload(`${room(roomId)}/media`, body, o),
+    getMedia: (id, o) => download(`/api/media/${encodeURIComponent(id)}${o?.preview ? '?preview=1' : ''}`),
   };
 }

@@ -12,7 +12,7 @@ export class ApiError extends Error {
   readonly retryAfter: number | undefined;
   /** For suspended: Unix ms when the restriction ends; absent for a permanent ban. */
   readonly until: number | undefined;
-  /** For link_not_allowed_yet: messages each side still has to send. */
+  /** For link_not_allowed_yet and media_not_allowed_yet: messages each side still has to send. */
   readonly remaining: LinkRemaining | undefined;
 
   constructor(
@@ -63,6 +63,10 @@ const knownCodes: ReadonlySet<string> = new Set<ErrorCode>([
   'suspended',
   'banned',
   'link_not_allowed_yet',
+  'unsupported_media',
+  'invalid_media',
+  'minors_not_allowed',
+  'media_not_allowed_yet',
 ]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {

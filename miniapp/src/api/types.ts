@@ -97,6 +97,32 @@ export interface HistoryMessage {
   client_msg_id?: string;
   /** The id of the message this one replies to. */
   reply_to?: string;
+  /** A photo or voice message; `text` is then its caption (may be ''). */
+  media?: MessageMedia;
+}
+
+export type MediaKind = 'photo' | 'voice';
+
+/** The media of a message: fetched with GET /api/media/{id} (members of the room only). */
+export interface MessageMedia {
+  id: string;
+  kind: MediaKind;
+  /** Photos: the stored picture's size in pixels. */
+  width?: number;
+  height?: number;
+  /** Voice: the recording's length. */
+  duration_ms?: number;
+  /** A photo the partner sees blurred until tapped. */
+  spoiler: boolean;
+}
+
+/** POST /api/rooms/{id}/media: the stored upload, to be sent with POST …/messages {media_id}. */
+export interface UploadedMedia {
+  media_id: string;
+  kind: MediaKind;
+  width?: number;
+  height?: number;
+  duration_ms?: number;
 }
 
 /** GET /api/rooms/{id}/messages: one page, oldest first. */
@@ -130,10 +156,15 @@ export interface Token {
 }
 
 export interface SendMessageRequest {
+  /** 1–4096 characters; with media_id a caption, which may be ''. */
   text: string;
   client_msg_id: string;
   /** A message of this room still kept; else 422 invalid_field reply_to. */
   reply_to?: string;
+  /** An upload of the sender's in this room (POST …/media), sent once. */
+  media_id?: string;
+  /** With media_id: the partner sees the photo blurred until tapped. */
+  spoiler?: boolean;
 }
 
 export interface ReadRequest {
@@ -150,7 +181,7 @@ export interface QueueStatus {
   expected_wait_s: number | null;
 }
 
-/** 422 link_not_allowed_yet: how many more messages each side must send before links are allowed. */
+/** 422 link_not_allowed_yet and media_not_allowed_yet: how many more messages each side must send first. */
 export interface LinkRemaining {
   me: number;
   partner: number;
@@ -176,7 +207,11 @@ export type ErrorCode =
   | 'unavailable'
   | 'suspended'
   | 'banned'
-  | 'link_not_allowed_yet';
+  | 'link_not_allowed_yet'
+  | 'unsupported_media'
+  | 'invalid_media'
+  | 'minors_not_allowed'
+  | 'media_not_allowed_yet';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; field?: string; until?: number; remaining?: LinkRemaining };

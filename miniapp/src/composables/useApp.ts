@@ -5,6 +5,8 @@ import type { AppConfig, Room, RoomInfo, SearchFilters } from '../api/types';
 import type { MessageKey, Translate } from '../i18n';
 import type { ConnectionState, Realtime } from '../realtime/types';
 import type { TelegramBridge } from '../telegram/bridge';
+import { createMediaCache, type MediaCache } from './chat/mediaCache';
+import type { RecorderEnv } from './chat/recorder';
 import { createRoomMemory, type KeyValueStore, type RoomMemory } from './roomMemory';
 import { useChat, type ChatMode, type UseChat } from './useChat';
 import { useProfile, type ProfileForm } from './useProfile';
@@ -37,6 +39,10 @@ export interface AppDeps {
   memory?: RoomMemory;
   /** Keeps unsent messages across launches (localStorage). */
   outboxStore?: KeyValueStore | null;
+  /** The session's media (photos and voice messages as blob URLs); made from `api` when absent. */
+  mediaCache?: MediaCache;
+  /** The microphone and MediaRecorder where the platform has them (recorder.ts). */
+  recorderEnv?: RecorderEnv;
   now?: () => number;
 }
 
@@ -66,6 +72,7 @@ export function useApp(deps: AppDeps) {
   /** A chat action (clearing the conversation) the server refused. */
   const chatError = shallowRef<ApiError | null>(null);
   const privacyUrl = ref(DEFAULT_PRIVACY_URL);
+  const mediaCache = deps.mediaCache ?? createMediaCache({ api });
 
   const screen = computed<Screen>(() => {
     if (stage.value !== 'ready') return stage.value;
@@ -96,6 +103,9 @@ export function useApp(deps: AppDeps) {
       mode,
       info,
       outboxStore: deps.outboxStore,
+      cache: mediaCache,
+      recorderEnv: deps.recorderEnv,
+      myAge: profile.profile.value?.age,
       onIncoming: () => telegram.hapticLight(),
       onClosed: () => void maybeOfferHomeScreen(c),
       onGone: () => {
@@ -392,8 +402,11 @@ export function useApp(deps: AppDeps) {
     telegram.openLink(url);
   }
 
-  watch(screen, (s) => {
-    if (s === 'searching') telegram.setBackButton(() => void search.value?.cancel());
+  // A photo open full screen: Back closes it (and only it).
+  const viewing = computed(() => (screen.value === 'chat' ? (chat.value?.viewing.value ?? null) : null));
+  watch([screen, viewing], ([s, v]) => {
+    if (s === 'chat' && v !== null) telegram.setBackButton(() => chat.value?.media({ type: 'close' }));
+    else if (s === 'searching') telegram.setBackButton(() => void search.value?.cancel());
     else if (s === 'chat') telegram.setBackButton(() => void backToFilters());
     else if (s === 'profile') telegram.setBackButton(() => cancelEditProfile());
     else telegram.setBackButton(null);

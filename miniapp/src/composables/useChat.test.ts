@@ -8,6 +8,7 @@ import {
   OFFLINE_GRACE_MS,
   TYPING_SHOW_MS,
   OUTBOX_KEY_PREFIX,
+  minorsRoom,
   useChat,
   type ChatItem,
   type ChatMessage,
@@ -15,6 +16,7 @@ import {
 } from './useChat';
 import { RESEND_JITTER } from './chat/outbox';
 import { memoryStore } from './roomMemory';
+import { createMediaCache } from './chat/mediaCache';
 import { PRESENCE_RECHECK_MS } from './chat/presence';
 
 const me = testRoom.me;
@@ -517,6 +519,183 @@ describe('useChat', () => {
     expect(messages(chat.items.value)).toHaveLength(1);
     expect(store.data.has(OUTBOX_KEY_PREFIX + 'r1')).toBe(false);
     chat.dispose();
+  });
+
+
+  describe('photos and voice messages', () => {
+    const prepared = { blob: new Blob([new Uint8Array(7)], { type: 'image/jpeg' }), width: 800, height: 1600 };
+    const mediaOpts = (over: Partial<ChatOptions> = {}): Partial<ChatOptions> => ({
+      preparePhoto: vi.fn(async () => prepared),
+      cache: createMediaCache({ api, createUrl: () => 'blob:x', revokeUrl: () => {} }),
+      ...over,
+    });
+
+    it('a photo with a caption: prepared, uploaded, then sent as a spoiler with its media id; the sender sees it at once', async () => {
+      api.uploadMedia.mockResolvedValue({ media_id: 'md1', kind: 'photo', width: 800, height: 1600 });
+      api.sendMessage.mockResolvedValue({ id: '9', ts: 9 });
+      const { chat } = await setup(mediaOpts());
+      const file = new Blob(['raw camera bytes']);
+      chat.media({ type: 'attach', file });
+      expect(chat.attachment.value).toMatchObject({ file, spoiler: true });
+      expect(chat.send('  look  ')).toBe(true);
+      expect(chat.attachment.value).toBeNull();
+      const shown = messages(chat.items.value)[0]!;
+      expect(shown).toMatchObject({ mine: true, text: 'look', status: 'pending', media: { kind: 'photo', id: null, spoiler: true } });
+      await flush();
+      expect(api.uploadMedia).toHaveBeenCalledWith('r1', prepared.blob, expect.objectContaining({ contentType: 'image/jpeg' }));
+      expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'look', client_msg_id: 'c1', media_id: 'md1', spoiler: true });
+      expect(messages(chat.items.value)).toMatchObject([{ id: '9', status: 'sent', media: { id: 'md1', width: 800, height: 1600 }, upload: null }]);
+      expect(api.getMedia).not.toHaveBeenCalled(); // the sender's own bytes are shown
+    });
+
+    it('the sender can untick the spoiler; the publication of the stored photo is the same bubble', async () => {
+      api.uploadMedia.mockResolvedValue({ media_id: 'md2', kind: 'photo', width: 10, height: 10 });
+      const posted = deferred<{ id: string; ts: number }>();
+      api.sendMessage.mockReturnValue(posted.promise);
+      const { chat, room } = await setup(mediaOpts());
+      chat.media({ type: 'attach', file: new Blob(['x']) });
+      chat.media({ type: 'spoiler', on: false });
+      chat.send('');
+      await flush();
+      expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: '', client_msg_id: 'c1', media_id: 'md2', spoiler: false });
+      room().onEvent({ type: 'message', id: '4', from: me, text: '', ts: 4, client_msg_id: 'c1', media: { id: 'md2', kind: 'photo', width: 10, height: 10, spoiler: false } });
+      posted.resolve({ id: '4', ts: 4 });
+      await flush();
+      expect(messages(chat.items.value)).toHaveLength(1);
+    });
+
+    it('a recording is uploaded as recorded and sent without a caption', async () => {
+      api.uploadMedia.mockResolvedValue({ media_id: 'md3', kind: 'voice', duration_ms: 2200 });
+      api.sendMessage.mockResolvedValue({ id: '5', ts: 5 });
+      const { chat } = await setup(mediaOpts());
+      const blob = new Blob([new Uint8Array(3)], { type: 'audio/webm;codecs=opus' });
+      expect(chat.sendVoice({ blob, durationMs: 2150, mimeType: 'audio/webm;codecs=opus' })).toBe(true);
+      expect(messages(chat.items.value)[0]!.media).toMatchObject({ kind: 'voice', durationMs: 2150 });
+      await flush();
+      expect(api.uploadMedia).toHaveBeenCalledWith('r1', blob, expect.objectContaining({ contentType: 'audio/webm;codecs=opus' }));
+      expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: '', client_msg_id: 'c1', media_id: 'md3', spoiler: false });
+      expect(messages(chat.items.value)[0]!.media!.durationMs).toBe(2200);
+    });
+
+    it('media before the room allows it: no bubble, and the composer says how many messages are left', async () => {
+      api.uploadMedia.mockRejectedValue(new ApiError(422, 'media_not_allowed_yet', 'later', { remaining: { me: 2, partner: 2 } }));
+      const { chat } = await setup(mediaOpts());
+      chat.media({ type: 'attach', file: new Blob(['x']) });
+      chat.send('');
+      await flush();
+      expect(messages(chat.items.value)).toEqual([]);
+      expect(chat.mediaRefusal.value).toEqual({ remaining: { me: 2, partner: 2 } });
+      api.sendMessage.mockResolvedValue({ id: '1', ts: 1 });
+      chat.send('ok then');
+      expect(chat.mediaRefusal.value).toBeNull();
+    });
+
+    it('a refused file says why and can be deleted; Retry of a generic refusal uploads it again', async () => {
+      api.uploadMedia.mockRejectedValueOnce(new ApiError(413, 'body_too_large', 'big'));
+      const { chat } = await setup(mediaOpts());
+      chat.media({ type: 'attach', file: new Blob(['x']) });
+      chat.send('');
+      await flush();
+      const [failed] = messages(chat.items.value);
+      expect(failed).toMatchObject({ status: 'failed', failure: 'too_large' });
+      chat.media({ type: 'discard', key: failed!.key });
+      expect(messages(chat.items.value)).toEqual([]);
+
+      api.uploadMedia.mockRejectedValueOnce(new ApiError(422, 'invalid_field', 'x'));
+      chat.sendVoice({ blob: new Blob(['v']), durationMs: 1000, mimeType: 'audio/ogg;codecs=opus' });
+      await flush();
+      const [voice] = messages(chat.items.value);
+      expect(voice).toMatchObject({ status: 'failed', failure: 'refused' });
+      api.uploadMedia.mockResolvedValueOnce({ media_id: 'md5', kind: 'voice', duration_ms: 1000 });
+      api.sendMessage.mockResolvedValue({ id: '6', ts: 6 });
+      chat.retry(voice!.key);
+      await flush();
+      expect(api.uploadMedia).toHaveBeenCalledTimes(3);
+      expect(messages(chat.items.value)).toMatchObject([{ id: '6', status: 'sent' }]);
+    });
+
+    it('a text refused as minors_not_allowed (a minor’s link) is "Not sent", not a line about photos', async () => {
+      api.sendMessage.mockRejectedValueOnce(new ApiError(403, 'minors_not_allowed', 'links: not available to users under 18'));
+      const { chat } = await setup();
+      chat.send('see https://example.com');
+      await flush();
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed', failure: 'refused' }]);
+    });
+
+    it('a media message refused when sent (minors) says so', async () => {
+      api.uploadMedia.mockResolvedValue({ media_id: 'md1', kind: 'photo', width: 1, height: 1 });
+      api.sendMessage.mockRejectedValueOnce(new ApiError(403, 'minors_not_allowed', 'no'));
+      const { chat } = await setup(mediaOpts());
+      chat.media({ type: 'attach', file: new Blob(['x']) });
+      chat.send('');
+      await flush();
+      expect(messages(chat.items.value)).toMatchObject([{ status: 'failed', failure: 'minors' }]);
+    });
+
+    it('in a room of minors (the partner’s age, or one’s own) nothing can be attached or recorded', async () => {
+      const kid = { ...testRoom, partner: { ...testRoom.partner, age: 16 } };
+      const rec = { getUserMedia: vi.fn(), createRecorder: vi.fn(), isTypeSupported: () => true };
+      const chat = useChat(kid, { api, realtime: rt, ...mediaOpts(), recorderEnv: rec });
+      await flush();
+      expect([chat.mediaAllowed, chat.canRecord]).toEqual([false, false]);
+      chat.media({ type: 'attach', file: new Blob(['x']) });
+      expect(chat.attachment.value).toBeNull();
+      chat.media({ type: 'record-start' });
+      expect(rec.getUserMedia).not.toHaveBeenCalled();
+      expect(chat.sendVoice({ blob: new Blob(['v']), durationMs: 1000, mimeType: 'audio/mp4' })).toBe(false);
+      expect(api.uploadMedia).not.toHaveBeenCalled();
+      chat.dispose();
+      expect(minorsRoom(30, 17)).toBe(true);
+      expect(minorsRoom(30, 30)).toBe(false);
+      expect(minorsRoom(17, undefined)).toBe(true);
+      // An adult room where the platform records.
+      const adult = useChat(testRoom, { api, realtime: rt, ...mediaOpts(), recorderEnv: rec, myAge: 30 });
+      expect([adult.mediaAllowed, adult.canRecord]).toEqual([true, true]);
+      adult.dispose();
+    });
+
+    it('a partner’s spoiler stays hidden until revealed; a photo opens full screen only once shown', async () => {
+      api.getMessages.mockResolvedValueOnce({
+        ...emptyHistory,
+        messages: [{ ...msg(1, ''), media: { id: 'md1', kind: 'photo', width: 8, height: 6, spoiler: true } }],
+      });
+      const { chat } = await setup(mediaOpts());
+      const [m] = messages(chat.items.value);
+      expect(chat.spoilerHidden(m!)).toBe(true);
+      chat.media({ type: 'open', key: m!.key });
+      expect(chat.viewing.value).toBeNull();
+      chat.media({ type: 'reveal', id: '1' });
+      expect(chat.spoilerHidden(m!)).toBe(false);
+      chat.media({ type: 'open', key: m!.key });
+      expect(chat.viewing.value).toBe(m!.key);
+      chat.media({ type: 'close' });
+      expect(chat.viewing.value).toBeNull();
+    });
+
+    it('an uploaded photo whose message is still unsent is kept across a relaunch (an upload not stored yet is not)', async () => {
+      const store = memoryStore();
+      api.uploadMedia.mockResolvedValueOnce({ media_id: 'md7', kind: 'photo', width: 4, height: 3 });
+      api.sendMessage.mockRejectedValue(new ApiError(0, 'network', 'offline'));
+      const first = useChat(testRoom, { api, realtime: rt, uuid: () => `c${++ids}`, outboxStore: store, ...mediaOpts() });
+      await flush();
+      first.media({ type: 'attach', file: new Blob(['x']) });
+      first.send('kept');
+      api.uploadMedia.mockReturnValueOnce(new Promise(() => {})); // a voice message still going up
+      first.sendVoice({ blob: new Blob(['v']), durationMs: 900, mimeType: 'audio/mp4' });
+      await flush();
+      expect(JSON.parse(store.data.get(OUTBOX_KEY_PREFIX + 'r1')!)).toEqual([
+        { client_msg_id: 'c1', text: 'kept', reply_to: null, ts: expect.any(Number), media: { id: 'md7', kind: 'photo', width: 4, height: 3, spoiler: true } },
+      ]);
+      first.dispose();
+
+      api.sendMessage.mockReset();
+      api.sendMessage.mockResolvedValue({ id: '8', ts: 8 });
+      const again = useChat(testRoom, { api, realtime: rt, uuid: () => `c${++ids}`, outboxStore: store, ...mediaOpts() });
+      await flush();
+      expect(api.sendMessage).toHaveBeenCalledWith('r1', { text: 'kept', client_msg_id: 'c1', media_id: 'md7', spoiler: true });
+      expect(messages(again.items.value)).toMatchObject([{ id: '8', media: { id: 'md7', kind: 'photo' } }]);
+      again.dispose();
+    });
   });
 
   describe('read markers', () => {

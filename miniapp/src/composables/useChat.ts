@@ -3,7 +3,13 @@ import type { ApiClient } from '../api/client';
 import { isApiError } from '../api/errors';
 import type { LinkRemaining, ReportRequest, Room, RoomEvent, RoomInfo, StreamPosition } from '../api/types';
 import type { Realtime, RoomSubscription } from '../realtime/types';
-import { useConversation, type ChatItem, type ChatMessage } from './chat/conversation';
+import { useAttachment } from './chat/attachment';
+import { chatMedia, useConversation, type ChatItem, type ChatMedia, type ChatMessage } from './chat/conversation';
+import { createMediaCache, LOCAL_PREFIX, type MediaCache } from './chat/mediaCache';
+import { preparePhoto, type PreparedPhoto } from './chat/photo';
+import { canRecord, useRecorder, type RecorderEnv, type Recording } from './chat/recorder';
+import { useSpoilers } from './chat/spoilers';
+import { useUploads } from './chat/uploads';
 import { isGone, useHistory } from './chat/history';
 import { useOutbox } from './chat/outbox';
 import { usePresence } from './chat/presence';
@@ -13,7 +19,7 @@ import { newClientMsgId } from './clientMsgId';
 import type { KeyValueStore } from './roomMemory';
 import { keptOutbox } from './chat/keptOutbox';
 
-export type { ChatItem, ChatMessage, MessageStatus, SendFailure, SystemLine } from './chat/conversation';
+export type { ChatItem, ChatMedia, ChatMessage, MessageStatus, SendFailure, SystemLine, UploadState } from './chat/conversation';
 export type { Presence } from './chat/presence';
 export { compareIds } from './chat/ids';
 export { HISTORY_AT_OPEN, HISTORY_PAGE, HISTORY_RETRY_MS } from './chat/history';
@@ -26,7 +32,7 @@ export type ClosedBy = 'me' | 'partner' | 'system' | null;
 
 type ChatApi = Pick<
   ApiClient,
-  'sendMessage' | 'sendTyping' | 'leaveRoom' | 'reportRoom' | 'getRoom' | 'getMessages' | 'deleteRoom' | 'markRead'
+  'sendMessage' | 'sendTyping' | 'leaveRoom' | 'reportRoom' | 'getRoom' | 'getMessages' | 'deleteRoom' | 'markRead' | 'uploadMedia' | 'getMedia'
 >;
 
 /** live: an active room, subscribed for what comes next. readonly: a closed room, history only. */
@@ -36,6 +42,30 @@ export type ChatMode = 'live' | 'readonly';
 export interface LinkRefusal {
   text: string;
   remaining: LinkRemaining | undefined;
+}
+
+/** Media the server refused before the room allows it: the composer says how many messages are still needed. */
+export interface MediaRefusal {
+  remaining: LinkRemaining | undefined;
+}
+
+/** What the user does with photos and voice messages on screen (the components send these up as one event). */
+export type MediaAction =
+  | { type: 'attach'; file: Blob }
+  | { type: 'detach' }
+  | { type: 'spoiler'; on: boolean }
+  | { type: 'record-start' }
+  | { type: 'record-stop' }
+  | { type: 'record-cancel' }
+  | { type: 'dismiss-notice' }
+  | { type: 'reveal'; id: string }
+  | { type: 'open'; key: string }
+  | { type: 'close' }
+  | { type: 'discard'; key: string };
+
+/** minorsRoom: under-18s only ever meet under-18s, so either age tells; their rooms carry no media at all. */
+export function minorsRoom(partnerAge: number, myAge: number | undefined): boolean {
+  return partnerAge < 18 || (myAge !== undefined && myAge < 18);
 }
 
 export interface ChatOptions {
@@ -57,6 +87,14 @@ export interface ChatOptions {
    * their client_msg_id, so the server stores each once.
    */
   outboxStore?: KeyValueStore | null;
+  /** The session's media (blob URLs of photos and voice messages); one per app launch. */
+  cache?: MediaCache;
+  /** Downscales a chosen photo before upload (photo.ts; substituted in tests). */
+  preparePhoto?: (file: Blob) => Promise<PreparedPhoto>;
+  /** The microphone and MediaRecorder (recorder.ts browserRecorderEnv); none means no voice button. */
+  recorderEnv?: RecorderEnv;
+  /** The user's own age (a room of minors has no media). */
+  myAge?: number;
 }
 
 const closedLine = { partner: 'partnerLeft', me: 'youLeft', system: 'chatClosed' } as const;
@@ -89,6 +127,14 @@ export function useChat(room: Room, opts: ChatOptions) {
   /** The message the next one replies to (its server id). */
   const replyTo = ref<string | null>(null);
   const linkRefusal = shallowRef<LinkRefusal | null>(null);
+  const mediaRefusal = shallowRef<MediaRefusal | null>(null);
+  /** Photos and voice messages: not in a room of minors (the partner's age from the room, the user's from the profile). */
+  const mediaAllowed = !minorsRoom(room.partner.age, opts.myAge);
+  const cache = opts.cache ?? createMediaCache({ api });
+  const attachment = useAttachment();
+  const spoilers = useSpoilers();
+  /** The message whose photo is open full screen (its key). */
+  const viewing = ref<string | null>(null);
   let subscription: RoomSubscription | null = null;
   let disposed = false;
 
@@ -106,12 +152,27 @@ export function useChat(room: Room, opts: ChatOptions) {
     conversation: conv,
     random: opts.random,
     onLinkRefused: (text, remaining) => (linkRefusal.value = { text, remaining }),
-    onRoomError: (err) => {
-      if (isApiError(err, 'room_closed')) void refreshInfo().then(() => markClosed(null));
-      else markGone();
-    },
+    onMediaRefused: (remaining) => (mediaRefusal.value = { remaining }),
+    onRoomError: roomError,
     onChange: (pending) => keep(pending),
   });
+  const uploads = useUploads({
+    api,
+    roomId: room.id,
+    conversation: conv,
+    cache,
+    random: opts.random,
+    onUploaded: (key) => outbox.enqueue(key),
+    onMediaRefused: (remaining) => (mediaRefusal.value = { remaining }),
+    onRoomError: roomError,
+  });
+  const recorderEnv = opts.recorderEnv ?? {};
+  const recorder = useRecorder(recorderEnv, { onRecorded: (r) => void sendVoice(r) });
+
+  function roomError(err: unknown) {
+    if (isApiError(err, 'room_closed')) void refreshInfo().then(() => markClosed(null));
+    else markGone();
+  }
 
   const kept = keptOutbox(opts.outboxStore, room.id);
   const keep = (pending: ChatMessage[]) => kept.save(pending);
@@ -120,7 +181,7 @@ export function useChat(room: Room, opts: ChatOptions) {
   function resumeOutbox() {
     for (const m of kept.load()) {
       if (conv.byClientId(m.client_msg_id)) continue;
-      const msg = conv.addLocal(m.text, m.client_msg_id, m.reply_to, m.ts);
+      const msg = conv.addLocal(m.text, m.client_msg_id, m.reply_to, m.ts, m.media ? chatMedia(m.media) : null);
       outbox.enqueue(msg.key);
     }
     keep(conv.items.value.filter((i): i is ChatMessage => i.kind === 'message' && i.mine && i.status === 'pending'));
@@ -129,7 +190,10 @@ export function useChat(room: Room, opts: ChatOptions) {
   presence.connection(rt.state === 'connected');
   const offState = rt.onState((s) => {
     presence.connection(s === 'connected');
-    if (s === 'connected') outbox.connectionBack();
+    if (s === 'connected') {
+      outbox.connectionBack();
+      uploads.connectionBack();
+    }
   });
 
   /** markClosed ends the room on screen once: a line saying who ended it, no more subscription. */
@@ -141,6 +205,9 @@ export function useChat(room: Room, opts: ChatOptions) {
     presence.stop();
     typing.dispose();
     outbox.failAll();
+    uploads.failAll();
+    recorder.cancel();
+    attachment.clear();
     conv.system(closedLine[closedBy.value]);
     subscription?.close();
     subscription = null;
@@ -246,20 +313,99 @@ export function useChat(room: Room, opts: ChatOptions) {
     await history.fillOlder();
   }
 
-  /** send shows the message at once (pending) and queues it; returns false when there is nothing to send. */
+  /**
+   * send shows the message at once (pending) and queues it; with a photo
+   * attached, the text is its caption. Returns false when there is nothing
+   * to send.
+   */
   function send(text: string): boolean {
     const body = text.trim();
-    if (body === '' || closed.value) return false;
+    if (closed.value) return false;
+    const photo = attachment.current.value;
+    if (photo && mediaAllowed) {
+      attachment.take();
+      sendMedia(body, { kind: 'photo', spoiler: photo.spoiler, durationMs: 0 }, (key) =>
+        uploads.addPhoto(key, (opts.preparePhoto ?? preparePhoto)(photo.file)),
+      );
+      return true;
+    }
+    if (body === '') return false;
     const msg = conv.addLocal(body, uuid(), replyTo.value, Date.now());
     replyTo.value = null;
     linkRefusal.value = null;
+    mediaRefusal.value = null;
     outbox.enqueue(msg.key);
     return true;
   }
 
-  /** retry queues a refused message again with the same client_msg_id. */
+  /** sendMedia shows an own photo or voice message at once (its upload's progress on the bubble) and uploads it. */
+  function sendMedia(caption: string, m: Pick<ChatMedia, 'kind' | 'spoiler' | 'durationMs'>, upload: (key: string) => void) {
+    const cmid = uuid();
+    const media: ChatMedia = { ...m, id: null, local: `${LOCAL_PREFIX}${cmid}`, width: 0, height: 0 };
+    const msg = conv.addLocal(caption, cmid, replyTo.value, Date.now(), media, { phase: 'queued', progress: 0 });
+    replyTo.value = null;
+    linkRefusal.value = null;
+    mediaRefusal.value = null;
+    upload(msg.key);
+  }
+
+  /** sendVoice sends a finished recording. */
+  function sendVoice(r: Recording): boolean {
+    if (closed.value || !mediaAllowed) return false;
+    sendMedia('', { kind: 'voice', spoiler: false, durationMs: r.durationMs }, (key) => uploads.add(key, r.blob, r.mimeType));
+    return true;
+  }
+
+  /** retry queues a refused message again with the same client_msg_id (and a refused upload with the same bytes). */
   function retry(key: string) {
-    if (!closed.value) outbox.retry(key);
+    if (closed.value) return;
+    const m = conv.find(key);
+    if (m?.media && m.media.id === null) uploads.retry(key);
+    else outbox.retry(key);
+  }
+
+  /** discard takes an own media message away: its upload is cancelled (or it was refused). */
+  function discard(key: string) {
+    const m = conv.find(key);
+    if (!m || !m.mine || m.status === 'sent') return;
+    uploads.cancel(key);
+  }
+
+  function media(a: MediaAction) {
+    switch (a.type) {
+      case 'attach':
+        if (mediaAllowed && !closed.value) attachment.pick(a.file);
+        return;
+      case 'detach':
+        return attachment.clear();
+      case 'spoiler':
+        return attachment.setSpoiler(a.on);
+      case 'record-start':
+        if (mediaAllowed && !closed.value) void recorder.start();
+        return;
+      case 'record-stop':
+        return recorder.stop();
+      case 'record-cancel':
+        return recorder.cancel();
+      case 'dismiss-notice':
+        recorder.dismiss();
+        return;
+      case 'reveal':
+        return spoilers.reveal(a.id);
+      case 'open':
+        return openPhoto(a.key);
+      case 'close':
+        viewing.value = null;
+        return;
+      case 'discard':
+        return discard(a.key);
+    }
+  }
+
+  /** openPhoto shows a photo full screen (a hidden spoiler is revealed first, by its own tap). */
+  function openPhoto(key: string) {
+    const m = conv.find(key);
+    if (m?.media?.kind === 'photo' && !spoilers.hidden(m)) viewing.value = key;
   }
 
   /** reply sets (or with null clears) the message the next one quotes; only stored messages can be quoted. */
@@ -284,6 +430,9 @@ export function useChat(room: Room, opts: ChatOptions) {
     history.stop();
     typing.dispose();
     outbox.dispose();
+    uploads.dispose();
+    recorder.dispose();
+    attachment.clear();
     reads.dispose();
     presence.stop();
     for (const t of timers) clearTimeout(t);
@@ -315,6 +464,7 @@ export function useChat(room: Room, opts: ChatOptions) {
     await api.reportRoom(room.id, body);
     closed.value = true;
     outbox.failAll();
+    uploads.failAll();
     dispose();
   }
 
@@ -327,6 +477,7 @@ export function useChat(room: Room, opts: ChatOptions) {
     }
     closed.value = true;
     outbox.failAll();
+    uploads.failAll();
     dispose();
   }
 
@@ -351,9 +502,26 @@ export function useChat(room: Room, opts: ChatOptions) {
     partnerRead: reads.partner,
     replyTo,
     linkRefusal,
+    mediaRefusal,
     find: (id: string): ChatMessage | undefined => conv.byId(id),
+    /** The message on screen with this key. */
+    byKey: (key: string): ChatMessage | undefined => conv.find(key),
     send,
     retry,
+    /** Photos and voice messages can be sent here (not a room of minors). */
+    mediaAllowed,
+    /** A voice message can be recorded here (media allowed, and the platform records). */
+    canRecord: mediaAllowed && canRecord(recorderEnv),
+    cache,
+    attachment: attachment.current,
+    recorder,
+    media,
+    sendVoice,
+    /** A partner's spoiler photo not tapped yet. */
+    spoilerHidden: spoilers.hidden,
+    reveal: spoilers.reveal,
+    /** The key of the message whose photo is open full screen. */
+    viewing,
     reply,
     typing: sendTyping,
     seen,

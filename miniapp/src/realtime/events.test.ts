@@ -38,6 +38,25 @@ describe('publication parsing', () => {
     [{ type: 'typing', from: 'm' }, { type: 'typing', from: 'm' }],
     [{ type: 'left', from: 'm' }, { type: 'left', from: 'm' }],
     [{ type: 'message', id: 1, from: 'm', text: 'x', ts: 5 }, null],
+    [
+      // A photo without a caption: the server omits the empty text.
+      { type: 'message', id: '3', from: 'm', ts: 5, media: { id: 'md1', kind: 'photo', width: 800, height: 1600, spoiler: true } },
+      { type: 'message', id: '3', from: 'm', text: '', ts: 5, media: { id: 'md1', kind: 'photo', width: 800, height: 1600, spoiler: true } },
+    ],
+    [
+      { type: 'message', id: '4', from: 'm', text: 'hey', ts: 5, media: { id: 'md2', kind: 'voice', duration_ms: 2100 } },
+      { type: 'message', id: '4', from: 'm', text: 'hey', ts: 5, media: { id: 'md2', kind: 'voice', duration_ms: 2100, spoiler: false } },
+    ],
+    [
+      // Media that does not fit the contract is dropped; a sizeless photo keeps no size.
+      { type: 'message', id: '5', from: 'm', text: 'x', ts: 5, media: { id: 'md3', kind: 'video' } },
+      { type: 'message', id: '5', from: 'm', text: 'x', ts: 5 },
+    ],
+    [
+      { type: 'message', id: '6', from: 'm', text: 'x', ts: 5, media: { id: 'md4', kind: 'photo', width: -1, height: 2, spoiler: 'yes' } },
+      { type: 'message', id: '6', from: 'm', text: 'x', ts: 5, media: { id: 'md4', kind: 'photo', spoiler: false } },
+    ],
+    [{ type: 'message', id: '7', from: 'm', ts: 5 }, null], // no text and no media
     [{ type: 'typing' }, null],
     [[], null],
   ])('room %j', (data, want) => {

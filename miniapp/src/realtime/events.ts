@@ -1,4 +1,4 @@
-import type { Gender, PersonalEvent, Room, RoomEvent } from '../api/types';
+import type { Gender, MessageMedia, PersonalEvent, Room, RoomEvent } from '../api/types';
 
 // Publication data arrives untyped from the socket; these guards are the only
 // place it becomes a contract type. Anything that does not fit is dropped.
@@ -14,6 +14,20 @@ export function parseRoom(v: unknown): Room | null {
   const p = v.partner;
   if (typeof p.nickname !== 'string' || !isGender(p.gender) || typeof p.age !== 'number') return null;
   return { id: v.id, channel: v.channel, me: v.me, partner: { nickname: p.nickname, gender: p.gender, age: p.age } };
+}
+
+const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+
+/** parseMedia reads a message's `media`; one that does not fit the contract is dropped (the message stays). */
+export function parseMedia(v: unknown): MessageMedia | null {
+  if (!isRec(v) || !isStr(v.id) || (v.kind !== 'photo' && v.kind !== 'voice')) return null;
+  const m: MessageMedia = { id: v.id, kind: v.kind, spoiler: v.spoiler === true };
+  if (isSize(v.width) && isSize(v.height)) {
+    m.width = v.width;
+    m.height = v.height;
+  }
+  if (isSize(v.duration_ms)) m.duration_ms = v.duration_ms;
+  return m;
 }
 
 export function parsePersonalEvent(data: unknown): PersonalEvent | null {
@@ -36,10 +50,14 @@ export function parseRoomEvent(data: unknown): RoomEvent | null {
   if (!isRec(data) || !isStr(data.from)) return null;
   switch (data.type) {
     case 'message': {
-      if (!isStr(data.id) || typeof data.text !== 'string' || typeof data.ts !== 'number') return null;
-      const m: Extract<RoomEvent, { type: 'message' }> = { type: 'message', id: data.id, from: data.from, text: data.text, ts: data.ts };
+      const media = parseMedia(data.media);
+      // A photo or voice message without a caption comes without `text` (the server omits an empty one).
+      const text = typeof data.text === 'string' ? data.text : data.text === undefined && media ? '' : null;
+      if (!isStr(data.id) || text === null || typeof data.ts !== 'number') return null;
+      const m: Extract<RoomEvent, { type: 'message' }> = { type: 'message', id: data.id, from: data.from, text, ts: data.ts };
       if (isStr(data.client_msg_id)) m.client_msg_id = data.client_msg_id;
       if (isStr(data.reply_to)) m.reply_to = data.reply_to;
+      if (media) m.media = media;
       return m;
     }
     case 'read':

@@ -44,6 +44,8 @@ const methods: (keyof ApiClient)[] = [
   'getRoom',
   'getMessages',
   'deleteRoom',
+  'uploadMedia',
+  'getMedia',
 ];
 
 export const emptyHistory: HistoryPage = { messages: [], has_more: false, stream: { offset: 0, epoch: 'e1' } };
@@ -133,3 +135,48 @@ export const testRoom: Room = {
   me: 'm-me',
   partner: { nickname: 'Bob', gender: 'male', age: 27 },
 };
+
+/** FakeXhr is the XMLHttpRequest of an upload: a test answers it, reports progress, or sees it aborted. */
+export class FakeXhr {
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  body: unknown = undefined;
+  timeout = 0;
+  status = 0;
+  responseText = '';
+  aborted = false;
+  private answerHeaders: Record<string, string> = {};
+  upload: { onprogress: ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  ontimeout: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name] = value;
+  }
+  send(body: unknown) {
+    this.body = body;
+  }
+  abort() {
+    this.aborted = true;
+    this.onabort?.();
+  }
+  getResponseHeader(name: string): string | null {
+    return this.answerHeaders[name] ?? null;
+  }
+  progress(loaded: number, total: number) {
+    this.upload.onprogress?.({ loaded, total, lengthComputable: true });
+  }
+  answer(status: number, body: unknown, headers: Record<string, string> = {}) {
+    this.status = status;
+    this.responseText = typeof body === 'string' ? body : JSON.stringify(body);
+    this.answerHeaders = headers;
+    this.onload?.();
+  }
+}

@@ -1,12 +1,60 @@
 import { ref } from 'vue';
-import type { HistoryMessage } from '../../api/types';
+import type { HistoryMessage, MediaKind, MessageMedia } from '../../api/types';
 import type { MessageKey, Params } from '../../i18n';
 import { compareIds } from './ids';
 
 /** pending: not stored yet (queued, sending or waiting to retry); failed: the server refused it. */
 export type MessageStatus = 'pending' | 'sent' | 'failed';
-/** Why the server refused a message, when the user can do something about it. */
-export type SendFailure = 'refused' | null;
+/**
+ * Why the server refused a message: `refused` in general; for media, the
+ * file is not a photo or voice message it can read (`invalid`), too large,
+ * or the room is one of minors.
+ */
+export type SendFailure = 'refused' | 'invalid' | 'too_large' | 'minors' | null;
+
+/** The photo or voice message of a bubble. */
+export interface ChatMedia {
+  kind: MediaKind;
+  /** The server's media id; null until an own upload is stored. */
+  id: string | null;
+  /** The media cache's key for the bytes of an own upload (shown before and after it is stored); null for received media. */
+  local: string | null;
+  /** Photos: pixels (0 while not known yet); the bubble keeps this aspect ratio before the picture has loaded. */
+  width: number;
+  height: number;
+  /** Voice: length in milliseconds (0 while not known). */
+  durationMs: number;
+  /** The partner sees it blurred until tapped. */
+  spoiler: boolean;
+}
+
+/**
+ * An own upload not stored yet. preparing: a photo being downscaled;
+ * queued behind another upload; uploading (progress 0–1); waiting to be
+ * retried after a transient failure; failed: refused (the message's
+ * `failure` says why).
+ */
+export type UploadPhase = 'preparing' | 'queued' | 'uploading' | 'waiting' | 'failed';
+
+export interface UploadState {
+  phase: UploadPhase;
+  progress: number;
+}
+
+/** mediaKey is where the media cache keeps a message's bytes. */
+export const mediaKey = (m: ChatMedia): string | null => m.id ?? m.local;
+
+export function chatMedia(m: MessageMedia, local: string | null = null): ChatMedia {
+  return {
+    kind: m.kind,
+    id: m.id,
+    local,
+    width: m.width ?? 0,
+    height: m.height ?? 0,
+    durationMs: m.duration_ms ?? 0,
+    spoiler: m.spoiler,
+  };
+}
 
 export interface ChatMessage {
   kind: 'message';
@@ -22,6 +70,10 @@ export interface ChatMessage {
   failure: SendFailure;
   /** The id of the message this one quotes. */
   replyTo: string | null;
+  /** A photo or voice message; `text` is then its caption ('' for none). */
+  media: ChatMedia | null;
+  /** An own media message whose upload is not stored yet. */
+  upload: UploadState | null;
 }
 
 export interface SystemLine {
@@ -91,7 +143,14 @@ export function useConversation(me: string) {
   }
 
   /** addLocal shows an own message that is not stored yet, at the end. */
-  function addLocal(text: string, clientMsgId: string, replyTo: string | null, ts: number): ChatMessage {
+  function addLocal(
+    text: string,
+    clientMsgId: string,
+    replyTo: string | null,
+    ts: number,
+    media: ChatMedia | null = null,
+    upload: UploadState | null = null,
+  ): ChatMessage {
     const msg: ChatMessage = {
       kind: 'message',
       key: nextKey(),
@@ -103,6 +162,8 @@ export function useConversation(me: string) {
       status: 'pending',
       failure: null,
       replyTo,
+      media,
+      upload,
     };
     items.value.push(msg);
     return find(msg.key)!;
@@ -137,6 +198,7 @@ export function useConversation(me: string) {
     if (mine && m.client_msg_id) {
       const local = byClientId(m.client_msg_id);
       if (local) {
+        if (local.media && m.media) Object.assign(local.media, { id: m.media.id, spoiler: m.media.spoiler });
         stored(local.key, m.id, m.ts);
         return 'merged';
       }
@@ -148,11 +210,13 @@ export function useConversation(me: string) {
       id: m.id,
       clientMsgId: m.client_msg_id ?? null,
       mine,
-      text: m.text,
+      text: m.text ?? '',
       ts: m.ts,
       status: 'sent',
       failure: null,
       replyTo: m.reply_to ?? null,
+      media: m.media ? chatMedia(m.media) : null,
+      upload: null,
     });
     return 'new';
   }

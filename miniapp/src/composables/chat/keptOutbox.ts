@@ -1,3 +1,5 @@
+import type { MessageMedia } from '../../api/types';
+import { parseMedia } from '../../realtime/events';
 import type { KeyValueStore } from '../roomMemory';
 import type { ChatMessage } from './conversation';
 
@@ -7,9 +9,25 @@ export interface KeptMessage {
   text: string;
   reply_to: string | null;
   ts: number;
+  /** A stored upload the message sends (an upload not stored yet is not kept: its bytes are not). */
+  media?: MessageMedia;
 }
 
 export const OUTBOX_KEY_PREFIX = 'tetatet.outbox.';
+
+function kept(m: unknown): KeptMessage | null {
+  if (typeof m !== 'object' || m === null) return null;
+  const r = m as Record<string, unknown>;
+  if (typeof r.client_msg_id !== 'string' || r.client_msg_id === '' || typeof r.text !== 'string' || typeof r.ts !== 'number') return null;
+  if (r.reply_to !== null && typeof r.reply_to !== 'string') return null;
+  const out: KeptMessage = { client_msg_id: r.client_msg_id, text: r.text, reply_to: r.reply_to, ts: r.ts };
+  if (r.media !== undefined) {
+    const media = parseMedia(r.media);
+    if (!media) return null;
+    out.media = media;
+  }
+  return out;
+}
 
 /**
  * keptOutbox keeps a room's unsent messages in Web Storage, so an app closed
@@ -25,11 +43,7 @@ export function keptOutbox(store: KeyValueStore | null | undefined, roomId: stri
         if (!raw) return [];
         const parsed: unknown = JSON.parse(raw);
         if (!Array.isArray(parsed)) return [];
-        return parsed.filter(
-          (m): m is KeptMessage =>
-            typeof m === 'object' && m !== null && typeof m.client_msg_id === 'string' && m.client_msg_id !== '' &&
-            typeof m.text === 'string' && typeof m.ts === 'number' && (m.reply_to === null || typeof m.reply_to === 'string'),
-        );
+        return parsed.flatMap((m) => kept(m) ?? []);
       } catch {
         return [];
       }
@@ -37,12 +51,17 @@ export function keptOutbox(store: KeyValueStore | null | undefined, roomId: stri
     save(pending: ChatMessage[]): void {
       if (!store) return;
       try {
-        if (pending.length === 0) store.removeItem(key);
-        else
-          store.setItem(
-            key,
-            JSON.stringify(pending.map((m): KeptMessage => ({ client_msg_id: m.clientMsgId ?? '', text: m.text, reply_to: m.replyTo, ts: m.ts }))),
-          );
+        const list = pending.flatMap((m): KeptMessage[] => {
+          const base = { client_msg_id: m.clientMsgId ?? '', text: m.text, reply_to: m.replyTo, ts: m.ts };
+          if (!m.media) return [base];
+          if (m.media.id === null) return [];
+          const media: MessageMedia = { id: m.media.id, kind: m.media.kind, spoiler: m.media.spoiler };
+          if (m.media.width > 0 && m.media.height > 0) Object.assign(media, { width: m.media.width, height: m.media.height });
+          if (m.media.durationMs > 0) media.duration_ms = m.media.durationMs;
+          return [{ ...base, media }];
+        });
+        if (list.length === 0) store.removeItem(key);
+        else store.setItem(key, JSON.stringify(list));
       } catch {
         // No storage: unsent messages are lost with the app.
       }

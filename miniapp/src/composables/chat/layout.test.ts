@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatItem, ChatMessage } from './conversation';
-import { bigEmoji, firstLine, formatDay, formatTime, layoutRows, linkParts, startOfDay } from './layout';
+import { createI18n } from '../../i18n';
+import { bigEmoji, firstLine, formatDay, formatTime, layoutRows, linkParts, startOfDay, summary, unlockHint } from './layout';
 
 const at = (d: number, h: number, m = 0) => new Date(2030, 0, d, h, m).getTime();
 let n = 0;
@@ -15,6 +16,8 @@ const m = (mine: boolean, ts: number): ChatMessage => ({
   status: 'sent',
   failure: null,
   replyTo: null,
+  media: null,
+  upload: null,
 });
 
 describe('layoutRows', () => {
@@ -78,5 +81,32 @@ describe('formatting', () => {
   it('quotes the first line', () => {
     expect(firstLine('one\ntwo')).toBe('one');
     expect(firstLine('x'.repeat(100), 10)).toBe('xxxxxxxxx…');
+  });
+});
+
+describe('media lines', () => {
+  const en = createI18n('en');
+  const ru = createI18n('ru');
+  it.each([
+    ['link', { me: 2, partner: 2 }, 'Links unlock after 2 more messages from each of you.'],
+    ['media', { me: 2, partner: 2 }, 'Photos and voice messages unlock after 2 more messages from each of you.'],
+    ['media', { me: 1, partner: 3 }, 'Photos and voice messages unlock after 1 more message from you and 3 more messages from your partner.'],
+    ['media', { me: 0, partner: 1 }, 'Photos and voice messages unlock after 1 more message from your partner.'],
+    ['media', { me: 1, partner: 0 }, 'Photos and voice messages unlock after 1 more message from you.'],
+    ['media', undefined, 'Photos and voice messages are allowed after you’ve both exchanged a few messages'],
+  ] as const)('unlockHint(%s, %j)', (kind, rem, want) => {
+    expect(unlockHint(kind, rem, en.t, en.tn)).toBe(want);
+  });
+
+  it('says when media unlocks in Russian', () => {
+    expect(unlockHint('media', { me: 5, partner: 5 }, ru.t, ru.tn)).toBe('Фото и голосовые откроются, когда каждый из вас отправит ещё 5 сообщений.');
+  });
+
+  it('sums a message up in one line: its text, or what its media is', () => {
+    const media = { kind: 'photo', id: 'x', local: null, width: 1, height: 1, durationMs: 0, spoiler: false } as const;
+    expect(summary({ text: 'caption', media }, en.t)).toBe('caption');
+    expect(summary({ text: '', media }, en.t)).toBe('Photo');
+    expect(summary({ text: '', media: { ...media, kind: 'voice' } }, ru.t)).toBe('Голосовое сообщение');
+    expect(summary({ text: 'hi', media: null }, en.t)).toBe('hi');
   });
 });

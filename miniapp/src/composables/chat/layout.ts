@@ -1,3 +1,5 @@
+import type { LinkRemaining } from '../../api/types';
+import type { PluralKey, Translate } from '../../i18n';
 import type { ChatItem, ChatMessage, SystemLine } from './conversation';
 
 /** Messages of one sender closer than this in time form one group (one tail, tight gaps). */
@@ -111,4 +113,47 @@ export function linkParts(text: string): TextPart[] {
 export function firstLine(text: string, max = 80): string {
   const line = text.split('\n', 1)[0]!.trim();
   return [...line].length > max ? `${[...line].slice(0, max - 1).join('')}…` : line;
+}
+
+/** The largest a photo is drawn in a bubble (CSS px); the smallest side it keeps, so a thin one is still a tap target. */
+export const PHOTO_BUBBLE_MAX_WIDTH = 260;
+export const PHOTO_BUBBLE_MAX_HEIGHT = 320;
+export const PHOTO_BUBBLE_MIN_SIDE = 100;
+
+/**
+ * photoBox is the size a photo takes in its bubble, from the width and
+ * height the message carries, before the picture has loaded (so nothing
+ * jumps when it does). An unknown size (a photo still being prepared) is a
+ * square.
+ */
+export function photoBox(width: number, height: number): { width: number; height: number } {
+  if (width <= 0 || height <= 0) return { width: 200, height: 200 };
+  const scale = Math.min(PHOTO_BUBBLE_MAX_WIDTH / width, PHOTO_BUBBLE_MAX_HEIGHT / height);
+  return {
+    width: Math.max(PHOTO_BUBBLE_MIN_SIDE, Math.round(width * scale)),
+    height: Math.max(PHOTO_BUBBLE_MIN_SIDE, Math.round(height * scale)),
+  };
+}
+
+/**
+ * unlockHint says when links or media unlock, from the `remaining` of the
+ * server's refusal: how many more messages each side still has to send.
+ */
+export function unlockHint(kind: 'link' | 'media', rem: LinkRemaining | undefined, t: Translate, tn: (key: PluralKey, n: number) => string): string {
+  const k = kind === 'link'
+    ? { none: 'linkNotAllowed', each: 'linkUnlockEach', split: 'linkUnlockSplit', partner: 'linkUnlockPartner', you: 'linkUnlockYou' } as const
+    : { none: 'mediaNotAllowed', each: 'mediaUnlockEach', split: 'mediaUnlockSplit', partner: 'mediaUnlockPartner', you: 'mediaUnlockYou' } as const;
+  if (!rem) return t(k.none);
+  if (rem.me > 0 && rem.me === rem.partner) return t(k.each, { n: tn('moreMessages', rem.me) });
+  if (rem.me > 0 && rem.partner > 0) return t(k.split, { me: tn('moreMessages', rem.me), partner: tn('moreMessages', rem.partner) });
+  if (rem.partner > 0) return t(k.partner, { n: tn('moreMessages', rem.partner) });
+  if (rem.me > 0) return t(k.you, { n: tn('moreMessages', rem.me) });
+  return t(k.none);
+}
+
+/** summary is a message in one line, for a reply quote or a screen reader: its text, or what its media is. */
+export function summary(m: Pick<ChatMessage, 'text' | 'media'>, t: Translate): string {
+  if (m.text.trim() !== '') return m.text;
+  if (m.media) return t(m.media.kind === 'photo' ? 'photo' : 'voiceMessage');
+  return m.text;
 }

@@ -1,7 +1,7 @@
 import type { ApiClient } from '../../api/client';
 import { isApiError, isTransient, type ApiError } from '../../api/errors';
-import type { LinkRemaining } from '../../api/types';
-import type { ChatMessage, Conversation } from './conversation';
+import type { LinkRemaining, SendMessageRequest } from '../../api/types';
+import type { ChatMessage, Conversation, SendFailure } from './conversation';
 
 /** Backoff for a send that got no answer (network, 5xx without Retry-After): 1 s, 2 s, 4 s … capped. */
 export const RESEND_BASE_MS = 1000;
@@ -23,12 +23,29 @@ export function resendDelay(attempt: number, retryAfterS: number | undefined, ra
   return Math.round(base * (1 + RESEND_JITTER * random()));
 }
 
+/** mediaFailure is what a refused upload (or media message) tells the user; null when it is not about the file. */
+export function mediaFailure(err: ApiError): SendFailure {
+  switch (err.code) {
+    case 'unsupported_media':
+    case 'invalid_media':
+      return 'invalid';
+    case 'body_too_large':
+      return 'too_large';
+    case 'minors_not_allowed':
+      return 'minors';
+    default:
+      return null;
+  }
+}
+
 export interface OutboxOptions {
   api: Pick<ApiClient, 'sendMessage'>;
   roomId: string;
   conversation: Conversation;
   /** The server refused a link: the message is taken back into the composer. */
   onLinkRefused?: (text: string, remaining: LinkRemaining | undefined) => void;
+  /** The server refused media before the room allows it: the bubble goes, the composer says when it will. */
+  onMediaRefused?: (remaining: LinkRemaining | undefined) => void;
   /** The server said the room is closed, or gone for this user. */
   onRoomError?: (err: ApiError) => void;
   /** The set of messages still to be stored changed (to keep it across a relaunch). */
@@ -75,16 +92,21 @@ export function useOutbox(opts: OutboxOptions) {
     if (stopped || sending || timer !== undefined || queue.length === 0) return;
     const key = queue[0]!;
     const msg = conv.find(key);
-    if (!msg || msg.status !== 'pending' || msg.clientMsgId === null) {
-      queue.shift(); // stored meanwhile (its publication or the history came first), or removed
+    if (!msg || msg.status !== 'pending' || msg.clientMsgId === null || (msg.media !== null && msg.media.id === null)) {
+      // Stored meanwhile (its publication or the history came first), removed,
+      // or media whose upload is not stored (uploads.ts enqueues it once it is).
+      queue.shift();
       attempt = 0;
       changed();
       return pump();
     }
     sending = true;
-    const body = msg.replyTo
-      ? { text: msg.text, client_msg_id: msg.clientMsgId, reply_to: msg.replyTo }
-      : { text: msg.text, client_msg_id: msg.clientMsgId };
+    const body: SendMessageRequest = { text: msg.text, client_msg_id: msg.clientMsgId };
+    if (msg.replyTo) body.reply_to = msg.replyTo;
+    if (msg.media?.id) {
+      body.media_id = msg.media.id;
+      body.spoiler = msg.media.spoiler;
+    }
     opts.api.sendMessage(opts.roomId, body).then(
       (res) => {
         sending = false;
@@ -122,9 +144,13 @@ export function useOutbox(opts: OutboxOptions) {
     if (msg && isApiError(err, 'link_not_allowed_yet')) {
       conv.remove(key);
       opts.onLinkRefused?.(msg.text, err.remaining);
+    } else if (msg && isApiError(err, 'media_not_allowed_yet')) {
+      conv.remove(key);
+      opts.onMediaRefused?.(err.remaining);
     } else if (msg) {
       msg.status = 'failed';
-      msg.failure = 'refused';
+      // A media message's refusal says what is wrong with the file; any other is "Not sent".
+      msg.failure = (msg.media ? mediaFailure(err) : null) ?? 'refused';
     }
     if (isApiError(err, 'room_closed') || isApiError(err, 'not_found') || isApiError(err, 'forbidden')) {
       // Nothing else in the queue can go either.
