@@ -130,13 +130,14 @@ func show(v *string) string {
 	return fmt.Sprintf("%q", *v)
 }
 
-// TestComposePassesEverySetting: for both stacks, every variable api.Config
-// and bot.Config read is declared for that service (in compose or in its
-// image's ENV), compose sets nothing the process does not read (a misspelt
-// name would be silently ignored), no variable ends up empty (envconfig
-// fails on an empty duration or number), and a variable both processes read
-// has the same value in both, with .env empty and with every variable set
-// in .env.
+// TestComposePassesEverySetting: in every stack (with and without the
+// external-S3 override), every variable api.Config and bot.Config read is
+// declared for that service (in compose or in its image's ENV), compose
+// sets nothing the process does not read (a misspelt name would be silently
+// ignored), no variable ends up empty (envconfig fails on an empty duration
+// or number), and a variable both processes read has the same value in
+// both, with only the required secrets in .env and with every variable set
+// there.
 func TestComposePassesEverySetting(t *testing.T) {
 	reads := map[string][]string{} // variable -> services reading it
 	for _, proc := range appProcesses {
@@ -158,14 +159,13 @@ func TestComposePassesEverySetting(t *testing.T) {
 		}
 	}
 
-	full["S3_ENDPOINT"] = "s3.example.test:443"
 	for _, st := range append(slices.Clone(stacks), externalS3Stacks...) {
 		t.Run(st.name, func(t *testing.T) {
 			var files []types.ConfigFile
 			required := testEnv
 			for _, f := range st.files {
 				files = append(files, configFile(t, f))
-				if f == externalS3File {
+				if f == externalS3File { // it requires S3_ENDPOINT
 					required = maps.Clone(testEnv)
 					required["S3_ENDPOINT"] = full["S3_ENDPOINT"]
 				}
