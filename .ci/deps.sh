@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `make test` needs when it is missing: redis-server and
-# chromium (Debian packages, as root) and the Mini App's npm packages.
+# Installs what `make test` needs when it is missing: redis-server,
+# chromium and the emoji font (Debian packages, as root) and the Mini App's npm packages.
 # Under CI=true a dependency that cannot be installed is an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v chromium >/dev/null || need+=(chromium)
+# Emoji in the browser tests' screenshots (reactions, ratings, flags).
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need+=(fonts-noto-color-emoji)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "deps: installing ${need[*]}"

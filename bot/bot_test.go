@@ -952,6 +952,15 @@ func TestFloodWaitHoldsEveryChat(t *testing.T) {
 	mark := h.fake.Mark()
 	x.Say("/help")
 	refused := h.fake.WaitCalls(t, "the 429", mark, 1, func(c bottest.Call) bool { return to(x, "sendMessage")(c) && c.Code == 429 })[0]
+	// Only once the bot has read the 429 can it hold the others: a message
+	// to y already on its way when the fake answered is not a failure (the
+	// test raced it before, about 1 run in 3 under load).
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(h.logs.String(), "telegram rate limit, retrying"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the bot never took in the 429")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	y.Say("/help")
 	answer := h.fake.WaitCalls(t, "y's answer", mark, 1, func(c bottest.Call) bool { return to(y, "sendMessage")(c) && c.Code == 0 })[0]
 	if gap := answer.At.Sub(refused.At); gap < 2*time.Second-100*time.Millisecond {

@@ -20,6 +20,8 @@ import (
 const (
 	baseFile  = "docker-compose.yml"
 	scaleFile = "docker-compose.scale.yml"
+	// externalS3File replaces SeaweedFS with an external S3 service.
+	externalS3File = "docker-compose.external-s3.yml"
 )
 
 // testEnv is the only environment the compose files are interpolated with:
@@ -33,6 +35,14 @@ var testEnv = map[string]string{
 	"CENTRIFUGO_ADMIN_PASSWORD":        "test-admin-password",
 	"CENTRIFUGO_ADMIN_SECRET":          "test-admin-secret",
 	"BOT_WEBHOOK_SECRET":               "test-webhook-secret",
+	"S3_ACCESS_KEY":                    "test-s3-access-key",
+	"S3_SECRET_KEY":                    "test-s3-secret-key",
+	// At least 16 characters each: SeaweedFS's S3 gateway also signs its
+	// STS tokens with the filer key and refuses a shorter one.
+	"SEAWEEDFS_JWT_SIGNING_KEY":            "test-seaweedfs-volume-write-key",
+	"SEAWEEDFS_JWT_SIGNING_READ_KEY":       "test-seaweedfs-volume-read-key",
+	"SEAWEEDFS_JWT_FILER_SIGNING_KEY":      "test-seaweedfs-filer-write-key",
+	"SEAWEEDFS_JWT_FILER_SIGNING_READ_KEY": "test-seaweedfs-filer-read-key",
 }
 
 // stacks are the two supported ways to run the deployment.
@@ -42,6 +52,16 @@ var stacks = []struct {
 }{
 	{"single host", []string{baseFile}},
 	{"scale-out", []string{baseFile, scaleFile}},
+}
+
+// externalS3Stacks are the stacks with media in an external S3 service
+// (the external-S3 override, which needs S3_ENDPOINT in .env).
+var externalS3Stacks = []struct {
+	name  string
+	files []string
+}{
+	{"single host, external S3", []string{baseFile, externalS3File}},
+	{"scale-out, external S3", []string{baseFile, scaleFile, externalS3File}},
 }
 
 // configFile reads a compose file of this directory into the form compose-go
@@ -137,7 +157,7 @@ func TestStacksLoadAndMatchTheRepository(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			p := loadStack(t, st.files)
 
-			for _, name := range []string{"api", "bot", "centrifugo", "centrifugo-redis", "proxy", "redis"} {
+			for _, name := range []string{"api", "bot", "centrifugo", "centrifugo-redis", "proxy", "redis", "seaweedfs"} {
 				if _, ok := p.Services[name]; !ok {
 					t.Fatalf("no %s service; have %v", name, slices.Sorted(maps.Keys(p.Services)))
 				}
@@ -367,6 +387,11 @@ func TestScaleOutReplicas(t *testing.T) {
 	if n := replicas("redis"); n != 1 {
 		t.Errorf("redis replicas = %d, want exactly 1 (the shared state)", n)
 	}
+	// Every API replica uses the one SeaweedFS: a second weed mini would be
+	// a second store on the same volume.
+	if n := replicas("seaweedfs"); n != 1 {
+		t.Errorf("seaweedfs replicas = %d, want exactly 1", n)
+	}
 	// The broker is sharded over two or more Redis instances, each its own
 	// service (a shard with replicas would split one address over several
 	// servers that do not share data).
@@ -458,7 +483,7 @@ func literalSecret(text string) string {
 // credential is a required ${VAR:?...} reference, and nothing that looks like
 // a token is written anywhere.
 func TestNoLiteralSecrets(t *testing.T) {
-	for _, name := range []string{baseFile, scaleFile} {
+	for _, name := range []string{baseFile, scaleFile, externalS3File} {
 		t.Run(name, func(t *testing.T) {
 			cf := configFile(t, name)
 			if m := literalSecret(string(cf.Content)); m != "" {
@@ -518,6 +543,7 @@ func TestSchemaRejectsTypos(t *testing.T) {
 		{"nested healthcheck interval", baseFile, "redis", "interval", "intervall"},
 		{"deploy in the scale file", scaleFile, "centrifugo", "deploy", "deploi"},
 		{"replicas in the scale file", scaleFile, "api", "replicas", "replica"},
+		{"seaweedfs command", baseFile, "seaweedfs", "command", "comand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -606,5 +632,45 @@ func TestOptionalSettingsPassThrough(t *testing.T) {
 	}
 	if got := env(t, p, "bot", "TELEGRAM_API_URL"); got != "http://bot-api.internal:8081" {
 		t.Errorf("TELEGRAM_API_URL arrives as %q", got)
+	}
+}
+
+// TestRequiredVariablesAreDocumented: every variable compose refuses to
+// start without (${VAR:?...}) is in .env.example, and those of the base file
+// are in the env file deploy/README.md tells operators to write.
+func TestRequiredVariablesAreDocumented(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join("..", ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	required := regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*):\?`)
+	for _, name := range []string{baseFile, scaleFile, externalS3File} {
+		var text strings.Builder // without comments
+		for _, line := range strings.Split(string(configFile(t, name).Content), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+				text.WriteString(line + "\n")
+			}
+		}
+		seen := map[string]bool{}
+		for _, m := range required.FindAllStringSubmatch(text.String(), -1) {
+			key := m[1]
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if !strings.Contains("\n"+string(example), "\n"+key+"=") {
+				t.Errorf("%s requires %s; .env.example lacks it", name, key)
+			}
+			if name == baseFile && !strings.Contains(string(readme), "\n   "+key+"=") {
+				t.Errorf("%s requires %s; the .env of deploy/README.md's first deployment lacks it", name, key)
+			}
+		}
+		if name == baseFile && len(seen) < len(testEnv) {
+			t.Errorf("%s requires %d variables, testEnv has %d: the regexp misses some", name, len(seen), len(testEnv))
+		}
 	}
 }

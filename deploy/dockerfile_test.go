@@ -164,7 +164,9 @@ func TestDockerfilesCopyWhatTheContextHas(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, name := range []string{"api", "bot", "centrifugo"} {
+	// Tools builds compile a pinned tools module only, none of our sources.
+	toolsBuilds := []string{"centrifugo", "seaweedfs"}
+	for _, name := range []string{"api", "bot", "centrifugo", "seaweedfs"} {
 		t.Run(name, func(t *testing.T) {
 			b := p.Services[name].Build
 			dockerfile := filepath.Join(b.Context, b.Dockerfile)
@@ -195,7 +197,7 @@ func TestDockerfilesCopyWhatTheContextHas(t *testing.T) {
 					t.Errorf("%s is sent to the builder; add it to %s.dockerignore", secret, b.Dockerfile)
 				}
 			}
-			if name != "centrifugo" {
+			if !slices.Contains(toolsBuilds, name) {
 				for _, src := range goSources {
 					if ignore.excluded(src) && !strings.HasPrefix(src, "centrifugo/server/") {
 						t.Errorf("%s is excluded from the %s build context", src, name)
@@ -273,8 +275,60 @@ func TestDockerfileSettingsAgree(t *testing.T) {
 		t.Errorf("Dockerfile.api: MINIAPP_DIR=%q is not where the built Mini App is copied", miniappDir)
 	}
 
+	// SeaweedFS: weed is built from the tools module the tests build theirs
+	// from (go.mod and go.sum copied, the pinned package), with build.sh's
+	// flags, and its data directory is the compose volume's.
+	swSteps := readDockerfile(t, "Dockerfile.seaweedfs")
+	swMod, err := os.ReadFile(filepath.Join("..", "matchmaker", "blobstore", "seaweedfs", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^tool github\.com/seaweedfs/seaweedfs/weed$`).Match(swMod) {
+		t.Error("matchmaker/blobstore/seaweedfs/go.mod does not pin the weed tool")
+	}
+	buildScript, err := os.ReadFile(filepath.Join("..", "matchmaker", "blobstore", "seaweedfs", "build.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var swCopies []string
+	var swBuild string
+	for _, in := range swSteps {
+		if src, _, fromStage := copySources(in); in.cmd == "COPY" && !fromStage {
+			swCopies = append(swCopies, src...)
+		}
+		if in.cmd == "RUN" && slices.Contains(in.args, "build") {
+			swBuild = strings.Join(in.args, " ")
+		}
+	}
+	slices.Sort(swCopies)
+	if want := []string{"matchmaker/blobstore/seaweedfs/go.mod", "matchmaker/blobstore/seaweedfs/go.sum"}; !slices.Equal(swCopies, want) {
+		t.Errorf("Dockerfile.seaweedfs copies %v, want exactly %v", swCopies, want)
+	}
+	if !strings.HasSuffix(swBuild, " github.com/seaweedfs/seaweedfs/weed") {
+		t.Errorf("Dockerfile.seaweedfs does not build github.com/seaweedfs/seaweedfs/weed: %s", swBuild)
+	}
+	for _, flag := range []string{"-trimpath", `-ldflags="-s -w"`} {
+		if !strings.Contains(swBuild, flag) || !strings.Contains(string(buildScript), strings.ReplaceAll(flag, `"`, "'")) {
+			t.Errorf("build flag %s: Dockerfile.seaweedfs (%s) and build.sh must both use it", flag, swBuild)
+		}
+	}
+	sw := loadStack(t, []string{baseFile}).Services["seaweedfs"]
+	dir, _ := weedFlag(sw.Command, "dir")
+	var volumes, workdir string
+	for _, in := range swSteps {
+		switch in.cmd {
+		case "VOLUME":
+			volumes = strings.Join(in.args, " ")
+		case "WORKDIR":
+			workdir = strings.Join(in.args, " ")
+		}
+	}
+	if dir == "" || volumes != dir || workdir != dir {
+		t.Errorf("Dockerfile.seaweedfs: VOLUME %q, WORKDIR %q; compose runs weed with -dir=%q", volumes, workdir, dir)
+	}
+
 	// Every runtime image runs as a non-root user.
-	for _, name := range []string{"Dockerfile.api", "Dockerfile.bot", "Dockerfile.centrifugo"} {
+	for _, name := range []string{"Dockerfile.api", "Dockerfile.bot", "Dockerfile.centrifugo", "Dockerfile.seaweedfs"} {
 		steps := readDockerfile(t, name)
 		var user string
 		for _, in := range steps {

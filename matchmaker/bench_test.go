@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,27 +159,46 @@ func BenchmarkSearch(b *testing.B) {
 				}
 				slices.Sort(qlat)
 				b.ReportMetric(float64(qlat[int(0.99*float64(len(qlat)-1))].Microseconds()), "queue-p99-µs")
-				slow, longest := slowScripts(ctx, rdb)
+				slow, longest, which := slowScripts(ctx, rdb)
 				b.ReportMetric(float64(slow), "calls>0.5ms")
 				b.ReportMetric(float64(longest.Microseconds()), "longest-call-µs")
+				if slow > 0 {
+					b.Logf("slow script calls by script: %v", which)
+				}
 			})
 		}
 	}
 }
 
 // slowScripts reads Redis's slow log: how many script calls took more than
-// its threshold, and the longest.
-func slowScripts(ctx context.Context, rdb *redis.Client) (int, time.Duration) {
+// its threshold, the longest, and how many of the slow ones each script
+// made (by name, with the longest of each).
+func slowScripts(ctx context.Context, rdb *redis.Client) (int, time.Duration, map[string]string) {
+	names := map[string]string{}
+	for name, sc := range matchmaker.Scripts() {
+		names[sc.Hash()] = name
+	}
 	logs, _ := rdb.SlowLogGet(ctx, -1).Result()
 	var longest time.Duration
 	n := 0
+	count, worst := map[string]int{}, map[string]time.Duration{}
 	for _, l := range logs {
-		if len(l.Args) > 0 && (l.Args[0] == "evalsha" || l.Args[0] == "EVALSHA" || l.Args[0] == "eval") {
+		if len(l.Args) > 1 && (strings.EqualFold(l.Args[0], "evalsha") || strings.EqualFold(l.Args[0], "eval")) {
 			n++
 			longest = max(longest, l.Duration)
+			name := names[l.Args[1]]
+			if name == "" {
+				name = "other"
+			}
+			count[name]++
+			worst[name] = max(worst[name], l.Duration)
 		}
 	}
-	return n, longest
+	which := map[string]string{}
+	for name, c := range count {
+		which[name] = fmt.Sprintf("%d (longest %d µs)", c, worst[name].Microseconds())
+	}
+	return n, longest, which
 }
 
 var _ = strconv.Itoa

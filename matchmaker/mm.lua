@@ -44,25 +44,29 @@ end
 -- The search index. A waiting user is filed once for every age x they
 -- accept, under MM:q:<pool><g><w>:<x>:<a> (pool 'a' adults | 'm' minors, own
 -- gender g 'm'|'f', wanted gender w 'm'|'f'|'a', own age a), scored by when
--- they started waiting. MM:qa:<pool><g><w>:<x> lists the ages a that have a
--- non-empty partition. So a searcher of age x looks only at partitions of
+-- they started waiting. MM:qh:<pool><g><w>:<x> (the heads) holds, for each
+-- age a with a partition there, a score no later than the partition's
+-- oldest entry: one read gives a searcher every age and about where its
+-- oldest user stands. So a searcher of age x looks only at partitions of
 -- users who accept x and whose own age the searcher accepts: every user
 -- found there is mutually compatible by age and gender, and the cost of a
 -- search does not depend on how many incompatible users wait.
 local function qkey(pool, g, w, x, a) return MM .. ':q:' .. pool .. g .. w .. ':' .. x .. ':' .. a end
-local function qakey(pool, g, w, x) return MM .. ':qa:' .. pool .. g .. w .. ':' .. x end
+local function qhkey(pool, g, w, x) return MM .. ':qh:' .. pool .. g .. w .. ':' .. x end
 
--- An age stays listed in MM:qa:... after its partition empties: a search
--- that reads an empty partition only spends a ZRANGE on it, and taking a
--- user out of the index stays one ZREM per age (a match, a cancel or an
--- expiry must not hold Redis long). A list lives a day after an age was
--- last added to it.
+-- The heads are kept a lower bound, never more: filing a user lowers an
+-- age's head score to theirs if it is older (ZADD LT), and taking users out
+-- touches only their partitions (one ZREM per age: a match, a cancel or an
+-- expiry must not hold Redis long), which can only make the true head
+-- later. A search that reads a partition sets its head score to the truth,
+-- or drops the age once the partition is empty. The heads name no user
+-- (ages and times only), so they keep no TTL: at most 2 pools x 2 genders
+-- x 3 wants x 84 ages small sets.
 local function index_add(uid, st)
   local a = st.a
   for x = tonumber(st.af), tonumber(st.at) do
     redis.call('ZADD', qkey(st.pool, st.g, st.w, x, a), st.score, uid)
-    local qa = qakey(st.pool, st.g, st.w, x)
-    if redis.call('SADD', qa, a) == 1 then redis.call('EXPIRE', qa, 86400) end
+    redis.call('ZADD', qhkey(st.pool, st.g, st.w, x), 'LT', st.score, a)
   end
   redis.call('ZADD', MM .. ':w', st.since, uid)
 end

@@ -20,7 +20,7 @@ if want == 'a' then wants = {'m', 'f'} end
 local n = 0
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'a'}) do
-    for _, ca in ipairs(redis.call('SMEMBERS', qakey(pool, cg, cw, mage))) do
+    for _, ca in ipairs(redis.call('ZRANGE', qhkey(pool, cg, cw, mage), 0, -1)) do
       local x = tonumber(ca)
       if x >= af and x <= at then
         local k = qkey(pool, cg, cw, mage, ca)

@@ -178,7 +178,7 @@ func (s *Store) Room(ctx context.Context, roomID string) (Room, error) {
 		sent, _ := strconv.Atoi(h["n:"+h["m"+side]])
 		return Member{UserID: h["u"+side], MemberID: h["m"+side], TelegramID: tg, Lang: h["l"+side],
 			FirstWrote: millisTime(h["f:"+h["m"+side]]), Sent: sent,
-			Profile:    Profile{Nickname: h["n"+side], Gender: genderOf(h["g"+side]), Age: age}}
+			Profile: Profile{Nickname: h["n"+side], Gender: genderOf(h["g"+side]), Age: age}}
 	}
 	room := Room{
 		ID:        roomID,

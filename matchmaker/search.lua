@@ -16,10 +16,11 @@
 --
 -- The index (mm.lua) files each waiting user under every age they accept.
 -- A searcher of age x who wants ages af..at reads, for each gender pair
--- that accepts both ways (at most 4), the list of non-empty ages, and the
--- oldest entry of each partition whose age is in af..at: at most 4 * 82
--- heads, whoever else is waiting. Every head is mutually compatible; the
--- oldest head that is not blocked, in cooldown or expired is the match.
+-- that accepts both ways (at most 4), the heads of the ages there (one
+-- ZRANGE each, at most 82 ages), and reads a partition only when its head
+-- comes first: usually one or two, at most one per age, whoever else is
+-- waiting. Every entry is mutually compatible; the oldest that is not
+-- blocked, in cooldown or expired is the match.
 -- At most ARGV[17] candidates are looked at (blocked pairs and expired
 -- entries are skipped one by one), so a search's cost stays bounded.
 -- Interests: among the compatible users who started waiting within the
@@ -69,12 +70,13 @@ local heads = {}
 if held then wants = {} end
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'a'}) do
-    for _, ca in ipairs(redis.call('SMEMBERS', qakey(pool, cg, cw, mage))) do
-      local n = tonumber(ca)
+    local hk = qhkey(pool, cg, cw, mage)
+    local r = redis.call('ZRANGE', hk, 0, -1, 'WITHSCORES')
+    for j = 1, #r, 2 do
+      local n = tonumber(r[j])
       if n >= af and n <= at then
-        local k = qkey(pool, cg, cw, mage, ca)
-        local r = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')
-        if r[1] then heads[#heads + 1] = {k = k, i = 0, u = r[1], s = tonumber(r[2])} end
+        -- s is a lower bound until the partition is read (exact = true).
+        heads[#heads + 1] = {k = qkey(pool, cg, cw, mage, r[j]), hk = hk, a = r[j], i = 0, s = tonumber(r[j + 1]), exact = false}
       end
     end
   end
@@ -90,16 +92,34 @@ local function next_in(h, i)
   end
 end
 
+-- oldest returns the head whose next entry waited longest. Heads not read
+-- yet are read when they come first by their lower bound, and the heads
+-- set learns the true score (or loses an empty age), so it stays close.
+local function oldest()
+  while true do
+    local best = nil
+    for _, h in ipairs(heads) do
+      if h.s and (best == nil or h.s < best.s) then best = h end
+    end
+    if best == nil or best.exact then return best end
+    local bound = best.s
+    next_in(best, 0)
+    best.exact = true
+    if best.s == nil then
+      redis.call('ZREM', best.hk, best.a)
+    elseif best.s ~= bound then
+      redis.call('ZADD', best.hk, best.s, best.a)
+    end
+  end
+end
+
 local expired = {}
 local cutoff = (now - ttl) * 1000
 local myint, window = ARGV[19], tonumber(ARGV[20]) * 1000
 local found, fst = nil, nil
 local first, firstst, first_s = nil, nil, nil
 for _ = 1, tonumber(ARGV[17]) do
-  local best = nil
-  for _, h in ipairs(heads) do
-    if h.s and (best == nil or h.s < best.s) then best = h end
-  end
+  local best = oldest()
   if best == nil or (first and best.s > first_s + window) then break end
   local cuid = best.u
   local cst = get_state(cuid)

@@ -181,7 +181,9 @@ func Start(t testing.TB, opts Options) *Server {
 func (s *Server) start(t testing.TB, bin string) error {
 	t.Helper()
 	ports := freePorts(t, len(portFlags))
-	args := []string{"mini",
+	// -logtostderr (a flag of weed itself, before the command): the log
+	// goes to s.logPath, not to weed.* files left in the system's /tmp.
+	args := []string{"-logtostderr", "mini",
 		"-dir=" + s.Dir,
 		"-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-bucket=" + s.Bucket,
