@@ -252,6 +252,10 @@ func (s *Store) tryAgain(ctx context.Context, op, caller string, room Room) erro
 		}
 		args = append(args, ids[0], ids[1], ids[2], seconds(s.cfg.RoomTTL), inactive[0], active[0], inactive[1], active[1],
 			outboxGrace.Milliseconds(), againRetry.Milliseconds())
+		for _, u := range users {
+			codes, _ := interestCodes(u.Interests) // stored ones, valid
+			args = append(args, codes)
+		}
 		status, out, err := scriptResult(s.runMM(ctx, againScript, args...).Result())
 		if err != nil {
 			return fmt.Errorf("matchmaker: again: %w", err)

@@ -9,7 +9,8 @@
 -- new member ids, 23 room TTL (s), 24 a room a's state points at that the
 -- caller found no longer active, 25 one it found still active, 26 and 27 the
 -- same for b ('' = none), 28 outbox grace (ms), 29 how soon a pending pair
--- is tried again (ms).
+-- is tried again (ms), 30 and 31 a's and b's interests now (letter codes):
+-- the new room shows the ones they share, as a search's room does.
 -- Replies: {'gone'} (the window passed, or the caller reported that room)
 --        | {'restricted', 'banned'|'suspended', until_ms}
 --        | {'stale_profile'} | {'check_room', 'a'|'b', room_id}
@@ -117,7 +118,8 @@ local nrid, room_ttl = ARGV[20], tonumber(ARGV[23])
 local function rec(m)
   return {uid = m.uid, member = m.member, nick = m.nick, gender = m.g, age = m.age, tg = m.tg, lang = m.lang}
 end
-redis.call('SET', MM .. ':m:' .. nrid, cjson.encode({id = nrid, created = now, a = rec(p.a), b = rec(p.b)}), 'EX', 3600)
+redis.call('SET', MM .. ':m:' .. nrid, cjson.encode({id = nrid, created = now, si = shared(ARGV[30], ARGV[31]),
+  a = rec(p.a), b = rec(p.b)}), 'EX', 3600)
 for _, x in ipairs({{p.a, p.b}, {p.b, p.a}}) do
   local k = MM .. ':st:' .. x[1].uid
   redis.call('HSET', k, 'state', 'matched', 'room', nrid, 'member', x[1].member, 'partner', x[2].uid)

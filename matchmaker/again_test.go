@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -110,6 +111,18 @@ func TestAgainStory(t *testing.T) {
 			t.Fatal("a one-sided wish made a room")
 		}
 
+		// Interests set since the first chat: the new room shows the shared ones.
+		for _, u := range []struct {
+			u         tuser
+			nick      string
+			g         matchmaker.Gender
+			age       int
+			interests []string
+		}{{alice, "Alice", matchmaker.Female, 25, []string{"films", "games", "art"}}, {bob, "Bob", matchmaker.Male, 30, []string{"games", "films", "sport"}}} {
+			if _, err := s.PutProfile(ctx, u.u.TG, "en", matchmaker.Profile{Nickname: u.nick, Gender: u.g, Age: u.age, Interests: u.interests}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := s.WishAgain(ctx, bob.ID, old.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -122,6 +135,9 @@ func TestAgainStory(t *testing.T) {
 		room, err := s.Room(ctx, rid)
 		if err != nil || room.State != matchmaker.RoomActive {
 			t.Fatalf("again-room = %+v, %v", room, err)
+		}
+		if got := room.SharedInterests; len(got) != 2 || !slices.Contains(got, "films") || !slices.Contains(got, "games") {
+			t.Fatalf("again-room shared interests = %v; want films and games", got)
 		}
 		me, partner, _ := room.Side(alice.ID)
 		if me.MemberID == oa || partner.MemberID == ob || partner.Nickname != "Bob" || partner.UserID != bob.ID {
