@@ -215,6 +215,38 @@ func TestPromiseReportsKeptForTheirRetention(t *testing.T) {
 	}
 }
 
+// Promise: "reports ... are kept 30 days", also when another report follows:
+// each report refreshes the stream's TTL, so without the sweep's trim the
+// first one lived on until a third report came (here the retention is 3 s;
+// the second report comes 1.5 s after the first, and the first must be gone
+// once its 3 s have passed, while the second is still kept).
+func TestPromiseReportsKeptNoLongerWhenOthersFollow(t *testing.T) {
+	st := apitest.Start(t, apitest.Options{})
+	ctx := context.Background()
+	cfg := st.Config.StoreConfig()
+	cfg.ReportRetention = 3 * time.Second
+	store := matchmaker.New(st.RDB, cfg, nil)
+	_, _, r1, _ := pairUp(t, st, 194_011, 194_012)
+	_, _, r2, _ := pairUp(t, st, 194_013, 194_014)
+	first := time.Now()
+	if _, err := store.Report(ctx, 194_011, r1.ID, "spam", "first"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if _, err := store.Report(ctx, 194_013, r2.ID, "spam", "second"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(first.Add(3200 * time.Millisecond)))
+	store.Sweep(ctx, nil)
+	msgs := st.RDB.XRange(ctx, "tt:{mm}:reports", "-", "+").Val()
+	if len(msgs) != 1 || msgs[0].Values["comment"] != "second" {
+		t.Fatalf("reports kept past the first one's retention = %v; want only the second", msgs)
+	}
+	if open := st.RDB.ZRange(ctx, "tt:{mm}:reports:open", 0, -1).Val(); len(open) != 1 || open[0] != msgs[0].ID {
+		t.Fatalf("open reports = %v; want only %s", open, msgs[0].ID)
+	}
+}
+
 // Promise: "such a queued notice is kept at most 7 days."
 func TestPromiseNoticesKeptAWeek(t *testing.T) {
 	st := apitest.Start(t, apitest.Options{})

@@ -333,6 +333,26 @@ func (s *Store) FlushStats(ctx context.Context) error {
 	return nil
 }
 
+// trimReports drops what has passed the report retention from the reports
+// stream and the operators' queues. The script that files a report trims
+// them too, but only when one is filed; between reports this is what keeps
+// the promise ("kept 30 days"), since each new report refreshes the
+// stream's TTL. The scores are those report.lua and hold_user (mm.lua)
+// write: time, minors' reports 1e13 ms earlier.
+func (s *Store) trimReports(ctx context.Context) error {
+	cut := time.Now().Add(-s.cfg.ReportRetention).UnixMilli()
+	mm := s.mmKey()
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.XTrimMinID(ctx, mm+":reports", itoa(cut))
+		p.ZRemRangeByScore(ctx, mm+":reports:open", itoa(cut-1e12), itoa(cut))
+		p.ZRemRangeByScore(ctx, mm+":reports:open", "-inf", itoa(cut-1e13))
+		p.ZRemRangeByScore(ctx, mm+":review:open", "-inf", itoa(cut))
+		return nil
+	})
+	return err
+}
+
 // pruneActiveRooms looks at active rooms not seen for a room TTL: one that
 // expired while open leaves the index; one still alive is rescored by its
 // last activity (its TTL tells when that was).

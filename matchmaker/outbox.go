@@ -259,6 +259,9 @@ func (s *Store) Sweep(ctx context.Context, log *slog.Logger) {
 	if err := s.pruneActiveRooms(ctx, 100); err != nil {
 		log.Warn("prune active rooms", "err", err)
 	}
+	if err := s.trimReports(ctx); err != nil {
+		log.Warn("trim reports", "err", err)
+	}
 	if err := s.sweepMedia(ctx, 20); err != nil {
 		log.Warn("sweep media", "err", err)
 	}
