@@ -211,8 +211,11 @@ func TestPhotoReachesThePartnerWithoutMetadata(t *testing.T) {
 		t.Fatalf("bucket holds %v; want the photo, its preview and the voice message", keys)
 	}
 	b.MustDo("DELETE", "/api/rooms/"+rb.ID, nil, 204, nil)
-	if keys := objects(t, s3, "rooms/"+ra.ID+"/"); len(keys) != 0 {
-		t.Fatalf("after the clear the bucket still holds %v", keys)
+	// Both were among the last messages, which a clear keeps hidden for a
+	// report until the room expires (TestClearKeepsPhotosForAReport): kept,
+	// but no member can open them.
+	if keys := objects(t, s3, "rooms/"+ra.ID+"/"); len(keys) != 3 {
+		t.Fatalf("after the clear the bucket holds %v; want the evidence kept", keys)
 	}
 	for _, u := range []*apitest.User{a, b} {
 		if code, _, _ := fetch(t, st, u, "/api/media/"+id); code != 404 {
@@ -314,8 +317,12 @@ func TestMediaGoesWithDeleteAndStaysWithAReport(t *testing.T) {
 	if _, err := st.Store.DeleteUser(ctx, a.TG); err != nil {
 		t.Fatal(err)
 	}
-	if keys := objects(t, s3, "rooms/"+ra.ID+"/"); len(keys) != 0 {
-		t.Fatalf("after /delete the bucket still holds %v", keys)
+	// What a clear keeps hidden for a report (the last messages, this photo
+	// among them) stays until the room expires; nothing else does.
+	for _, k := range objects(t, s3, "rooms/"+ra.ID+"/") {
+		if !strings.Contains(k, strings.TrimPrefix(id, ra.ID+".")) {
+			t.Fatalf("after /delete the bucket still holds %s", k)
+		}
 	}
 	if code, _, _ := fetch(t, st, b, "/api/media/"+id); code != 404 {
 		t.Fatalf("after /delete the photo answers %d; want 404", code)
@@ -326,6 +333,56 @@ func TestMediaGoesWithDeleteAndStaysWithAReport(t *testing.T) {
 	_ = matchmaker.MediaRoom
 }
 
+// TestClearKeepsPhotosForAReport: a partner who clears the conversation
+// cannot take the photo they sent out of the report the other files next:
+// the photos among the last messages a clear keeps hidden stay, readable by
+// neither member, and go to the report; an upload that was never sent goes
+// at once. (Before: the clear deleted every photo, and the report after it
+// had the message without its photo.)
+func TestClearKeepsPhotosForAReport(t *testing.T) {
+	st, s3 := mediaStack(t, nil)
+	ctx := context.Background()
+	a, b, ra, rb := pairUp(t, st, 245_001, 245_002)
+	_, up := upload(t, st, a, ra.ID, "image/jpeg", jpegWithGPS(t, 80, 60))
+	sent := up["media_id"].(string)
+	a.MustDo("POST", "/api/rooms/"+ra.ID+"/messages", map[string]any{"media_id": sent, "client_msg_id": "x"}, 201, nil)
+	_, up2 := upload(t, st, a, ra.ID, "image/jpeg", jpegWithGPS(t, 40, 30))
+	unsent := up2["media_id"].(string)
+	a.MustDo("DELETE", "/api/rooms/"+ra.ID, nil, 204, nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		keys := objects(t, s3, "rooms/"+ra.ID+"/")
+		gone := true
+		for _, k := range keys {
+			if strings.Contains(k, strings.TrimPrefix(unsent, ra.ID+".")) {
+				gone = false
+			}
+		}
+		if gone && len(keys) > 0 {
+			break
+		}
+		if time.Now().After(deadline) || len(keys) == 0 {
+			t.Fatalf("after the clear the bucket holds %v; want the sent photo only", keys)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, u := range []*apitest.User{a, b} {
+		if code, _, _ := fetch(t, st, u, "/api/media/"+sent); code != 404 {
+			t.Fatalf("the cleared room's photo answers %d; want 404", code)
+		}
+	}
+	b.MustDo("POST", "/api/rooms/"+rb.ID+"/report", map[string]string{"reason": "sexual"}, 204, nil)
+	r, err := st.Store.OldestOpenReport(ctx)
+	if err != nil || r == nil || len(r.Evidence) != 1 || r.Evidence[0].Media == nil || r.Evidence[0].Media.ID != sent {
+		t.Fatalf("report after the clear = %+v, %v; want the photo in its evidence", r, err)
+	}
+	obj, err := st.Store.ReportMedia(ctx, r.StreamID, sent)
+	if err != nil {
+		t.Fatalf("operator's copy of the photo after the clear: %v", err)
+	}
+	obj.Body.Close()
+}
+
 // TestMediaGoesWhenTheRoomExpires: a room that idles past ROOM_TTL takes its
 // media with it (the sweep), even if nobody cleared it.
 func TestMediaGoesWhenTheRoomExpires(t *testing.T) {
@@ -333,11 +390,18 @@ func TestMediaGoesWhenTheRoomExpires(t *testing.T) {
 	a, _, ra, _ := pairUp(t, st, 250_001, 250_002)
 	_, up := upload(t, st, a, ra.ID, "image/jpeg", jpegWithGPS(t, 40, 40))
 	a.MustDo("POST", "/api/rooms/"+ra.ID+"/messages", map[string]any{"media_id": up["media_id"], "client_msg_id": "x"}, 201, nil)
+	// And a cleared room's photo, kept hidden for a report, goes with it too.
+	c, _, rc, _ := pairUp(t, st, 250_003, 250_004)
+	_, up = upload(t, st, c, rc.ID, "image/jpeg", jpegWithGPS(t, 40, 40))
+	c.MustDo("POST", "/api/rooms/"+rc.ID+"/messages", map[string]any{"media_id": up["media_id"], "client_msg_id": "x"}, 201, nil)
+	c.MustDo("DELETE", "/api/rooms/"+rc.ID, nil, 204, nil)
 	deadline := time.Now().Add(15 * time.Second)
-	for len(objects(t, s3, "rooms/"+ra.ID+"/")) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the expired room's media is still in the bucket: %v", objects(t, s3, "rooms/"+ra.ID+"/"))
+	for _, rid := range []string{ra.ID, rc.ID} {
+		for len(objects(t, s3, "rooms/"+rid+"/")) > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the expired room's media is still in the bucket: %v", objects(t, s3, "rooms/"+rid+"/"))
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tetatet/tetatet/matchmaker/blobstore"
 )
 
@@ -240,8 +242,46 @@ func (s *Store) OpenMedia(ctx context.Context, telegramID int64, id string, prev
 	return MediaObject{Body: obj.Body, ContentType: obj.ContentType, Size: obj.Size}, nil
 }
 
-// deleteRoomMedia deletes every media file of a room (a step of clear,
-// /delete and expiry); idempotent.
+// clearRoomMedia is the media half of a clear (and of /delete, which clears
+// every room of the user): the room's media goes at once, except the photos
+// and voice messages among the last messages a clear keeps hidden for a
+// report (clear.lua). Those stay, readable by nobody (mediaget.lua refuses a
+// cleared room), until the room expires and sweepMedia deletes the rest: a
+// partner who clears or deletes their data cannot take a photo out of the
+// report the other is about to file. Idempotent; it runs after clear_room in
+// the same outbox entry, so the evidence it reads is in place.
+func (s *Store) clearRoomMedia(ctx context.Context, roomID string) error {
+	if s.blob == nil {
+		return nil
+	}
+	ev, err := s.rdb.Get(ctx, s.roomKeys(roomID)[2]).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	ids := evidenceMedia(ev)
+	if len(ids) == 0 {
+		return s.deleteRoomMedia(ctx, roomID)
+	}
+	keep := make(map[string]bool, 2*len(ids))
+	for _, id := range ids {
+		keep[mediaKey(id, false)], keep[mediaKey(id, true)] = true, true
+	}
+	keys, err := s.blob.List(ctx, roomFolder(roomID))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if !keep[k] {
+			if err := s.blob.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// deleteRoomMedia deletes every media file of a room (expiry; a clear whose
+// evidence holds none); idempotent.
 func (s *Store) deleteRoomMedia(ctx context.Context, roomID string) error {
 	if s.blob == nil {
 		return nil

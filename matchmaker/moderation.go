@@ -86,24 +86,27 @@ func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, co
 	if err := ValidateReport(reason, comment); err != nil {
 		return ReportResult{}, err
 	}
-	keys := s.roomKeys(roomID)
-	pipe := s.rdb.Pipeline()
-	last := pipe.LRange(ctx, keys[1], -evidenceSize, -1)
-	kept := pipe.Get(ctx, keys[2])
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return ReportResult{}, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
-	}
 	room, err := s.MemberRoom(ctx, telegramID, roomID)
 	if err != nil {
 		return ReportResult{}, err
 	}
 	me, partner, _ := room.SideOf(telegramID)
+	// The messages and what a clear kept of them, read in one transaction
+	// (one slot): a clear moves the last messages from the one to the other
+	// atomically (clear.lua), and no message follows a clear, so whichever
+	// side of a clear this read falls on, one of the two holds the evidence.
+	// (Choosing by the room's cleared flag, read apart, lost it to a clear
+	// landing between the reads.)
+	keys := s.roomKeys(roomID)
+	pipe := s.rdb.TxPipeline()
+	last := pipe.LRange(ctx, keys[1], -evidenceSize, -1)
+	kept := pipe.Get(ctx, keys[2])
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return ReportResult{}, fmt.Errorf("matchmaker: report in %s: %w", roomID, err)
+	}
 	evidence := "[" + strings.Join(last.Val(), ",") + "]"
-	if room.Cleared {
+	if len(last.Val()) == 0 && kept.Val() != "" {
 		evidence = kept.Val()
-		if evidence == "" {
-			evidence = "[]"
-		}
 	}
 	id, err := randomID(10)
 	if err != nil {
@@ -114,7 +117,7 @@ func (s *Store) Report(ctx context.Context, telegramID int64, roomID, reason, co
 		active = "1"
 	}
 	mediaIDs := ""
-	if ids := evidenceMedia(evidence); len(ids) > 0 && !room.Cleared {
+	if ids := evidenceMedia(evidence); len(ids) > 0 {
 		b, _ := json.Marshal(ids)
 		mediaIDs = string(b)
 	}

@@ -198,7 +198,7 @@ func (s *Store) runStep(ctx context.Context, st step) error {
 	case "remove_history":
 		return s.ann.RemoveHistory(ctx, st.Room)
 	case "delete_media":
-		return s.deleteRoomMedia(ctx, st.Room)
+		return s.clearRoomMedia(ctx, st.Room)
 	case "keep_media":
 		return s.keepReportMedia(ctx, st.Room, st.Report, st.Media)
 	case "restricted":
