@@ -5,8 +5,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tetatet/tetatet/api"
+	"github.com/tetatet/tetatet/api/apitest"
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/matchmaker"
 	"github.com/tetatet/tetatet/matchmaker/blobstore"
@@ -78,6 +80,37 @@ func TestConfigValidateNamesTheVariable(t *testing.T) {
 		breakIt(&c)
 		if err := c.Validate(); err == nil || !strings.HasPrefix(err.Error(), name) {
 			t.Errorf("%s: Validate() = %v; want an error naming it", name, err)
+		}
+	}
+}
+
+// TestConfigAnswersSearchTTL: GET /api/config tells the Mini App the
+// configured SEARCH_TTL in whole seconds (rounded up, so a sub-second test
+// setting never reads as 0), which the waiting screen shows; the default
+// 10m is 600. Two APIs share one Redis and one Centrifugo.
+func TestConfigAnswersSearchTTL(t *testing.T) {
+	shared := apitest.Start(t, apitest.Options{})
+	cases := []struct {
+		ttl  time.Duration
+		want float64
+	}{
+		{0, 600}, // apitest's default, 10m
+		{5 * time.Minute, 300},
+		{90 * time.Second, 90},
+		{1500 * time.Millisecond, 2},
+	}
+	for _, c := range cases {
+		st := shared
+		if c.ttl != 0 {
+			st = apitest.Start(t, apitest.Options{Redis: shared.Redis, Centrifugo: shared.Centrifugo,
+				Config: func(cfg *api.Config) { cfg.SearchTTL = c.ttl }})
+		}
+		anon := st.User(t, 0, "")
+		anon.InitData = ""
+		var cfg map[string]any
+		anon.MustDo("GET", "/api/config", nil, 200, &cfg)
+		if got, ok := cfg["search_ttl_s"].(float64); !ok || got != c.want {
+			t.Errorf("SEARCH_TTL=%v: search_ttl_s = %#v; want %v", st.Config.SearchTTL, cfg["search_ttl_s"], c.want)
 		}
 	}
 }

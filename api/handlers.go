@@ -19,8 +19,11 @@ type configResponse struct {
 	CentrifugoWSURL string   `json:"centrifugo_ws_url"`
 	PrivacyURL      string   `json:"privacy_url"`
 	Interests       []string `json:"interests"`
-	RichAdsPubID    string   `json:"richads_pub_id,omitempty"`
-	RichAdsAppID    string   `json:"richads_app_id,omitempty"`
+	// SearchTTLSeconds is SEARCH_TTL, how long a waiting search lasts, in
+	// whole seconds rounded up (the waiting screen says it).
+	SearchTTLSeconds int64  `json:"search_ttl_s"`
+	RichAdsPubID     string `json:"richads_pub_id,omitempty"`
+	RichAdsAppID     string `json:"richads_app_id,omitempty"`
 }
 
 type meResponse struct {
@@ -127,7 +130,8 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 		privacyURL = "/privacy"
 	}
 	writeJSON(w, http.StatusOK, configResponse{CentrifugoWSURL: s.cfg.CentrifugoWSURL, PrivacyURL: privacyURL, Interests: matchmaker.Interests,
-		RichAdsPubID: s.cfg.RichAdsPubID, RichAdsAppID: s.cfg.RichAdsAppID})
+		SearchTTLSeconds: int64((s.cfg.SearchTTL + time.Second - 1) / time.Second),
+		RichAdsPubID:     s.cfg.RichAdsPubID, RichAdsAppID: s.cfg.RichAdsAppID})
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {

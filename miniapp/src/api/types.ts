@@ -10,6 +10,8 @@ export interface AppConfig {
   privacy_url?: string;
   /** The interests a profile may name (at most MAX_INTERESTS of them); absent from older servers. */
   interests?: string[];
+  /** SEARCH_TTL in whole seconds: how long a waiting search lasts; absent from older servers (then 600). */
+  search_ttl_s?: number;
   richads_pub_id?: string;
   richads_app_id?: string;
 }

@@ -107,6 +107,19 @@ describe('useApp', () => {
     expect(store.data.get(ROOM_MEMORY_KEY)).toBe('r1');
   });
 
+  it('takes how long a search lasts from the config, 10 minutes from an older API', async () => {
+    api.getConfig.mockResolvedValue({ centrifugo_ws_url: '/c', search_ttl_s: 300 });
+    const app = make(fakeTelegram().tg);
+    expect(app.searchTtlS.value).toBe(600);
+    await app.boot();
+    expect(app.searchTtlS.value).toBe(300);
+
+    api.getConfig.mockResolvedValue({ centrifugo_ws_url: '/c' });
+    const older = make(fakeTelegram().tg);
+    await older.boot();
+    expect(older.searchTtlS.value).toBe(600);
+  });
+
   it('uses the privacy URL of the config and opens it through Telegram', async () => {
     api.getConfig.mockResolvedValue({ centrifugo_ws_url: '/c', privacy_url: 'https://example.org/p' });
     const { tg } = fakeTelegram();

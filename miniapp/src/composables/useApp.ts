@@ -15,7 +15,16 @@ import { useRating } from './useRating';
 import { useRecent } from './useRecent';
 import { useReportForm } from './useReportForm';
 import { useRestriction } from './useRestriction';
-import { defaultFilters, filtersValid, toApiError, useSearch, type SearchNotice, type UseSearch } from './useSearch';
+import {
+  DEFAULT_SEARCH_TTL_S,
+  defaultFilters,
+  filtersValid,
+  searchTtlOf,
+  toApiError,
+  useSearch,
+  type SearchNotice,
+  type UseSearch,
+} from './useSearch';
 
 export type Screen = 'loading' | 'outside' | 'expired' | 'error' | 'onboarding' | 'profile' | 'filters' | 'recent' | 'searching' | 'chat';
 export type Banner = 'connecting' | 'reconnecting' | null;
@@ -86,6 +95,8 @@ export function useApp(deps: AppDeps) {
   const mediaCache = deps.mediaCache ?? createMediaCache({ api });
   /** The interests a profile may name (GET /api/config). */
   const interests = ref<string[]>([]);
+  /** How long a waiting search lasts, in seconds (GET /api/config's search_ttl_s). */
+  const searchTtlS = ref(DEFAULT_SEARCH_TTL_S);
   /** "Recent chats" is open (from the filters screen). */
   const showingRecent = ref(false);
   const recent = useRecent({ api, onRestricted: (err) => restriction.fromError(err) });
@@ -217,6 +228,7 @@ export function useApp(deps: AppDeps) {
       const config = await api.getConfig();
       privacyUrl.value = config.privacy_url?.trim() || DEFAULT_PRIVACY_URL;
       interests.value = Array.isArray(config.interests) ? config.interests.filter((x) => typeof x === 'string') : [];
+      searchTtlS.value = searchTtlOf(config);
       deps.onConfig?.(config);
       if (!realtime.value) {
         const rt = deps.realtime(config);
@@ -543,6 +555,7 @@ export function useApp(deps: AppDeps) {
     notice,
     privacyUrl,
     interests,
+    searchTtlS,
     teenMode: profile.teenMode,
     queue: queue.status,
     recent,

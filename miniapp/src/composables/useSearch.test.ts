@@ -2,7 +2,20 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors';
 import type { StartSearchResult } from '../api/types';
 import { deferred, fakeApi, FakeRealtime, flush, testRoom, type FakeApi } from '../testing/fakes';
-import { ageBounds, defaultFilters, filtersValid, formatElapsed, SEARCH_RECHECK_MS, useSearch, WIDEN_AFTER_MS, widenAfterFromQuery } from './useSearch';
+import { createI18n } from '../i18n';
+import {
+  ageBounds,
+  DEFAULT_SEARCH_TTL_S,
+  defaultFilters,
+  filtersValid,
+  formatElapsed,
+  SEARCH_RECHECK_MS,
+  searchLifetime,
+  searchTtlOf,
+  useSearch,
+  WIDEN_AFTER_MS,
+  widenAfterFromQuery,
+} from './useSearch';
 
 const filters = { gender: 'any' as const, age_from: 18, age_to: 99 };
 
@@ -38,6 +51,61 @@ describe('search helpers', () => {
     [75, '01:15'],
     [3600, '60:00'],
   ])('formatElapsed(%i) = %s', (s, want) => expect(formatElapsed(s)).toBe(want));
+});
+
+describe('how long a search lasts (GET /api/config search_ttl_s)', () => {
+  const ends = (locale: 'en' | 'ru', seconds: number) => {
+    const { t, tn } = createI18n(locale);
+    return t('searchEnds', { duration: searchLifetime(seconds, tn) });
+  };
+
+  it.each([
+    ['en', 600, 'The search stops by itself after 10 minutes.'],
+    ['en', 60, 'The search stops by itself after 1 minute.'],
+    ['en', 120, 'The search stops by itself after 2 minutes.'],
+    ['en', 300, 'The search stops by itself after 5 minutes.'],
+    ['en', 1260, 'The search stops by itself after 21 minutes.'],
+    ['en', 90, 'The search stops by itself after 90 seconds.'],
+    ['en', 1, 'The search stops by itself after 1 second.'],
+    ['ru', 600, 'Поиск сам остановится через 10 минут.'],
+    ['ru', 60, 'Поиск сам остановится через 1 минуту.'],
+    ['ru', 120, 'Поиск сам остановится через 2 минуты.'],
+    ['ru', 300, 'Поиск сам остановится через 5 минут.'],
+    ['ru', 1260, 'Поиск сам остановится через 21 минуту.'],
+    ['ru', 90, 'Поиск сам остановится через 90 секунд.'],
+    ['ru', 1, 'Поиск сам остановится через 1 секунду.'],
+    ['ru', 2, 'Поиск сам остановится через 2 секунды.'],
+    ['ru', 21, 'Поиск сам остановится через 21 секунду.'],
+  ] as const)('%s, %i s: %s', (locale, seconds, want) => {
+    expect(ends(locale, seconds)).toBe(want);
+  });
+
+  it.each([
+    [599, '599 seconds'],
+    [630, '11 minutes'], // from 10 minutes on, not whole: the nearest minute
+    [629, '10 minutes'],
+    [3600, '60 minutes'],
+    [89.2, '90 seconds'], // never says less than the server keeps the search
+  ])('%s s reads as %s', (seconds, want) => {
+    expect(searchLifetime(seconds, createI18n('en').tn)).toBe(want);
+  });
+
+  it.each([
+    [{ search_ttl_s: 300 }, 300],
+    [{ search_ttl_s: 1.5 }, 2],
+    [{}, DEFAULT_SEARCH_TTL_S], // an older API without the field
+    [{ search_ttl_s: 0 }, DEFAULT_SEARCH_TTL_S],
+    [{ search_ttl_s: -5 }, DEFAULT_SEARCH_TTL_S],
+    [{ search_ttl_s: '300' }, DEFAULT_SEARCH_TTL_S],
+    [{ search_ttl_s: Number.NaN }, DEFAULT_SEARCH_TTL_S],
+  ])('searchTtlOf(%o) = %i', (config, want) => {
+    expect(searchTtlOf(config)).toBe(want);
+  });
+
+  it('falls back to 10 minutes', () => {
+    expect(DEFAULT_SEARCH_TTL_S).toBe(600);
+    expect(ends('en', DEFAULT_SEARCH_TTL_S)).toBe('The search stops by itself after 10 minutes.');
+  });
 });
 
 describe('useSearch', () => {

@@ -2,6 +2,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { ApiClient } from '../api/client';
 import { ApiError, isApiError } from '../api/errors';
 import type { QueueStatus, Room, SearchFilters, SearchStatus } from '../api/types';
+import type { I18n } from '../i18n';
 import type { Realtime } from '../realtime/types';
 
 export const ADULT_AGE = 18;
@@ -20,6 +21,27 @@ export function filtersValid(f: SearchFilters, ownAge: number): boolean {
   const { min, max } = ageBounds(ownAge);
   const ok = (n: number) => Number.isInteger(n) && n >= min && n <= max;
   return ok(f.age_from) && ok(f.age_to) && f.age_from <= f.age_to;
+}
+
+/** How long a search lasts when GET /api/config does not say (an older API): SEARCH_TTL's default, 10 minutes. */
+export const DEFAULT_SEARCH_TTL_S = 600;
+
+/** searchTtlOf reads GET /api/config's `search_ttl_s`: a positive number of seconds, else the default. */
+export function searchTtlOf(config: { search_ttl_s?: unknown }): number {
+  const s = config.search_ttl_s;
+  return typeof s === 'number' && Number.isFinite(s) && s > 0 ? Math.ceil(s) : DEFAULT_SEARCH_TTL_S;
+}
+
+/**
+ * searchLifetime says how long a search lasts, for "The search stops by itself after …": whole minutes
+ * as minutes ("5 minutes", "21 минуту"); otherwise seconds under 10 minutes ("90 seconds"), where a
+ * rounded minute would be off by a large share, and the nearest minute from 10 minutes on.
+ */
+export function searchLifetime(seconds: number, tn: I18n['tn']): string {
+  const s = Math.ceil(seconds);
+  if (s % 60 === 0) return tn('searchMinutes', s / 60);
+  if (s < 600) return tn('searchSeconds', s);
+  return tn('searchMinutes', Math.round(s / 60));
 }
 
 /** formatElapsed renders seconds as mm:ss (minutes keep growing past 59). */

@@ -115,7 +115,7 @@ export const en = {
   pendingStatus: 'sending',
   failedStatus: 'not sent',
   incomingFrom: '{name}: {text}',
-  searchEnds: 'The search stops by itself after 10 minutes.',
+  searchEnds: 'The search stops by itself after {duration}.',
   searchCloseApp: 'You can close the app: the bot will message you when someone is found.',
   onlineFew: 'Fewer than 3 people online now',
   sessionExpired: 'Session expired — open the app again from the bot.',
@@ -345,7 +345,7 @@ export const ru: Record<MessageKey, string> = {
   pendingStatus: 'отправляется',
   failedStatus: 'не отправлено',
   incomingFrom: '{name}: {text}',
-  searchEnds: 'Поиск сам остановится через 10 минут.',
+  searchEnds: 'Поиск сам остановится через {duration}.',
   searchCloseApp: 'Можно закрыть приложение: бот напишет, когда кто-то найдётся.',
   onlineFew: 'Сейчас в сети меньше 3 человек',
   sessionExpired: 'Сессия истекла — откройте приложение снова из бота.',
@@ -457,7 +457,7 @@ export const ru: Record<MessageKey, string> = {
 };
 
 /** Words that change with a number, per CLDR plural category (Intl.PluralRules). */
-export type PluralKey = 'messages' | 'moreMessages' | 'peopleOnline' | 'queueFit' | 'waitMinutes' | 'widenSearching';
+export type PluralKey = 'messages' | 'moreMessages' | 'peopleOnline' | 'queueFit' | 'searchMinutes' | 'searchSeconds' | 'waitMinutes' | 'widenSearching';
 export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
 
 export const enPlurals: Record<PluralKey, PluralForms> = {
@@ -465,6 +465,8 @@ export const enPlurals: Record<PluralKey, PluralForms> = {
   moreMessages: { one: '{n} more message', other: '{n} more messages' },
   peopleOnline: { one: '{n} person online now', other: '{n} people online now' },
   queueFit: { other: '{n} searching now fit you' },
+  searchMinutes: { one: '{n} minute', other: '{n} minutes' },
+  searchSeconds: { one: '{n} second', other: '{n} seconds' },
   waitMinutes: { one: 'usually about {n} minute', other: 'usually about {n} minutes' },
   widenSearching: { other: '{n} searching' },
 };
@@ -474,6 +476,9 @@ export const ruPlurals: Record<PluralKey, PluralForms> = {
   moreMessages: { one: 'ещё {n} сообщение', few: 'ещё {n} сообщения', many: 'ещё {n} сообщений', other: 'ещё {n} сообщения' },
   peopleOnline: { one: '{n} человек сейчас в сети', few: '{n} человека сейчас в сети', many: '{n} человек сейчас в сети', other: '{n} человека сейчас в сети' },
   queueFit: { other: 'Сейчас ищут и подходят вам: {n}' },
+  // «через» takes the accusative: через 1 минуту, 2 минуты, 5 минут, 21 минуту.
+  searchMinutes: { one: '{n} минуту', few: '{n} минуты', many: '{n} минут', other: '{n} минуты' },
+  searchSeconds: { one: '{n} секунду', few: '{n} секунды', many: '{n} секунд', other: '{n} секунды' },
   // «около» takes the genitive: около 1 минуты, 2 минут, 5 минут, 21 минуты.
   waitMinutes: { one: 'обычно около {n} минуты', few: 'обычно около {n} минут', many: 'обычно около {n} минут', other: 'обычно около {n} минуты' },
   widenSearching: { other: 'ищут {n}' },
