@@ -252,7 +252,12 @@ func TestPrivacyPage(t *testing.T) {
 	anon.InitData = ""
 	raw := anon.MustDo("GET", "/privacy", nil, 200, nil)
 	for _, want := range []string{"/delete", "Политика", "deleted 12 hours after its last message", "at most the last 500",
-		"через 12 ч после последнего сообщения", "kept 30 days", "We show no ads"} {
+		"через 12 ч после последнего сообщения", "kept 30 days", "We show no ads",
+		// What each feature stores (issues 14-17): interests, filters kept in
+		// Telegram's storage, read markers, media kept for a report, the
+		// record of an exchange, spam checks and ratings.
+		"the interests you pick", "storage for this app", "how far each of you has read", "with the photos and voice messages among them",
+		"only the fact that your two accounts did", "per-chat ratings two days", "выбранные интересы", "дочитал", "обменялись контактами"} {
 		if !strings.Contains(string(raw), want) {
 			t.Fatalf("privacy page lacks %q: %.300s", want, raw)
 		}
