@@ -3,7 +3,11 @@
 -- these scripts touch is KEYS[1] .. ':' .. something, so all of them share
 -- its hash tag and its slot. (Keys whose names depend on data read inside a
 -- script, such as the queue partitions, cannot be listed in KEYS up front;
--- deriving them from KEYS[1] keeps them in the declared slot.)
+-- deriving them from KEYS[1] keeps them in the declared slot. The price:
+-- Redis Cluster redirects a script by its declared keys only, so this slot
+-- must not be migrated while the product runs; a half-moved slot would read
+-- keys already moved as absent. deploy/README.md says so to operators.
+-- Room, user and notice scripts declare every key they touch.)
 local MM = KEYS[1]
 
 -- A user's matchmaking state, MM:st:<uid>, a hash; absent = idle.
