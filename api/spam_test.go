@@ -110,10 +110,17 @@ func TestScriptedSpammerIsHeld(t *testing.T) {
 }
 
 // TestOrdinaryUsersAreNeverHeld (issue 17, acceptance 4): people who open
-// with their own words, often just "hi", and talk for a while, across many
-// rooms, hold nobody.
+// with their own words, often just "hi" to everyone, and talk for a while,
+// across more rooms than either rule counts, hold nobody. Here a chat counts
+// as "left quickly" within 300 ms of one's first message (the setting,
+// 20 s by default), and every chat lasts longer than that; each of the
+// leavers leaves 10 rooms, more than SPAM_QUICK_LEAVES (8), and says "hi"
+// to more partners than SPAM_SAME_FIRST (5).
 func TestOrdinaryUsersAreNeverHeld(t *testing.T) {
-	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) { c.RematchCooldown = 0 }})
+	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) {
+		c.RematchCooldown = 0
+		c.SpamQuickLeaveAfter = 300 * time.Millisecond
+	}})
 	ctx := context.Background()
 	openers := []string{"hi", "привет", "hey, how is your evening going?", "hello from a rainy city", "hi :)", "good morning! coffee or tea?"}
 	var users []*apitest.User
@@ -123,26 +130,38 @@ func TestOrdinaryUsersAreNeverHeld(t *testing.T) {
 		u.Onboard(fmt.Sprint("User", i), g, 25+i)
 		users = append(users, u)
 	}
-	for round := 0; round < 6; round++ {
+	for round := 0; round < 10; round++ {
+		type chat struct {
+			a    *apitest.User
+			room string
+		}
+		var chats []chat
 		for i := 0; i < len(users); i += 2 {
 			a, b := users[i], users[(i+1+2*round)%len(users)]
-			if a == b || a.InitData == b.InitData {
-				continue
-			}
 			var s apitest.SearchState
 			a.MustDo("POST", "/api/search", adultsAny(), 200, &s)
 			b.MustDo("POST", "/api/search", adultsAny(), 200, &s)
 			if s.State != "matched" {
-				a.MustDo("DELETE", "/api/search", nil, 204, nil)
-				b.MustDo("DELETE", "/api/search", nil, 204, nil)
-				continue
+				t.Fatalf("round %d: no match for a pair: %+v", round, s)
 			}
 			room := s.Room.ID
+			opener := openers[round%len(openers)]
+			if i == 0 {
+				opener = "hi" // one of them says hi to everyone
+			}
 			for k := 0; k < 4; k++ {
-				a.MustDo("POST", "/api/rooms/"+room+"/messages", map[string]string{"text": openers[(round+k)%len(openers)], "client_msg_id": fmt.Sprint("a", k)}, 201, nil)
+				text := opener
+				if k > 0 {
+					text = fmt.Sprintf("%s, and more %d", opener, k)
+				}
+				a.MustDo("POST", "/api/rooms/"+room+"/messages", map[string]string{"text": text, "client_msg_id": fmt.Sprint("a", k)}, 201, nil)
 				b.MustDo("POST", "/api/rooms/"+room+"/messages", map[string]string{"text": fmt.Sprintf("reply %d in round %d", k, round), "client_msg_id": fmt.Sprint("b", k)}, 201, nil)
 			}
-			a.MustDo("POST", "/api/rooms/"+room+"/leave", nil, 204, nil)
+			chats = append(chats, chat{a, room})
+		}
+		time.Sleep(400 * time.Millisecond) // the chats of this round go on for a while
+		for _, c := range chats {
+			c.a.MustDo("POST", "/api/rooms/"+c.room+"/leave", nil, 204, nil)
 		}
 	}
 	if rev, err := st.Store.OldestReview(ctx); err != nil || rev != nil {
