@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,6 +92,7 @@ func TestScriptedSpammerIsHeld(t *testing.T) {
 		}
 		r.u.MustDo("DELETE", "/api/search", nil, 204, nil)
 	}
+	keptAsPromised(t, st, 4)
 	var kinds []string
 	for i := 0; i < 4; i++ {
 		rev, err := st.Store.OldestReview(ctx)
@@ -227,8 +230,45 @@ func TestRatingAfterAChat(t *testing.T) {
 	if err != nil || rev == nil || rev.Kind != "ratings" || rev.Count != matchmaker.RatingsToReview || rev.Held || rev.TelegramID != 330_001 {
 		t.Fatalf("review = %+v, %v", rev, err)
 	}
+	keptAsPromised(t, st, 1)
 	// Ratings alone never stop anyone: the rated user still meets people.
 	p := st.User(t, 330_200, "P")
 	p.Onboard("Next", "female", 25)
 	meet(p)
+}
+
+// keptAsPromised checks the privacy policy's "Spam and ratings" promise on
+// the keys the spam checks and ratings leave: the counting windows last as
+// long as their window, holds and reviews at most the report retention,
+// per-chat ratings two days; none is kept for ever. reviews is how many
+// users are in review now.
+func keptAsPromised(t *testing.T, st *apitest.Stack, reviews int) {
+	t.Helper()
+	ctx := context.Background()
+	retention := 30 * 24 * time.Hour // "kept 30 days" (the store's default)
+	bounds := []struct {
+		pattern string
+		max     time.Duration
+	}{
+		{"tt:{mm}:sp:*", cmp.Or(st.Config.SpamSameFirstWindow, time.Hour)},        // SPAM_SAME_FIRST_WINDOW
+		{"tt:{mm}:ql:*", cmp.Or(st.Config.SpamQuickLeavesWindow, 10*time.Minute)}, // SPAM_QUICK_LEAVES_WINDOW
+		{"tt:{mm}:dn:*", 24 * time.Hour},
+		{"tt:{mm}:rated:*", 48 * time.Hour},
+		{"tt:{mm}:hold:*", retention},
+		{"tt:{mm}:review:*", retention}, // each review, and review:open
+	}
+	seen := 0
+	for _, b := range bounds {
+		for _, k := range st.RDB.Keys(ctx, b.pattern).Val() {
+			if ttl := st.RDB.PTTL(ctx, k).Val(); ttl <= 0 || ttl > b.max {
+				t.Fatalf("%s is kept with TTL %v; the policy allows at most %v", k, ttl, b.max)
+			}
+			if strings.HasPrefix(k, "tt:{mm}:review:") && k != "tt:{mm}:review:open" {
+				seen++
+			}
+		}
+	}
+	if seen != reviews {
+		t.Fatalf("%d reviews kept; want %d", seen, reviews)
+	}
 }
