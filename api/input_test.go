@@ -131,8 +131,14 @@ func TestConfigHealthAndMetrics(t *testing.T) {
 	}
 	st.Centrifugo.Stop()
 	var checks map[string]string
-	anon.MustDo("GET", "/readyz", nil, 503, &checks)
-	if checks["redis"] != "ok" || checks["centrifugo"] == "ok" {
+	raw = anon.MustDo("GET", "/readyz", nil, 503, &checks)
+	if checks["redis"] != "ok" || checks["centrifugo"] != "unavailable" {
 		t.Fatalf("readyz with Centrifugo down = %v", checks)
+	}
+	// Terse: whoever asks learns nothing of the inside (addresses, errors).
+	for _, leak := range []string{"127.0.0.1", "dial", "tcp", "refused", "http://", "localhost"} {
+		if strings.Contains(strings.ToLower(string(raw)), leak) {
+			t.Fatalf("readyz tells outsiders %q: %s", leak, raw)
+		}
 	}
 }
