@@ -3,7 +3,9 @@ package matchmaker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -125,4 +127,72 @@ func TestRoomStepsOnEachRedis(t *testing.T) {
 			t.Fatalf("opening the cleared room's voice message = %v; want ErrNotFound", err)
 		}
 	})
+}
+
+// TestOldEntriesNeverMatch: a match takes the waiting user out of the
+// index in a step of its own after the matching call (unindex.lua). If
+// that step has not run yet (the process died between the two: here an
+// entry of the old search is put back by hand), the old entry must never
+// match anyone: not while the user is in the room, and not once they
+// search again with other filters. Searches drop it on their way.
+func TestOldEntriesNeverMatch(t *testing.T) {
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s, _ := newStoreOn(t, rdb, matchmaker.Config{RematchCooldown: -1})
+		alice := mkUser(t, s, "Alice", matchmaker.Female, 25)
+		bob := mkUser(t, s, "Bob", matchmaker.Male, 30)
+		carl := mkUser(t, s, "Carl", matchmaker.Male, 40)
+		dan := mkUser(t, s, "Dan", matchmaker.Male, 41)
+		wantMen := matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 18, AgeTo: 99}
+		wantWomen := matchmaker.Filter{Gender: matchmaker.Female, AgeFrom: 18, AgeTo: 99}
+		if res, err := s.Search(ctx, alice.ID, wantMen); err != nil || res.State != matchmaker.Waiting {
+			t.Fatalf("alice = %+v, %v", res, err)
+		}
+		score := rdb.HGet(ctx, "tt:{mm}:st:"+alice.ID, "score").Val()
+		if score == "" {
+			t.Fatal("alice's waiting state has no score")
+		}
+		m, err := s.Search(ctx, bob.ID, wantWomen)
+		if err != nil || m.State != matchmaker.Matched {
+			t.Fatalf("bob = %+v, %v", m, err)
+		}
+		// Where Carl (40) and Dan (41) would find her: gone after the match.
+		stale := func(age int) string { return fmt.Sprintf("tt:{mm}:q:afm:%d:25", age) }
+		for _, age := range []int{40, 41} {
+			if rdb.ZScore(ctx, stale(age), alice.ID).Err() == nil {
+				t.Fatalf("alice is still filed for %d after her match", age)
+			}
+			// As if the unindex step had not run.
+			rdb.ZAdd(ctx, stale(age), redis.Z{Score: mustFloat(t, score), Member: alice.ID})
+			rdb.ZAdd(ctx, fmt.Sprintf("tt:{mm}:qh:afm:%d", age), redis.Z{Score: mustFloat(t, score), Member: "25"})
+		}
+		if res, err := s.Search(ctx, carl.ID, wantWomen); err != nil || res.State != matchmaker.Waiting {
+			t.Fatalf("carl, with alice in a room = %+v, %v; want waiting", res, err)
+		}
+		if rdb.ZScore(ctx, stale(40), alice.ID).Err() == nil {
+			t.Fatal("the search did not drop alice's old entry")
+		}
+		if err := s.CancelSearch(ctx, carl.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Alice's chat ends and she searches again, for women now.
+		if err := s.Leave(ctx, alice.TG, m.Room.ID, matchmaker.LeaveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.Search(ctx, alice.ID, wantWomen); err != nil || res.State != matchmaker.Waiting {
+			t.Fatalf("alice again = %+v, %v", res, err)
+		}
+		if res, err := s.Search(ctx, dan.ID, wantWomen); err != nil || res.State != matchmaker.Waiting {
+			t.Fatalf("dan, whom alice no longer wants = %+v, %v; want waiting", res, err)
+		}
+	})
+}
+
+func mustFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

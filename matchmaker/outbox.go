@@ -55,6 +55,9 @@ type step struct {
 	// media ids.
 	Report string   `json:"report,omitempty"`
 	Media  []string `json:"media,omitempty"`
+	// Filed (unindex): where a matched user's search was filed
+	// (unindex.lua).
+	Filed string `json:"filed,omitempty"`
 }
 
 func parseSteps(raw string) ([]step, error) {
@@ -197,6 +200,8 @@ func (s *Store) runStep(ctx context.Context, st step) error {
 		return nil
 	case "remove_history":
 		return s.ann.RemoveHistory(ctx, st.Room)
+	case "unindex":
+		return s.unindex(ctx, st.User, st.Filed)
 	case "delete_media":
 		return s.clearRoomMedia(ctx, st.Room)
 	case "keep_media":

@@ -63,6 +63,14 @@ type Search struct {
 // oldest compatible users waits for the next search instead.
 const maxCandidates = 32
 
+// maxDropped bounds how many entries of searches that are over (users just
+// matched whose entries the unindex step has not taken out yet, searches
+// that expired) one search drops on its way, apart from the candidates: a
+// burst of matches leaves up to four per matched user before a searcher
+// for a moment. Far above what such a burst leaves, it only bounds a
+// search's cost.
+const maxDropped = 1024
+
 // Search files a search or matches the user at once with the longest-waiting
 // compatible user. While the user waits or is in an active room it returns
 // that state and files nothing. The partner who waited is told through the
@@ -87,7 +95,7 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 			userID, u.Gender.code(), u.Age, u.Nickname, u.TelegramID, u.Lang, u.Version,
 			f.Gender.code(), f.AgeFrom, f.AgeTo, s.cfg.SearchTTL.Milliseconds(),
 			ids[0], ids[1], ids[2], seconds(s.cfg.RoomTTL), checked, maxCandidates, outboxGrace.Milliseconds(),
-			mustCodes(u.Interests), s.cfg.InterestWindow.Milliseconds()).Result())
+			mustCodes(u.Interests), s.cfg.InterestWindow.Milliseconds(), maxDropped).Result())
 		if err != nil {
 			return Search{}, fmt.Errorf("matchmaker: search: %w", err)
 		}
@@ -140,14 +148,31 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 			}()
 			if err := s.ann.Matched(ctx, room, waiter); err != nil {
 				go s.runEntry(ctx, out[1], steps) //nolint:errcheck // left for a sweeper on failure
-			} else {
-				go s.finishMatch(ctx, out[1], room, waiter, open)
+				return Search{State: Matched, Room: &room, Fresh: true}, nil
 			}
+			// The waiter's old entries leave the index before this call
+			// answers (so a count read after it is exact); on failure the
+			// entry's sweep does it.
+			for _, st := range steps {
+				if st.Op != "unindex" {
+					continue
+				}
+				if err := s.unindex(ctx, st.User, st.Filed); err != nil {
+					go s.runEntry(ctx, out[1], steps) //nolint:errcheck // left for a sweeper on failure
+					return Search{State: Matched, Room: &room, Fresh: true}, nil
+				}
+			}
+			go s.finishMatch(ctx, out[1], room, waiter, open)
 			return Search{State: Matched, Room: &room, Fresh: true}, nil
 		}
 		return Search{}, fmt.Errorf("matchmaker: search: unexpected reply %q", status)
 	}
 	return Search{}, fmt.Errorf("matchmaker: search: state kept changing")
+}
+
+// unindex takes a matched user's search out of the index (unindex.lua).
+func (s *Store) unindex(ctx context.Context, userID, filed string) error {
+	return s.runMM(ctx, unindexScript, userID, filed).Err()
 }
 
 // finishMatch is the rest of a match's outbox entry once the push went

@@ -4,7 +4,8 @@
 -- 10 age_to, 11 search TTL (ms), 12 new room id, 13 my new member id,
 -- 14 partner's new member id, 15 room TTL (s), 16 a room the caller checked
 -- is no longer active ('' = none), 17 most candidates looked at, 18 outbox
--- grace (ms), 19 own interests (letter codes), 20 the interest window (ms).
+-- grace (ms), 19 own interests (letter codes), 20 the interest window (ms),
+-- 21 most entries of searches that are over dropped on the way.
 -- Replies: {'restricted', 'banned'|'suspended', until_ms ('0' = for good)}
 --        | {'stale_profile'} (the profile changed since it was read: read it again)
 --        | {'bad_range'}
@@ -118,43 +119,58 @@ local cutoff = (now - ttl) * 1000
 local myint, window = ARGV[19], tonumber(ARGV[20]) * 1000
 local found, fst = nil, nil
 local first, firstst, first_s = nil, nil, nil
-for _ = 1, tonumber(ARGV[17]) do
+-- Entries of searches that are over are dropped without counting against
+-- the candidates looked at (a burst of matches leaves some at the front of
+-- the queue for a moment, and they must not make a search give up on the
+-- compatible users behind them); ARGV[21] bounds those drops too.
+local looked, dropped = 0, 0
+while looked < tonumber(ARGV[17]) and dropped < tonumber(ARGV[21]) do
   local best = oldest()
   if best == nil or (first and best.s > first_s + window) then break end
   local cuid = best.u
   local cst = get_state(cuid)
-  if cst.state ~= 'waiting' then
-    -- An entry whose state is gone (it expired while no sweeper ran):
-    -- drop it from this partition; other partitions shed it the same way.
+  if cst.state ~= 'waiting' or tonumber(cst.score) ~= best.s then
+    -- An entry of a search that is over: its state is gone (it expired
+    -- while no sweeper ran), or the user was matched and the unindex step
+    -- (unindex.lua) has not taken their entries out yet, or searches again
+    -- with new entries (a new score) while an old one lingers here. Drop it
+    -- from this partition; other partitions shed it the same way.
     redis.call('ZREM', best.k, cuid)
     next_in(best, best.i)
-  elseif best.s < cutoff then
-    if #expired < 2 then
-      -- Expired but not swept yet: expire it now (it leaves this
-      -- partition, so the next entry moves up to the same index). More
-      -- than a couple are left to the sweeper: unfiling one touches every
-      -- age it accepted, and a search stays short.
-      unwait(cuid, cst, 'expired')
-      expired[#expired + 1] = cuid
-      next_in(best, best.i)
-    else
-      next_in(best, best.i + 1)
-    end
-  elseif cuid == uid or redis.call('EXISTS', MM .. ':cd:' .. pairkey(uid, cuid), MM .. ':bl:' .. pairkey(uid, cuid)) > 0 then
-    next_in(best, best.i + 1)
-  elseif myint == '' or shared(myint, cst.int) ~= '' then
-    found, fst = cuid, cst
-    break
+    dropped = dropped + 1
   else
-    if not first then first, firstst, first_s = cuid, cst, best.s end
-    next_in(best, best.i + 1) -- someone a little newer may share an interest
+    looked = looked + 1
+    if best.s < cutoff then
+      if #expired < 2 then
+        -- Expired but not swept yet: expire it now (it leaves this
+        -- partition, so the next entry moves up to the same index). More
+        -- than a couple are left to the sweeper: unfiling one touches every
+        -- age it accepted, and a search stays short.
+        unwait(cuid, cst, 'expired')
+        expired[#expired + 1] = cuid
+        next_in(best, best.i)
+      else
+        next_in(best, best.i + 1)
+      end
+    elseif cuid == uid or redis.call('EXISTS', MM .. ':cd:' .. pairkey(uid, cuid), MM .. ':bl:' .. pairkey(uid, cuid)) > 0 then
+      next_in(best, best.i + 1)
+    elseif myint == '' or shared(myint, cst.int) ~= '' then
+      found, fst = cuid, cst
+      break
+    else
+      if not first then first, firstst, first_s = cuid, cst, best.s end
+      next_in(best, best.i + 1) -- someone a little newer may share an interest
+    end
   end
 end
 if not found and first then found, fst = first, firstst end
 local exp = table.concat(expired, ',')
 
 if found then
-  index_del(found, fst)
+  -- The matched user leaves the waiting list now and the index in the
+  -- outbox's unindex step (one ZREM per age they accepted, up to 82, would
+  -- double this call); until then searches skip their entries (above).
+  redis.call('ZREM', MM .. ':w', found)
   local rid = ARGV[12]
   local rec = cjson.encode({id = rid, created = now, si = shared(myint, fst.int),
     a = {uid = found, member = ARGV[14], nick = fst.nick, gender = fst.g, age = tonumber(fst.a), tg = fst.tg, lang = fst.lang or ''},
@@ -175,7 +191,8 @@ if found then
   redis.call('LPUSH', wk, ms(now - tonumber(fst.since)) .. ':' .. ms(now))
   redis.call('LTRIM', wk, 0, 99)
   redis.call('EXPIRE', wk, 2 * 86400)
-  local steps = {{op = 'create_room', room = rid}, {op = 'matched', room = rid, user = found}}
+  local steps = {{op = 'create_room', room = rid}, {op = 'matched', room = rid, user = found},
+    {op = 'unindex', user = found, filed = table.concat({fst.pool .. fst.g .. fst.w, fst.af, fst.at, fst.a, fst.score}, ':')}}
   return {'matched', rid, outbox_add(now + tonumber(ARGV[18]), steps), cjson.encode(steps), exp, rec}
 end
 

@@ -47,6 +47,7 @@ var (
 	deleteUserScript = mmScript("deleteuser.lua")
 	claimScript      = mmScript("claim.lua")
 	queueScript      = mmScript("queue.lua")
+	unindexScript    = mmScript("unindex.lua")
 	spamScript       = mmScript("spam.lua")
 	// Contact exchange and meet again (consent.go, again.go).
 	revealIntentScript = mmScript("revealintent.lua")
@@ -75,7 +76,7 @@ func Scripts() map[string]*redis.Script {
 	return map[string]*redis.Script{
 		"search": searchScript, "cancel": cancelScript, "sweep": sweepScript, "end": endScript,
 		"report": reportScript, "restrict": restrictScript, "profile": profileScript,
-		"deleteuser": deleteUserScript, "claim": claimScript, "queue": queueScript, "spam": spamScript,
+		"deleteuser": deleteUserScript, "claim": claimScript, "queue": queueScript, "spam": spamScript, "unindex": unindexScript,
 		"roomcreate": roomCreateScript, "message": messageScript, "history": historyScript,
 		"close": closeScript, "clear": clearScript, "action": actionScript, "mediaadd": mediaAddScript,
 		"mediaget":   mediaGetScript,
