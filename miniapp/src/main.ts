@@ -9,8 +9,9 @@ import { createI18n, i18nKey, pickLocale } from './i18n';
 import { createRealtime } from './realtime/connection';
 import { resolveWsUrl } from './realtime/url';
 import { createBrowserBridge, inTelegramClient, type TelegramBridge } from './telegram/bridge';
+import { fullscreenKey, noFullscreen } from './telegram/fullscreen';
 import { parseLaunchParams } from './telegram/launchParams';
-import { createSdkBridge } from './telegram/sdk';
+import { createSdkBridge, createSdkFullscreen } from './telegram/sdk';
 import { applyTheme, themeToCssVars } from './telegram/theme';
 import { mountAds } from './ads/richads';
 import './styles/base.css';
@@ -45,6 +46,8 @@ function telegramBridge(): TelegramBridge {
   }
 }
 const telegram = telegramBridge();
+// Only the SDK bridge started the SDK; in a browser full-screen does nothing.
+const fullscreen = telegram.inTelegram ? createSdkFullscreen(launch) : noFullscreen;
 
 const paint = () => {
   const scheme = telegram.colorScheme();
@@ -72,6 +75,6 @@ const app = useApp({
 });
 expire = () => app.expireSession();
 
-createApp(App, { app }).provide(i18nKey, i18n).mount('#app');
+createApp(App, { app }).provide(i18nKey, i18n).provide(fullscreenKey, fullscreen).mount('#app');
 telegram.ready();
 void app.boot();

@@ -15,6 +15,7 @@ import {
   viewport,
 } from '@tma.js/sdk';
 import { localStore, type TelegramBridge } from './bridge';
+import { noFullscreen, type Fullscreen } from './fullscreen';
 import type { LaunchParams } from './launchParams';
 import type { AsyncStore, ColorScheme, ThemeParams } from './types';
 
@@ -126,6 +127,64 @@ export function createSdkBridge(launch: LaunchParams, fallback: Pick<Storage, 'g
       if (check.ok === false) return;
       const status = await check.data.catch(() => 'unsupported');
       if (status === 'missed' || status === 'unknown') addToHomeScreen.ifAvailable();
+    },
+  };
+}
+
+/** How long a full-screen request may wait for the client's answer before the next one may run. */
+const FULLSCREEN_TIMEOUT_MS = 5000;
+
+/** The phone clients: on a desktop, full-screen would take over the whole screen for a photo. */
+const MOBILE_PLATFORMS = new Set(['ios', 'android', 'android_x']);
+
+/**
+ * createSdkFullscreen is full-screen inside a Telegram client on a phone
+ * (Bot API 8.0+), through viewport.requestFullscreen and exitFullscreen. It
+ * is called after createSdkBridge has started the SDK; on other platforms it
+ * does nothing.
+ *
+ * It asks only once the viewport is mounted and its safe-area CSS variables
+ * are bound: before that the app cannot tell whether it is full-screen
+ * already, nor keep a view's controls from under Telegram's own. It leaves
+ * full-screen only if it entered it: an app launched full-screen stays so.
+ * Requests run one after another, each deciding from the holds open when it
+ * runs, so closing a photo and opening the next at once stays full-screen,
+ * and closing before the client has answered still leaves.
+ */
+export function createSdkFullscreen(launch: Pick<LaunchParams, 'platform'>): Fullscreen {
+  if (!MOBILE_PLATFORMS.has(launch.platform ?? '')) return noFullscreen;
+  let holds = 0;
+  /** The app asked for full-screen and has not left it since. */
+  let ours = false;
+  let queue: Promise<void> = Promise.resolve();
+  const step = async () => {
+    if (holds > 0 && !ours) {
+      if (!viewport.isMounted() || !viewport.isCssVarsBound() || viewport.isFullscreen()) return;
+      const asked = viewport.requestFullscreen.ifAvailable({ timeout: FULLSCREEN_TIMEOUT_MS });
+      if (!asked.ok) return;
+      ours = true;
+      await asked.data; // if refused, isFullscreen stays false and there is nothing to leave
+    } else if (holds === 0 && ours) {
+      ours = false;
+      if (!viewport.isFullscreen()) return; // the user has left it already
+      const asked = viewport.exitFullscreen.ifAvailable({ timeout: FULLSCREEN_TIMEOUT_MS });
+      if (asked.ok) await asked.data;
+    }
+  };
+  const settle = () => {
+    queue = queue.then(step).catch(() => {}); // a refusal or timeout leaves things as they are
+  };
+  return {
+    enter() {
+      holds++;
+      settle();
+      let given = false;
+      return () => {
+        if (given) return;
+        given = true;
+        holds--;
+        settle();
+      };
     },
   };
 }
