@@ -405,3 +405,41 @@ func TestMediaGoesWhenTheRoomExpires(t *testing.T) {
 		}
 	}
 }
+
+// TestMediaLimits: uploads have their own limit (10 a minute; also at most
+// 10 sent by nobody yet), refused with 429 and Retry-After, and a closed
+// room takes none (409 room_closed, as for messages).
+func TestMediaLimits(t *testing.T) {
+	st, _ := mediaStack(t, nil)
+	a, b, ra, rb := pairUp(t, st, 260_001, 260_002)
+	photo := jpegWithGPS(t, 20, 20)
+	for i := 0; i < 10; i++ {
+		if status, body := upload(t, st, a, ra.ID, "image/jpeg", photo); status != 201 {
+			t.Fatalf("upload %d = %d %v", i+1, status, body)
+		}
+	}
+	req, _ := http.NewRequest("POST", st.URL+"/api/rooms/"+ra.ID+"/media", bytes.NewReader(photo))
+	req.Header.Set("Authorization", "tma "+a.InitData)
+	req.Header.Set("Content-Type", "image/jpeg")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Error struct{ Code, Message string }
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if resp.StatusCode != 429 || out.Error.Code != "rate_limited" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("11th upload in a minute = %d %+v, Retry-After %q; want 429 rate_limited with Retry-After",
+			resp.StatusCode, out, resp.Header.Get("Retry-After"))
+	}
+	// The partner's own limit is untouched.
+	if status, body := upload(t, st, b, rb.ID, "image/jpeg", photo); status != 201 {
+		t.Fatalf("partner's upload = %d %v", status, body)
+	}
+	b.MustDo("POST", "/api/rooms/"+rb.ID+"/leave", nil, 204, nil)
+	if status, body := upload(t, st, b, rb.ID, "image/jpeg", photo); status != 409 || body["error"].(map[string]any)["code"] != "room_closed" {
+		t.Fatalf("upload in a closed room = %d %v; want 409 room_closed", status, body)
+	}
+}
