@@ -1,5 +1,19 @@
 # The two commands a newcomer needs: `make test` and `make run`.
-FUZZTIME ?= 15s
+# Fuzz budgets are counts of executions, not seconds: a duration-based
+# -fuzztime races Go's fuzzing coordinator on a starved machine and fails
+# with "context deadline exceeded" and no failing input (golang/go#75804).
+# Each is about 15 s of fuzzing on the 2-core CI machine. FUZZTIME=30s (or
+# 1000x) sets one budget for all.
+FUZZ_INITDATA ?= 150000x
+FUZZ_DECODE ?= 60000x
+FUZZ_VOICE ?= 300000x
+FUZZ_ORIENTATION ?= 800000x
+ifdef FUZZTIME
+FUZZ_INITDATA := $(FUZZTIME)
+FUZZ_DECODE := $(FUZZTIME)
+FUZZ_VOICE := $(FUZZTIME)
+FUZZ_ORIENTATION := $(FUZZTIME)
+endif
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
 .PHONY: test deps vet centrifugo seaweedfs miniapp miniapp-test go-test fuzz bench run build load
@@ -43,10 +57,10 @@ go-test:
 	go test $(GO_TEST_FLAGS) ./...
 
 fuzz:
-	go test -run '^$$' -fuzz '^FuzzParseInitData$$' -fuzztime $(FUZZTIME) ./api/
-	go test -run '^$$' -fuzz '^FuzzDecodeRequests$$' -fuzztime $(FUZZTIME) ./api/
-	go test -run '^$$' -fuzz '^FuzzVoice$$' -fuzztime $(FUZZTIME) ./api/media/
-	go test -run '^$$' -fuzz '^FuzzOrientation$$' -fuzztime $(FUZZTIME) ./api/media/
+	go test -run '^$$' -fuzz '^FuzzParseInitData$$' -fuzztime $(FUZZ_INITDATA) ./api/
+	go test -run '^$$' -fuzz '^FuzzDecodeRequests$$' -fuzztime $(FUZZ_DECODE) ./api/
+	go test -run '^$$' -fuzz '^FuzzVoice$$' -fuzztime $(FUZZ_VOICE) ./api/media/
+	go test -run '^$$' -fuzz '^FuzzOrientation$$' -fuzztime $(FUZZ_ORIENTATION) ./api/media/
 
 bench:
 	go test -run '^$$' -bench Search -benchtime 500x -timeout 60m ./matchmaker/
