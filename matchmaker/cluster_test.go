@@ -196,3 +196,66 @@ func mustFloat(t *testing.T, s string) float64 {
 	}
 	return f
 }
+
+// TestDeathBetweenSlots: a leave and a report change the matchmaking slot
+// in one step and leave the room's own slot (and telling the partner) to
+// outbox steps. If the process dies right after the first part, the room
+// is still open in its slot and nobody was told; a sweeper of any replica
+// finishes the job, once.
+func TestDeathBetweenSlots(t *testing.T) {
+	defer matchmaker.SetOutboxGrace(200 * time.Millisecond)()
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s, rec := newStoreOn(t, rdb, matchmaker.Config{})
+		alice := mkUser(t, s, "Alice", matchmaker.Female, 25)
+		bob := mkUser(t, s, "Bob", matchmaker.Male, 30)
+		left := pairOf(t, s, alice, bob)
+		carol := mkUser(t, s, "Carol", matchmaker.Female, 25)
+		dave := mkUser(t, s, "Dave", matchmaker.Male, 30)
+		reported := pairOf(t, s, carol, dave)
+
+		matchmaker.DieBeforeOutbox(s, true)
+		if err := s.Leave(ctx, alice.TG, left.ID, matchmaker.LeaveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Report(ctx, carol.TG, reported.ID, "spam", ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{left.ID, reported.ID} {
+			if r, err := s.Room(ctx, id); err != nil || r.State != matchmaker.RoomActive {
+				t.Fatalf("room %s after the death = %+v, %v; want still active in its slot", id, r.State, err)
+			}
+			if n := rec.count("left " + id); n != 0 {
+				t.Fatalf("room %s: partner told before the steps ran", id)
+			}
+		}
+		if r, err := s.OldestOpenReport(ctx); err != nil || r == nil || r.RoomID != reported.ID {
+			t.Fatalf("the report of the first part = %+v, %v", r, err)
+		}
+
+		// Another replica's sweeper, once the entries are due.
+		matchmaker.DieBeforeOutbox(s, false)
+		time.Sleep(300 * time.Millisecond)
+		s.Sweep(ctx, nil)
+		for _, c := range []struct {
+			room   matchmaker.Room
+			leaver tuser
+		}{{left, alice}, {reported, carol}} {
+			r, err := s.Room(ctx, c.room.ID)
+			if err != nil || r.State == matchmaker.RoomActive {
+				t.Fatalf("room %s after the sweep = %+v, %v; want closed", c.room.ID, r.State, err)
+			}
+			me, _, _ := c.room.Side(c.leaver.ID)
+			if n := rec.count("left " + c.room.ID + " " + me.MemberID); n != 1 {
+				t.Fatalf("room %s: partner told %d times; want once", c.room.ID, n)
+			}
+		}
+		s.Sweep(ctx, nil)
+		if n := rec.count("left "); n != 2 {
+			t.Fatalf("%d leaves announced after a second sweep; want 2", n)
+		}
+		if n := rdb.ZCard(ctx, "tt:{mm}:ob").Val(); n != 0 {
+			t.Fatalf("%d outbox entries left", n)
+		}
+	})
+}

@@ -74,8 +74,9 @@ func parseSteps(raw string) ([]step, error) {
 // Outbox timing: an entry is due for the sweepers outboxGrace after it was
 // written (its writer runs it at once, so the sweepers only see entries
 // whose writer failed or died), and a sweeper's claim lasts outboxLease.
+var outboxGrace = 10 * time.Second // a variable only so tests can shorten it (export_test.go)
+
 const (
-	outboxGrace = 10 * time.Second
 	outboxLease = 30 * time.Second
 	// stepTimeout bounds one run of an entry, detached from any request:
 	// a state change that was received is carried out even if the client
@@ -88,7 +89,7 @@ const (
 // deadline, and retries a failed step a few times; what still fails stays in
 // the outbox for a sweeper. The returned error is the last failure.
 func (s *Store) runEntry(ctx context.Context, id string, steps []step) error {
-	if id == "" {
+	if id == "" || s.dies.Load() {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepTimeout)

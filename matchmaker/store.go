@@ -97,6 +97,10 @@ type Store struct {
 	// messages counts stored messages not yet added to today's counter
 	// (FlushStats): the message script stays in its room's slot.
 	messages atomic.Int64
+	// dies is set only by tests (export_test.go): runs of outbox entries
+	// stop before their first step, as if the process died between a
+	// {mm} step and the steps it left in the outbox.
+	dies atomic.Bool
 }
 
 // New returns a store on rdb. ann tells users about what the store did
