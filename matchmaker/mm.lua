@@ -38,6 +38,24 @@ local function shared(a, b)
   return out
 end
 
+-- search_range is what a searcher of age mage wanting want (m|f|a) in
+-- af..at looks at: minors meet only minors and adults only adults, whatever
+-- the filters say. It returns the pool, the clamped range (nil when it is
+-- empty) and the genders wanted. A search (search.lua) and the queue's count
+-- (queue.lua) read the same partitions through it.
+local function search_range(mage, want, af, at)
+  local pool = 'a'
+  if mage >= 18 then
+    af, at = math.max(af, 18), math.min(at, 99)
+  else
+    pool, af, at = 'm', math.max(af, 16), math.min(at, 17)
+  end
+  local wants = {want}
+  if want == 'a' then wants = {'m', 'f'} end
+  if af > at then return pool, nil, nil, wants end
+  return pool, af, at, wants
+end
+
 local function get_state(uid)
   local v = redis.call('HMGET', MM .. ':st:' .. uid, unpack(ST))
   local st = {}

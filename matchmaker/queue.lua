@@ -6,17 +6,8 @@
 -- It reads the same partitions a search would (at most 4 * 82 ZCARDs), so
 -- its cost does not grow with the queue; the caller's own entry is not counted.
 local uid, mg, mage, want = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local af, at = tonumber(ARGV[5]), tonumber(ARGV[6])
-local adult = mage >= 18
-if adult then
-  af, at = math.max(af, 18), math.min(at, 99)
-else
-  af, at = math.max(af, 16), math.min(at, 17)
-end
-if af > at then return {'bad_range'} end
-local pool = adult and 'a' or 'm'
-local wants = {want}
-if want == 'a' then wants = {'m', 'f'} end
+local pool, af, at, wants = search_range(mage, want, tonumber(ARGV[5]), tonumber(ARGV[6]))
+if not af then return {'bad_range'} end
 local n = 0
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'a'}) do

@@ -56,17 +56,9 @@ end
 local held = redis.call('EXISTS', MM .. ':hold:' .. uid) == 1
 
 -- Minors meet only minors, adults only adults, whatever the filters say.
-local adult = mage >= 18
-if adult then
-  af, at = math.max(af, 18), math.min(at, 99)
-else
-  af, at = math.max(af, 16), math.min(at, 17)
-end
-if af > at then return {'bad_range'} end
-local pool = adult and 'a' or 'm'
-
-local wants = {want}
-if want == 'a' then wants = {'m', 'f'} end
+local pool, wants
+pool, af, at, wants = search_range(mage, want, af, at)
+if not af then return {'bad_range'} end
 local heads = {}
 if held then wants = {} end
 for _, cg in ipairs(wants) do
