@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/tetatet/tetatet/bot"
 	"github.com/tetatet/tetatet/bot/bottest"
 	"github.com/tetatet/tetatet/matchmaker/blobstore"
-	"github.com/tetatet/tetatet/matchmaker/redistest"
 	"github.com/tetatet/tetatet/miniapp"
 )
 
@@ -32,22 +30,7 @@ const widenAfterS = 3
 // real: pairs matched through the API give the expected waits, and men and
 // women of 40 searching give the counts and the wider filters.
 func TestBrowserConsent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	redistest.Require(t, "node", "install Node.js 20.19+")
-	redistest.Require(t, "chromium", "apt-get install -y chromium")
-	dist, _ := filepath.Abs("dist")
-	if _, err := os.Stat(filepath.Join(dist, "index.html")); err != nil {
-		msg := "miniapp/dist is not built: run `cd miniapp && npm ci && npm run build`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
-		t.Fatal("miniapp/node_modules is missing: run `cd miniapp && npm ci`")
-	}
+	dist := browserTest(t, "index.html")
 
 	static := miniapp.Handler(dist, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "/connection/websocket"}))
 	st := apitest.Start(t, apitest.Options{Static: static, Proxy: true})

@@ -32,22 +32,7 @@ const roomCap = 40
 // `unlock`, before any upload), A and B are far past it when they send
 // theirs.
 func TestBrowserChat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	redistest.Require(t, "node", "install Node.js 20.19+")
-	redistest.Require(t, "chromium", "apt-get install -y chromium")
-	dist, _ := filepath.Abs("dist")
-	if _, err := os.Stat(filepath.Join(dist, "index.html")); err != nil {
-		msg := "miniapp/dist is not built: run `cd miniapp && npm ci && npm run build`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
-		t.Fatal("miniapp/node_modules is missing: run `cd miniapp && npm ci`")
-	}
+	dist := browserTest(t, "index.html")
 
 	// The app is served with its own Content-Security-Policy, as cmd/api
 	// serves it: the Centrifugo WebSocket is proxied on the app's origin.
@@ -134,6 +119,31 @@ var clearShots sync.Once
 // screenshotDir is where the browser stories save their screenshots
 // (SCREENSHOT_DIR, default test-results/screenshots). The first story of a
 // test run empties it, so no shot of an older run stays among the new ones.
+// browserTest checks what a browser test needs, and returns the absolute
+// path of the built app: not in -short mode; node and chromium (which fail
+// under CI=true when missing); the app built with the file named; the
+// Mini App's node modules for playwright-core.
+func browserTest(t *testing.T, built string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	redistest.Require(t, "node", "install Node.js 20.19+")
+	redistest.Require(t, "chromium", "apt-get install -y chromium")
+	dist, _ := filepath.Abs("dist")
+	if _, err := os.Stat(filepath.Join(dist, built)); err != nil {
+		msg := "miniapp/dist is not built: run `cd miniapp && npm ci && npm run build`"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
+		t.Fatal("miniapp/node_modules is missing: run `cd miniapp && npm ci`")
+	}
+	return dist
+}
+
 func screenshotDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("SCREENSHOT_DIR")
@@ -187,19 +197,7 @@ func telegramInitDataUser(botToken string, tgID int64, name, username, lang stri
 // TestBrowserAdsFrame runs e2e/ads.mjs against an API with RichAds on: its
 // script may only run in the sandboxed frame, never where the init data is.
 func TestBrowserAdsFrame(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	redistest.Require(t, "node", "install Node.js 20.19+")
-	redistest.Require(t, "chromium", "apt-get install -y chromium")
-	dist, _ := filepath.Abs("dist")
-	if _, err := os.Stat(filepath.Join(dist, "ads.html")); err != nil {
-		msg := "miniapp/dist is not built: run `cd miniapp && npm ci && npm run build`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	dist := browserTest(t, "ads.html")
 	static := miniapp.Handler(dist, miniapp.WithPolicy(miniapp.Policy{CentrifugoWSURL: "/connection/websocket", RichAds: true}))
 	st := apitest.Start(t, apitest.Options{Static: static, Proxy: true, Config: func(c *api.Config) {
 		c.RichAdsPubID, c.RichAdsAppID = "pub-test", "app-test"

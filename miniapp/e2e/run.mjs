@@ -30,6 +30,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { PHONE, WAIT, assert, box, log, messageTexts, popupAnswers, send, sleep, tg, tid, waitFor, waitForMessage } from './lib.mjs';
 import { SAFE_AREA_BOTTOM, launchHash, telegramClient, themes } from './telegram-client.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,15 +43,7 @@ for (const name of ['BASE_URL', 'INITDATA_A', 'INITDATA_B', 'INITDATA_C', 'INITD
 }
 const baseUrl = env.BASE_URL.replace(/\/$/, '');
 const screenshotDir = env.SCREENSHOT_DIR || path.join(here, '..', 'test-results', 'screenshots');
-const WAIT = 15_000;
-const PHONE = { width: 390, height: 844 };
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (...a) => console.log('e2e:', ...a);
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 // ---------- browser and users ----------
 
@@ -140,48 +133,15 @@ function allowHttp(user, status, pathPattern) {
   (user ? user.allowed : allowedForAll).push({ status, pathPattern });
 }
 
-const tid = (page, id) => page.getByTestId(id);
-const tg = (user) => user.page.evaluate(() => window.__tg);
 const tgCalls = async (user, name) => (await tg(user)).calls.filter((c) => c.name === name);
-const popupAnswers = (user, answers) => user.page.evaluate((a) => window.__tg.popupAnswers.push(...a), answers);
 
 async function shot(user, name, theme = user.theme) {
   await user.page.screenshot({ path: path.join(screenshotDir, `${name}-${user.lang}-${theme}.png`) });
 }
 
-async function messageTexts(user) {
-  return user.page.getByTestId('message-text').allTextContents();
-}
-
-/** waitFor polls until check() returns true. */
-async function waitFor(what, check, timeout = WAIT) {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out: ${what}`);
-}
-
-/** waitForMessage waits until `text` is shown, then checks it is shown exactly once. */
-async function waitForMessage(user, text, { timeout = WAIT } = {}) {
-  try {
-    await waitFor(`${user.label} shows ${JSON.stringify(text)}`, async () => (await messageTexts(user)).includes(text), timeout);
-  } catch {
-    throw new Error(`${user.label} never showed the message ${JSON.stringify(text)}; has ${JSON.stringify(await messageTexts(user))}`);
-  }
-}
-
 function assertOnce(texts, text, who) {
   const n = texts.filter((t) => t === text).length;
   assert(n === 1, `${who} shows ${JSON.stringify(text)} ${n} times, want exactly once`);
-}
-
-/** send types text and taps the send button (on a phone Enter is a new line). */
-async function send(user, text) {
-  const input = tid(user.page, 'composer-input');
-  await input.fill(text);
-  await tid(user.page, 'send-button').click();
 }
 
 async function chooseFilters(user, gender = 'any') {
@@ -192,12 +152,6 @@ async function chooseFilters(user, gender = 'any') {
 
 /** presence is what the chat header says about the partner (data-presence: online, offline, unknown). */
 const presence = (user) => tid(user.page, 'partner-presence').getAttribute('data-presence');
-
-async function box(locator) {
-  const b = await locator.boundingBox();
-  assert(b, 'element has no box');
-  return b;
-}
 
 /** contrastOf measures the WCAG contrast of an element's text on the background it is drawn on. */
 function contrastOf(locator) {
