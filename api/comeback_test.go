@@ -214,7 +214,10 @@ func TestClearConversation(t *testing.T) {
 			t.Fatalf("messages after clear = %s", page.Messages)
 		}
 	}
-	pub := centrifugo.NewPublisher(st.Centrifugo.APIURL, st.Centrifugo.APIKey, 3*time.Second, 4)
+	pub, err := centrifugo.NewPublisher(st.Centrifugo.APIURL, st.Centrifugo.APIKey, 3*time.Second, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer pub.Close()
 	hist, err := pub.History(context.Background(), ra.Channel)
 	if err != nil || len(hist) != 0 {

@@ -10,7 +10,6 @@
 package centrifugo
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -18,7 +17,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -146,27 +144,32 @@ type Position struct {
 	Epoch  string `json:"epoch"`
 }
 
-// Publisher talks to Centrifugo's server API over a pool of kept-alive
-// connections: every call of a process shares one transport sized for its
-// concurrency, so the API opens a handful of connections, not one per
-// message.
+// Publisher talks to Centrifugo's server API. Publications, the message
+// path, go through apiClient: a pool of kept-alive connections that the
+// calling goroutine writes and reads itself. The rest (presence, history,
+// info) goes through gocent on a pooled net/http transport. Either way a
+// process opens a handful of connections, not one per message.
 type Publisher struct {
-	c      *gocent.Client
-	hc     *http.Client
-	url    string // the /api/publish route
-	apiKey string
+	c   *gocent.Client
+	hc  *http.Client
+	api *apiClient
 }
 
 // DefaultMaxConns is the default size of a publisher's connection pool.
 const DefaultMaxConns = 64
 
-// NewPublisher returns a publisher for apiURL (ending in /api) with at most
-// maxConns connections to it (0 = DefaultMaxConns); a call that finds every
-// connection busy waits for one. Every call has timeout as its deadline and
-// also honours its context's.
-func NewPublisher(apiURL, apiKey string, timeout time.Duration, maxConns int) *Publisher {
+// NewPublisher returns a publisher for apiURL (http(s)://host[:port]/path,
+// the path ending in /api) with at most maxConns connections to it for
+// publications (0 = DefaultMaxConns) and as many for the other calls; a call
+// that finds every connection busy waits for one. Every call has timeout as
+// its deadline and also honours its context's. A malformed URL is an error.
+func NewPublisher(apiURL, apiKey string, timeout time.Duration, maxConns int) (*Publisher, error) {
 	if maxConns <= 0 {
 		maxConns = DefaultMaxConns
+	}
+	api, err := newAPIClient(apiURL, apiKey, timeout, maxConns)
+	if err != nil {
+		return nil, err
 	}
 	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{
 		Proxy:               nil,
@@ -178,16 +181,18 @@ func NewPublisher(apiURL, apiKey string, timeout time.Duration, maxConns int) *P
 		DisableCompression:  true,
 	}}
 	return &Publisher{
-		c:      gocent.New(gocent.Config{Addr: apiURL, Key: apiKey, HTTPClient: hc}),
-		hc:     hc,
-		url:    strings.TrimSuffix(apiURL, "/") + "/publish",
-		apiKey: apiKey,
-	}
+		c:   gocent.New(gocent.Config{Addr: apiURL, Key: apiKey, HTTPClient: hc}),
+		hc:  hc,
+		api: api,
+	}, nil
 }
 
 // Close drops the idle connections (at shutdown, so Centrifugo's graceful
 // stop is not held up by them).
-func (p *Publisher) Close() { p.hc.CloseIdleConnections() }
+func (p *Publisher) Close() {
+	p.api.close()
+	p.hc.CloseIdleConnections()
+}
 
 // Publish sends data as JSON to a channel and keeps it in history. A
 // non-empty key is Centrifugo's idempotency key: a second publish with the
@@ -216,14 +221,11 @@ type publishReply struct {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
-	Result struct {
-		Offset uint64 `json:"offset"`
-		Epoch  string `json:"epoch"`
-	} `json:"result"`
+	Result Position `json:"result"`
 }
 
 // publish is sent by hand rather than through gocent, which has no
-// idempotency key; it uses the same pooled client.
+// idempotency key.
 func (p *Publisher) publish(ctx context.Context, channel string, data any, key string, skipHistory bool) (Position, error) {
 	b, err := json.Marshal(data)
 	if err != nil {
@@ -233,23 +235,9 @@ func (p *Publisher) publish(ctx context.Context, channel string, data any, key s
 	if err != nil {
 		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	raw, err := p.api.post(ctx, "publish", body)
 	if err != nil {
 		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-API-Key", p.apiKey)
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return Position{}, fmt.Errorf("centrifugo: publish to %s: HTTP %d", channel, resp.StatusCode)
 	}
 	var rep publishReply
 	if err := json.Unmarshal(raw, &rep); err != nil {

@@ -90,7 +90,10 @@ func BenchmarkMemoryPerConnection(b *testing.B) {
 	}
 	connected := time.Since(start)
 
-	pub := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 0)
+	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx := context.Background()
 	for i := 0; i < n; i += 2 {
 		if _, err := pub.Publish(ctx, room(i), map[string]string{"type": "message", "text": "hello there, how are you?"}, ""); err != nil {

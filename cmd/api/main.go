@@ -47,7 +47,10 @@ func run() error {
 		return fmt.Errorf("media store: %w", err)
 	}
 	defer closeBlob.Close()
-	pub := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout, cfg.CentrifugoMaxConns)
+	pub, err := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout, cfg.CentrifugoMaxConns)
+	if err != nil {
+		return err
+	}
 	defer pub.Close()
 	tokens := centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
 	srv := api.New(cfg, api.Deps{

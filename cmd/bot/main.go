@@ -45,7 +45,10 @@ func run() error {
 	// call to the API.
 	var ann matchmaker.Announcer
 	if cfg.CentrifugoAPIURL != "" && cfg.CentrifugoTokenSecret != "" {
-		pub := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, 5*time.Second, 8)
+		pub, err := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, 5*time.Second, 8)
+		if err != nil {
+			return fmt.Errorf("bot: %w", err)
+		}
 		defer pub.Close()
 		ann = centrifugo.NewAnnouncer(pub, centrifugo.NewTokens(cfg.CentrifugoTokenSecret, time.Minute))
 	} else if len(cfg.AdminIDs) > 0 {

@@ -1,0 +1,92 @@
+package centrifugo_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tetatet/tetatet/centrifugo"
+	"github.com/tetatet/tetatet/centrifugo/centrifugotest"
+)
+
+// TestPublishesUnderLoadLandOnceEach: 300 publications at once through one
+// publisher with 8 connections, on a real Centrifugo. Each lands once, at
+// the position its caller was told, and
+// a second publish with the same idempotency key (a retry) is given the same
+// position and adds nothing. A publication to a channel Centrifugo refuses
+// fails alone.
+func TestPublishesUnderLoadLandOnceEach(t *testing.T) {
+	s := centrifugotest.Start(t, centrifugotest.Options{})
+	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	ctx := context.Background()
+	const n = 300
+	channel := func(i int) string { return centrifugo.RoomChannel(fmt.Sprintf("r%d", i%10)) }
+	publishAll := func() []centrifugo.Position {
+		pos := make([]centrifugo.Position, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				p, err := pub.Publish(ctx, channel(i), map[string]int{"i": i}, fmt.Sprint("key-", i))
+				if err != nil {
+					t.Errorf("publish %d: %v", i, err)
+				}
+				pos[i] = p
+			})
+		}
+		wg.Wait()
+		return pos
+	}
+	first := publishAll()
+	again := publishAll()
+	for i := range n {
+		if first[i] != again[i] || first[i].Offset == 0 {
+			t.Fatalf("publication %d: at %+v, its retry at %+v", i, first[i], again[i])
+		}
+	}
+	for r := range 10 {
+		hist, err := pub.History(ctx, channel(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hist) != n/10 {
+			t.Fatalf("%s holds %d publications, want %d", channel(r), len(hist), n/10)
+		}
+		seen := map[int]bool{}
+		for _, raw := range hist {
+			var d struct{ I int }
+			if err := json.Unmarshal(raw, &d); err != nil || d.I%10 != r || seen[d.I] {
+				t.Fatalf("%s: %s (twice: %v)", channel(r), raw, seen[d.I])
+			}
+			seen[d.I] = true
+		}
+	}
+
+	var wg sync.WaitGroup
+	errs := make([]error, 50)
+	for i := range errs {
+		wg.Go(func() {
+			ch := channel(i)
+			if i == 25 {
+				ch = "nosuchnamespace:x"
+			}
+			_, errs[i] = pub.Publish(ctx, ch, map[string]int{"j": i}, "")
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 25) != (err != nil) {
+			t.Fatalf("publication %d: %v", i, err)
+		}
+	}
+	if !strings.Contains(errs[25].Error(), "unknown channel") {
+		t.Fatalf("refused publication: %v", errs[25])
+	}
+}
