@@ -150,19 +150,7 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 				go s.runEntry(ctx, out[1], steps) //nolint:errcheck // left for a sweeper on failure
 				return Search{State: Matched, Room: &room, Fresh: true}, nil
 			}
-			// The waiter's old entries leave the index before this call
-			// answers (so a count read after it is exact); on failure the
-			// entry's sweep does it.
-			for _, st := range steps {
-				if st.Op != "unindex" {
-					continue
-				}
-				if err := s.unindex(ctx, st.User, st.Filed); err != nil {
-					go s.runEntry(ctx, out[1], steps) //nolint:errcheck // left for a sweeper on failure
-					return Search{State: Matched, Room: &room, Fresh: true}, nil
-				}
-			}
-			go s.finishMatch(ctx, out[1], room, waiter, open)
+			go s.finishMatch(ctx, out[1], steps, room, waiter, open)
 			return Search{State: Matched, Room: &room, Fresh: true}, nil
 		}
 		return Search{}, fmt.Errorf("matchmaker: search: unexpected reply %q", status)
@@ -170,17 +158,53 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 	return Search{}, fmt.Errorf("matchmaker: search: state kept changing")
 }
 
-// unindex takes a matched user's search out of the index (unindex.lua).
+// unindexAges is how many ages of a filing one unindex call takes out: a
+// search filed under all 82 adult ages leaves in six short calls rather than
+// one that would hold Redis (and every message behind it) for a millisecond.
+const unindexAges = 16
+
+// unindex takes a matched user's search out of the index (unindex.lua),
+// a few ages per call. filed is '<pool><g><w>:<age_from>:<age_to>:<own
+// age>:<score>' (search.lua); a filing that does not parse is passed on
+// whole, for the script to refuse.
 func (s *Store) unindex(ctx context.Context, userID, filed string) error {
-	return s.runMM(ctx, unindexScript, userID, filed).Err()
+	parts := strings.Split(filed, ":")
+	var from, to int
+	var err error
+	if len(parts) == 5 {
+		from, err = strconv.Atoi(parts[1])
+		if err == nil {
+			to, err = strconv.Atoi(parts[2])
+		}
+	}
+	if len(parts) != 5 || err != nil || from > to {
+		return s.runMM(ctx, unindexScript, userID, filed).Err()
+	}
+	for lo := from; lo <= to; lo += unindexAges {
+		parts[1], parts[2] = strconv.Itoa(lo), strconv.Itoa(min(lo+unindexAges-1, to))
+		if err := s.runMM(ctx, unindexScript, userID, strings.Join(parts, ":")).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // finishMatch is the rest of a match's outbox entry once the push went
-// out: the bot tells the waiter too if their app is closed, and the entry
-// is done.
-func (s *Store) finishMatch(ctx context.Context, entry string, room Room, waiter string, open <-chan appOpen) {
+// out, after the answer: the waiter's old entries leave the index (until
+// then searches skip them, and the open queue's count may include the
+// waiter for those milliseconds), the bot tells the waiter too if their app
+// is closed, and the entry is done. On a failure the sweeper runs the whole
+// entry again; every step is idempotent.
+func (s *Store) finishMatch(ctx context.Context, entry string, steps []step, room Room, waiter string, open <-chan appOpen) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepTimeout)
 	defer cancel()
+	for _, st := range steps {
+		if st.Op == "unindex" {
+			if err := s.unindex(ctx, st.User, st.Filed); err != nil {
+				return
+			}
+		}
+	}
 	// The room exists: its match record may go (ensureRoom would only
 	// find the room).
 	s.rdb.Del(ctx, s.mmKey()+":m:"+room.ID) //nolint:errcheck // it expires within the hour anyway

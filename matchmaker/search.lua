@@ -68,8 +68,9 @@ for _, cg in ipairs(wants) do
     for j = 1, #r, 2 do
       local n = tonumber(r[j])
       if n >= af and n <= at then
-        -- s is a lower bound until the partition is read (exact = true).
-        heads[#heads + 1] = {k = qkey(pool, cg, cw, mage, r[j]), hk = hk, a = r[j], i = 0, s = tonumber(r[j + 1]), exact = false}
+        -- s is a lower bound until the partition is read (exact = true);
+        -- the partition's key is made when it is first read (most never are).
+        heads[#heads + 1] = {g = cg, w = cw, hk = hk, a = r[j], i = 0, s = tonumber(r[j + 1]), exact = false}
       end
     end
   end
@@ -96,6 +97,7 @@ local function oldest()
     end
     if best == nil or best.exact then return best end
     local bound = best.s
+    best.k = qkey(pool, best.g, best.w, mage, best.a)
     next_in(best, 0)
     best.exact = true
     if best.s == nil then
