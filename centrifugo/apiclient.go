@@ -27,8 +27,9 @@ import (
 // them busy waits for one. A connection that failed, timed out or was
 // answered with "Connection: close" is closed, never reused. A call on a
 // reused connection that the server had closed meanwhile (nothing came
-// back) is sent again once on a new connection: the calls sent here carry
-// an idempotency key or are ephemeral, so a repeat adds nothing.
+// back) is sent again once on a new connection: a message's publication
+// carries an idempotency key, so a repeat adds nothing, and an ephemeral
+// one (typing, read) sent twice is harmless.
 type apiClient struct {
 	addr    string // host:port to dial
 	host    string // the Host header
