@@ -17,10 +17,10 @@
 --
 -- The index (mm.lua) files each waiting user under every age they accept.
 -- A searcher of age x who wants ages af..at reads, for each gender pair
--- that accepts both ways (at most 4), the heads of the ages there (one
--- ZRANGE each, at most 82 ages), and reads a partition only when its head
--- comes first: usually one or two, at most one per age, whoever else is
--- waiting. Every entry is mutually compatible; the oldest that is not
+-- that accepts both ways (at most 4), the heads of the ages there, oldest
+-- first (16 ages a call, at most 82 ages), and reads a partition only when
+-- its head comes first: usually one or two, at most one per age, whoever
+-- else is waiting. Every entry is mutually compatible; the oldest that is not
 -- blocked, in cooldown or expired is the match.
 -- At most ARGV[17] candidates are looked at (blocked pairs and expired
 -- entries are skipped one by one), so a search's cost stays bounded.
@@ -59,20 +59,37 @@ local held = redis.call('EXISTS', MM .. ':hold:' .. uid) == 1
 local pool, wants
 pool, af, at, wants = search_range(mage, want, af, at)
 if not af then return {'bad_range'} end
-local heads = {}
 if held then wants = {} end
+
+-- The heads sets list ages by their partitions' lower bounds, oldest
+-- first, so a searcher reads each a few ages at a time (HEADS_CHUNK) and
+-- stops as soon as the oldest entry is known: with the ages it accepts
+-- filled, that is the first chunk; ages outside its range are passed over.
+-- (Reading all 82 ages with their scores and making a table of each was
+-- half of a matching call.) Corrections to the heads are kept until the
+-- loop is over, so the sets do not move under the cursors.
+local HEADS_CHUNK = 16
+local cursors = {}
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'a'}) do
-    local hk = qhkey(pool, cg, cw, mage)
-    local r = redis.call('ZRANGE', hk, 0, -1, 'WITHSCORES')
-    for j = 1, #r, 2 do
-      local n = tonumber(r[j])
-      if n >= af and n <= at then
-        -- s is a lower bound until the partition is read (exact = true);
-        -- the partition's key is made when it is first read (most never are).
-        heads[#heads + 1] = {g = cg, w = cw, hk = hk, a = r[j], i = 0, s = tonumber(r[j + 1]), exact = false}
-      end
+    cursors[#cursors + 1] = {g = cg, w = cw, hk = qhkey(pool, cg, cw, mage), pos = 0, r = {}, j = 1, last = false}
+  end
+end
+
+-- peek reads a cursor's next age in the searcher's range, with its lower
+-- bound (c.a, c.s); c.a is nil once the set is read to its end.
+local function peek(c)
+  while c.a == nil do
+    if c.j > #c.r then
+      if c.last then return end
+      c.r = redis.call('ZRANGE', c.hk, c.pos, c.pos + HEADS_CHUNK - 1, 'WITHSCORES')
+      c.pos, c.j = c.pos + HEADS_CHUNK, 1
+      c.last = #c.r < 2 * HEADS_CHUNK
+      if #c.r == 0 then return end
     end
+    local n = tonumber(c.r[c.j])
+    if n >= af and n <= at then c.a, c.s = c.r[c.j], tonumber(c.r[c.j + 1]) end
+    c.j = c.j + 2
   end
 end
 
@@ -86,25 +103,28 @@ local function next_in(h, i)
   end
 end
 
--- oldest returns the head whose next entry waited longest. Heads not read
--- yet are read when they come first by their lower bound, and the heads
--- set learns the true score (or loses an empty age), so it stays close.
+-- oldest returns the open head (a partition being read) whose next entry
+-- waited longest. An age whose lower bound comes before every open head's
+-- next entry is opened first: its partition is read and the heads set will
+-- learn its true score (or lose an empty age).
+local heads, fixes = {}, {}
 local function oldest()
   while true do
-    local best = nil
+    local best, bc = nil, nil
     for _, h in ipairs(heads) do
       if h.s and (best == nil or h.s < best.s) then best = h end
     end
-    if best == nil or best.exact then return best end
-    local bound = best.s
-    best.k = qkey(pool, best.g, best.w, mage, best.a)
-    next_in(best, 0)
-    best.exact = true
-    if best.s == nil then
-      redis.call('ZREM', best.hk, best.a)
-    elseif best.s ~= bound then
-      redis.call('ZADD', best.hk, best.s, best.a)
+    for _, c in ipairs(cursors) do
+      peek(c)
+      if c.a and (best == nil or c.s < best.s) then best, bc = c, c end
     end
+    if bc == nil then return best end
+    local h = {hk = bc.hk, a = bc.a, k = qkey(pool, bc.g, bc.w, mage, bc.a)}
+    local bound = bc.s
+    bc.a, bc.s = nil, nil
+    next_in(h, 0)
+    if h.s ~= bound then fixes[#fixes + 1] = {h.hk, h.a, h.s} end
+    heads[#heads + 1] = h
   end
 end
 
@@ -158,6 +178,13 @@ while looked < tonumber(ARGV[17]) and dropped < tonumber(ARGV[21]) do
   end
 end
 if not found and first then found, fst = first, firstst end
+for _, f in ipairs(fixes) do
+  if f[3] == nil then
+    redis.call('ZREM', f[1], f[2])
+  else
+    redis.call('ZADD', f[1], f[3], f[2])
+  end
+end
 local exp = table.concat(expired, ',')
 
 if found then

@@ -216,6 +216,96 @@ func longestWaitingFirst(t *testing.T, rdb redis.UniversalClient) {
 	}
 }
 
+// TestOldestFirstAgainstModel runs searches and cancels one at a time,
+// with random ages, genders and ranges, against a model: each search must
+// match the longest-waiting user it and who accept each other (in its
+// pool), or wait when there is none. Heads sets then hold many ages, most
+// of their lower bounds stale (matched and cancelled users leave them), so
+// a search reads them a chunk at a time and corrects them as it goes. It
+// stays under 1,000 searches per server: scores order searches made within
+// the same millisecond by a counter modulo 1,000.
+func TestOldestFirstAgainstModel(t *testing.T) {
+	eachRedis(t, oldestFirstAgainstModel)
+}
+
+func oldestFirstAgainstModel(t *testing.T, rdb redis.UniversalClient) {
+	ctx := context.Background()
+	s, _ := newStoreOn(t, rdb, matchmaker.Config{})
+	rng := rand.New(rand.NewPCG(3, 4))
+	type user struct {
+		id string
+		p  matchmaker.Profile
+		f  matchmaker.Filter
+	}
+	genders := []matchmaker.Gender{matchmaker.Male, matchmaker.Female}
+	filters := []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}
+	accepts := func(a, b user) bool {
+		return (a.f.Gender == matchmaker.GenderAny || a.f.Gender == b.p.Gender) &&
+			b.p.Age >= a.f.AgeFrom && b.p.Age <= a.f.AgeTo
+	}
+	var waiting []user // oldest first
+	matched, cancelled := 0, 0
+	for i := 0; i < 700; i++ {
+		if len(waiting) > 0 && rng.IntN(10) == 0 {
+			k := rng.IntN(len(waiting))
+			if err := s.CancelSearch(ctx, waiting[k].id); err != nil {
+				t.Fatal(err)
+			}
+			waiting = append(waiting[:k], waiting[k+1:]...)
+			cancelled++
+			continue
+		}
+		lo, hi, age := 18, 99, 18+rng.IntN(82)
+		if rng.IntN(10) == 0 {
+			lo, hi, age = 16, 17, 16+rng.IntN(2)
+		}
+		// Mostly narrow ranges, so many wait and the heads fill; some
+		// take the whole pool.
+		from, to := lo, hi
+		if rng.IntN(10) < 7 {
+			from = lo + rng.IntN(hi-lo+1)
+			to = min(hi, from+rng.IntN(9))
+		}
+		g, fg := genders[rng.IntN(2)], filters[rng.IntN(3)]
+		if i < 250 {
+			// First, women of every age who want men, most of them of any
+			// age: nobody takes them yet, so they fill the heads sets
+			// men read with dozens of ages.
+			g, fg, age, lo, hi = matchmaker.Female, matchmaker.Male, 18+rng.IntN(82), 18, 99
+			from, to = lo+rng.IntN(10), hi-rng.IntN(10)
+		}
+		u := user{id: mkUser(t, s, fmt.Sprintf("u%d", i), g, age).ID, p: matchmaker.Profile{Gender: g, Age: age},
+			f: matchmaker.Filter{Gender: fg, AgeFrom: from, AgeTo: to}}
+		want := -1
+		for k, w := range waiting {
+			if accepts(u, w) && accepts(w, u) {
+				want = k
+				break
+			}
+		}
+		got, err := s.Search(ctx, u.id, u.f)
+		if err != nil {
+			t.Fatalf("search %d: %v", i, err)
+		}
+		if want < 0 {
+			if got.State != matchmaker.Waiting {
+				t.Fatalf("search %d (%+v %+v): %s; nobody compatible waits", i, u.p, u.f, got.State)
+			}
+			waiting = append(waiting, u)
+			continue
+		}
+		if got.State != matchmaker.Matched {
+			t.Fatalf("search %d (%+v %+v): %s; %+v waits", i, u.p, u.f, got.State, waiting[want])
+		}
+		if _, p, _ := got.Room.Side(u.id); p.UserID != waiting[want].id {
+			t.Fatalf("search %d (%+v %+v) matched %s; the longest waiting compatible user is %+v", i, u.p, u.f, p.UserID, waiting[want])
+		}
+		waiting = append(waiting[:want], waiting[want+1:]...)
+		matched++
+	}
+	t.Logf("%d matches, %d cancels, %d still waiting", matched, cancelled, len(waiting))
+}
+
 func TestSearchExpires(t *testing.T) {
 	ctx := context.Background()
 	s, rec := newStoreOn(t, redistest.Start(t).Client(t), matchmaker.Config{SearchTTL: 200 * time.Millisecond})
