@@ -4,7 +4,9 @@
 -- Replies: {'ok', count, recent waits ('wait_ms:at_ms', newest first)...}
 --        | {'bad_range'}
 -- It reads the same partitions a search would (at most 4 * 82 ZCARDs), so
--- its cost does not grow with the queue; the caller's own entry is not counted.
+-- its cost does not grow with the queue. The caller's own entry is not
+-- counted: only the partition of their own gender and age under their own
+-- age can hold it.
 local uid, mg, mage, want = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local pool, af, at, wants = search_range(mage, want, tonumber(ARGV[5]), tonumber(ARGV[6]))
 if not af then return {'bad_range'} end
@@ -16,7 +18,7 @@ for _, cg in ipairs(wants) do
       if x >= af and x <= at then
         local k = qkey(pool, cg, cw, mage, ca)
         n = n + redis.call('ZCARD', k)
-        if redis.call('ZSCORE', k, uid) then n = n - 1 end
+        if cg == mg and x == mage and redis.call('ZSCORE', k, uid) then n = n - 1 end
       end
     end
   end
