@@ -25,7 +25,7 @@ import (
 // later than the oldest wait there; ages and times, no user: a bounded few
 // hundred small sets). (The search index itself, the active-rooms index and
 // the outbox hold only live entries and vanish when empty.)
-var keptForGood = regexp.MustCompile(`^tt:(\{u:\w+\}|\{t:\d+\}|\{mm\}:(ban:\w+|bl:\w+:\w+|stats:(users|matches|banned|suspended|again)|seq|ob:seq|qh:[am][mf][mfa]:\d+))$`)
+var keptForGood = regexp.MustCompile(`^tt:(\{u:\w+\}|\{t:\d+\}|\{mm\}:(ban:\w+|bl:\w+:\w+|stats:(users|matches|banned|suspended|again)|seq|ob:seq|ix|ph:[am][mf][mfa]:\d+\.\d+))$`)
 
 // census lists every key without a TTL that is not kept for good.
 func census(t *testing.T, st *apitest.Stack) []string {
@@ -174,7 +174,7 @@ func TestPromiseSearchForgotten(t *testing.T) {
 	if ttl := st.RDB.TTL(ctx, stateKey).Val(); ttl <= 0 || ttl > time.Hour {
 		t.Fatalf("an expired search is kept with TTL %v; want within an hour", ttl)
 	}
-	if n := st.RDB.Keys(ctx, "tt:{mm}:q:*").Val(); len(n) != 0 {
+	if n := st.RDB.Keys(ctx, "tt:{mm}:p:*").Val(); len(n) != 0 {
 		t.Fatalf("the search index still holds %v", n)
 	}
 }

@@ -69,7 +69,7 @@ func BenchmarkSearch(b *testing.B) {
 		return matchmaker.Profile{Nickname: nick(i), Gender: matchmaker.Female, Age: 20 + i%60}, matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 40, AgeTo: 99}
 	}
 	// Women of every age who take men of every age: every one of the 82
-	// partitions the searcher reads is full, and the searcher matches at
+	// ages in the searcher's block is filled, and the searcher matches at
 	// once. (Women who would take anyone would also fill the 'any'
 	// partitions, but they would match each other while the queue fills.)
 	allCompatible := func(i int) (matchmaker.Profile, matchmaker.Filter) {

@@ -156,24 +156,21 @@ func TestOldEntriesNeverMatch(t *testing.T) {
 		if err != nil || m.State != matchmaker.Matched {
 			t.Fatalf("bob = %+v, %v", m, err)
 		}
-		// Where Carl (40) and Dan (41) would find her: gone once the match's
-		// unindex step ran, just after the answer.
-		stale := func(age int) string { return fmt.Sprintf("tt:{mm}:q:afm:%d:25", age) }
-		for _, age := range []int{40, 41} {
-			for deadline := time.Now().Add(5 * time.Second); rdb.ZScore(ctx, stale(age), alice.ID).Err() == nil; {
-				if time.Now().After(deadline) {
-					t.Fatalf("alice is still filed for %d 5 s after her match", age)
-				}
-				time.Sleep(time.Millisecond)
-			}
-			// As if the unindex step had not run.
-			rdb.ZAdd(ctx, stale(age), redis.Z{Score: mustFloat(t, score), Member: alice.ID})
-			rdb.ZAdd(ctx, fmt.Sprintf("tt:{mm}:qh:afm:%d", age), redis.Z{Score: mustFloat(t, score), Member: "25"})
+		// Where Carl (40) and Dan (41) would find her: the partition of the
+		// block of ages 18-81 ('6.0', offsets 0-63 from 18), the first of the
+		// three that make up her 18-99. Gone once she is matched.
+		const stale = "tt:{mm}:p:afm:6.0:25"
+		if rdb.ZScore(ctx, stale, alice.ID).Err() == nil {
+			t.Fatal("alice is still filed after her match")
 		}
+		// As if an entry of hers had been left behind (an older version's
+		// unindex step that has not run).
+		rdb.ZAdd(ctx, stale, redis.Z{Score: mustFloat(t, score), Member: alice.ID})
+		rdb.ZAdd(ctx, "tt:{mm}:ph:afm:6.0", redis.Z{Score: mustFloat(t, score), Member: "25"})
 		if res, err := s.Search(ctx, carl.ID, wantWomen); err != nil || res.State != matchmaker.Waiting {
 			t.Fatalf("carl, with alice in a room = %+v, %v; want waiting", res, err)
 		}
-		if rdb.ZScore(ctx, stale(40), alice.ID).Err() == nil {
+		if rdb.ZScore(ctx, stale, alice.ID).Err() == nil {
 			t.Fatal("the search did not drop alice's old entry")
 		}
 		if err := s.CancelSearch(ctx, carl.ID); err != nil {
@@ -260,6 +257,55 @@ func TestDeathBetweenSlots(t *testing.T) {
 		}
 		if n := rdb.ZCard(ctx, "tt:{mm}:ob").Val(); n != 0 {
 			t.Fatalf("%d outbox entries left", n)
+		}
+	})
+}
+
+// TestIndexMigration: a search filed by the earlier version (one entry per
+// accepted age, MM:q and MM:qh) is moved to the block index by the first
+// sweep, and the old keys are gone, a stale entry among them.
+func TestIndexMigration(t *testing.T) {
+	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s, _ := newStoreOn(t, rdb, matchmaker.Config{})
+		w := mkUser(t, s, "Wanda", matchmaker.Female, 25)
+		if res, err := s.Search(ctx, w.ID, matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 18, AgeTo: 99}); err != nil || res.State != matchmaker.Waiting {
+			t.Fatalf("w = %+v, %v", res, err)
+		}
+		// File her as the earlier version did, instead.
+		score := mustFloat(t, rdb.HGet(ctx, "tt:{mm}:st:"+w.ID, "score").Val())
+		for _, b := range []string{"6.0", "4.4", "1.40"} {
+			if n := rdb.ZRem(ctx, "tt:{mm}:p:afm:"+b+":25", w.ID).Val(); n != 1 {
+				t.Fatalf("w is not filed under block %s", b)
+			}
+			rdb.Del(ctx, "tt:{mm}:ph:afm:"+b)
+		}
+		for x := 18; x <= 99; x++ {
+			rdb.ZAdd(ctx, fmt.Sprintf("tt:{mm}:q:afm:%d:25", x), redis.Z{Score: score, Member: w.ID})
+			rdb.ZAdd(ctx, fmt.Sprintf("tt:{mm}:qh:afm:%d", x), redis.Z{Score: score, Member: "25"})
+		}
+		// And an entry the earlier version left behind.
+		rdb.ZAdd(ctx, "tt:{mm}:q:afm:30:40", redis.Z{Score: score - 1, Member: "ghost"})
+		rdb.ZAdd(ctx, "tt:{mm}:qh:afm:30", redis.Z{Score: score - 1, Member: "40"})
+
+		s.Sweep(ctx, nil)
+		if n := rdb.Exists(ctx, "tt:{mm}:q:afm:30:25", "tt:{mm}:q:afm:99:25", "tt:{mm}:qh:afm:30", "tt:{mm}:q:afm:30:40", "tt:{mm}:qh:afm:99").Val(); n != 0 {
+			t.Fatalf("%d old index keys are left", n)
+		}
+		if v := rdb.Get(ctx, "tt:{mm}:ix").Val(); v != "2" {
+			t.Fatalf("index version = %q", v)
+		}
+		m := mkUser(t, s, "Max", matchmaker.Male, 30)
+		res, err := s.Search(ctx, m.ID, matchmaker.Filter{Gender: matchmaker.Female, AgeFrom: 18, AgeTo: 99})
+		if err != nil || res.State != matchmaker.Matched {
+			t.Fatalf("m = %+v, %v; want matched with w", res, err)
+		}
+		if _, p, _ := res.Room.Side(m.ID); p.UserID != w.ID {
+			t.Fatalf("m matched %s, want w", p.UserID)
+		}
+		s.Sweep(ctx, nil) // done: changes nothing
+		if v := rdb.Get(ctx, "tt:{mm}:ix").Val(); v != "2" {
+			t.Fatalf("index version after a second sweep = %q", v)
 		}
 	})
 }

@@ -63,40 +63,77 @@ local function get_state(uid)
   return st
 end
 
--- The search index. A waiting user is filed once for every age x they
--- accept, under MM:q:<pool><g><w>:<x>:<a> (pool 'a' adults | 'm' minors, own
--- gender g 'm'|'f', wanted gender w 'm'|'f'|'a', own age a), scored by when
--- they started waiting. MM:qh:<pool><g><w>:<x> (the heads) holds, for each
--- age a with a partition there, a score no later than the partition's
--- oldest entry: one read gives a searcher every age and about where its
--- oldest user stands. So a searcher of age x looks only at partitions of
--- users who accept x and whose own age the searcher accepts: every user
--- found there is mutually compatible by age and gender, and the cost of a
--- search does not depend on how many incompatible users wait.
-local function qkey(pool, g, w, x, a) return MM .. ':q:' .. pool .. g .. w .. ':' .. x .. ':' .. a end
-local function qhkey(pool, g, w, x) return MM .. ':qh:' .. pool .. g .. w .. ':' .. x end
+-- The search index. The ages of a pool (adults 18-99, minors 16-17) are
+-- the leaves of a binary tree of aligned blocks: block 'k.i' holds the ages
+-- base + i*2^k .. base + (i+1)*2^k - 1. A waiting user who accepts ages
+-- af..at is filed once under each block of the fewest aligned blocks that
+-- make up af..at exactly (blocks below: at most 10 for adults, 3 for
+-- 18-99), in MM:p:<pool><g><w>:<block>:<a> (pool 'a' adults | 'm' minors,
+-- own gender g 'm'|'f', wanted gender w 'm'|'f'|'a', own age a), scored by
+-- when they started waiting. The blocks that hold an age x are one per
+-- level (path below: at most 7), so a searcher of age x reads only users
+-- who accept x, each exactly once, and only those whose own age it accepts
+-- (the heads, next): every user found there is mutually compatible by age
+-- and gender, and neither a search nor a filing costs more with more users
+-- waiting. (Filing under every accepted age, as before, took up to 82
+-- entries and 164 calls per search.)
+-- MM:ph:<pool><g><w>:<block> (the heads) holds, for each own age a with a
+-- partition under that block, a score no later than the partition's
+-- oldest entry.
+local function pkey(pool, g, w, b, a) return MM .. ':p:' .. pool .. g .. w .. ':' .. b .. ':' .. a end
+local function phkey(pool, g, w, b) return MM .. ':ph:' .. pool .. g .. w .. ':' .. b end
+
+local function pool_ages(pool)
+  if pool == 'm' then return 16, 17 end
+  return 18, 99
+end
+
+-- blocks lists the fewest aligned blocks that make up ages af..at exactly.
+local function blocks(pool, af, at)
+  local base = pool_ages(pool)
+  local lo, hi, out = af - base, at - base, {}
+  while lo <= hi do
+    local k, w = 0, 1
+    while lo % (2 * w) == 0 and lo + 2 * w - 1 <= hi do k, w = k + 1, 2 * w end
+    out[#out + 1] = string.format('%d.%d', k, lo / w)
+    lo = lo + w
+  end
+  return out
+end
+
+-- path lists the blocks of the pool that hold age x, one per level.
+local function path(pool, x)
+  local base, top = pool_ages(pool)
+  local o, out, w, k = x - base, {}, 1, 0
+  while w <= top - base + 1 do
+    local i = math.floor(o / w)
+    if (i + 1) * w - 1 <= top - base then out[#out + 1] = string.format('%d.%d', k, i) end
+    k, w = k + 1, 2 * w
+  end
+  return out
+end
 
 -- The heads are kept a lower bound, never more: filing a user lowers an
 -- age's head score to theirs if it is older (ZADD LT), and taking users out
--- touches only their partitions (one ZREM per age: a match, a cancel or an
--- expiry must not hold Redis long), which can only make the true head
--- later. A search that reads a partition sets its head score to the truth,
--- or drops the age once the partition is empty. The heads name no user
--- (ages and times only), so they keep no TTL: at most 2 pools x 2 genders
--- x 3 wants x 84 ages small sets.
+-- touches only their partitions (a match, a cancel or an expiry must not
+-- hold Redis long), which can only make the true head later. A search that
+-- reads a partition sets its head score to the truth, or drops the age once
+-- the partition is empty. The heads name no user (ages and times only), so
+-- they keep no TTL: at most 2 genders x 3 wants x 164 blocks (161 adult,
+-- 3 minor) small sets.
 local function index_add(uid, st)
   local a = st.a
-  for x = tonumber(st.af), tonumber(st.at) do
-    redis.call('ZADD', qkey(st.pool, st.g, st.w, x, a), st.score, uid)
-    redis.call('ZADD', qhkey(st.pool, st.g, st.w, x), 'LT', st.score, a)
+  for _, b in ipairs(blocks(st.pool, tonumber(st.af), tonumber(st.at))) do
+    redis.call('ZADD', pkey(st.pool, st.g, st.w, b, a), st.score, uid)
+    redis.call('ZADD', phkey(st.pool, st.g, st.w, b), 'LT', st.score, a)
   end
   redis.call('ZADD', MM .. ':w', st.since, uid)
 end
 
 local function index_del(uid, st)
   local a = st.a
-  for x = tonumber(st.af), tonumber(st.at) do
-    redis.call('ZREM', qkey(st.pool, st.g, st.w, x, a), uid)
+  for _, b in ipairs(blocks(st.pool, tonumber(st.af), tonumber(st.at))) do
+    redis.call('ZREM', pkey(st.pool, st.g, st.w, b, a), uid)
   end
   redis.call('ZREM', MM .. ':w', uid)
 end

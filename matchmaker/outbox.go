@@ -237,7 +237,8 @@ func (s *Store) runStep(ctx context.Context, st step) error {
 }
 
 // Sweep does the background work of one replica; every replica may run it
-// (each piece of work is claimed atomically): it expires searches that
+// (each piece of work is claimed atomically): it moves a search index of
+// the earlier version to the block index (once), expires searches that
 // waited too long and tells their users, runs outbox entries whose writer
 // did not finish them, forgets active rooms that expired while open, and
 // adds this process's message count to the day's counter.
@@ -247,6 +248,9 @@ func (s *Store) Sweep(ctx context.Context, log *slog.Logger) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	if err := s.migrateIndex(ctx); err != nil {
+		log.Warn("move the search index", "err", err)
+	}
 	ids, err := s.ExpireSearches(ctx, 200)
 	if err != nil {
 		log.Warn("expire searches", "err", err)

@@ -63,12 +63,10 @@ type Search struct {
 // oldest compatible users waits for the next search instead.
 const maxCandidates = 32
 
-// maxDropped bounds how many entries of searches that are over (users just
-// matched whose entries the unindex step has not taken out yet, searches
-// that expired) one search drops on its way, apart from the candidates: a
-// burst of matches leaves up to four per matched user before a searcher
-// for a moment. Far above what such a burst leaves, it only bounds a
-// search's cost.
+// maxDropped bounds how many entries of searches that are over (searches
+// whose state expired before a sweeper came, entries left by an unindex
+// step of an earlier version) one search drops on its way, apart from the
+// candidates. It only bounds a search's cost.
 const maxDropped = 1024
 
 // Search files a search or matches the user at once with the longest-waiting
@@ -150,7 +148,7 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 				go s.runEntry(ctx, out[1], steps) //nolint:errcheck // left for a sweeper on failure
 				return Search{State: Matched, Room: &room, Fresh: true}, nil
 			}
-			go s.finishMatch(ctx, out[1], steps, room, waiter, open)
+			go s.finishMatch(ctx, out[1], room, waiter, open)
 			return Search{State: Matched, Room: &room, Fresh: true}, nil
 		}
 		return Search{}, fmt.Errorf("matchmaker: search: unexpected reply %q", status)
@@ -158,53 +156,21 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 	return Search{}, fmt.Errorf("matchmaker: search: state kept changing")
 }
 
-// unindexAges is how many ages of a filing one unindex call takes out: a
-// search filed under all 82 adult ages leaves in six short calls rather than
-// one that would hold Redis (and every message behind it) for a millisecond.
-const unindexAges = 16
-
-// unindex takes a matched user's search out of the index (unindex.lua),
-// a few ages per call. filed is '<pool><g><w>:<age_from>:<age_to>:<own
-// age>:<score>' (search.lua); a filing that does not parse is passed on
-// whole, for the script to refuse.
+// unindex takes a matched user's search out of the index (unindex.lua): the
+// step matches of an earlier version left in the outbox, which a match now
+// does in its own call. filed is '<pool><g><w>:<age_from>:<age_to>:<own
+// age>:<score>'.
 func (s *Store) unindex(ctx context.Context, userID, filed string) error {
-	parts := strings.Split(filed, ":")
-	var from, to int
-	var err error
-	if len(parts) == 5 {
-		from, err = strconv.Atoi(parts[1])
-		if err == nil {
-			to, err = strconv.Atoi(parts[2])
-		}
-	}
-	if len(parts) != 5 || err != nil || from > to {
-		return s.runMM(ctx, unindexScript, userID, filed).Err()
-	}
-	for lo := from; lo <= to; lo += unindexAges {
-		parts[1], parts[2] = strconv.Itoa(lo), strconv.Itoa(min(lo+unindexAges-1, to))
-		if err := s.runMM(ctx, unindexScript, userID, strings.Join(parts, ":")).Err(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.runMM(ctx, unindexScript, userID, filed).Err()
 }
 
 // finishMatch is the rest of a match's outbox entry once the push went
-// out, after the answer: the waiter's old entries leave the index (until
-// then searches skip them, and the open queue's count may include the
-// waiter for those milliseconds), the bot tells the waiter too if their app
-// is closed, and the entry is done. On a failure the sweeper runs the whole
+// out, after the answer: the bot tells the waiter too if their app is
+// closed, and the entry is done. On a failure the sweeper runs the whole
 // entry again; every step is idempotent.
-func (s *Store) finishMatch(ctx context.Context, entry string, steps []step, room Room, waiter string, open <-chan appOpen) {
+func (s *Store) finishMatch(ctx context.Context, entry string, room Room, waiter string, open <-chan appOpen) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepTimeout)
 	defer cancel()
-	for _, st := range steps {
-		if st.Op == "unindex" {
-			if err := s.unindex(ctx, st.User, st.Filed); err != nil {
-				return
-			}
-		}
-	}
 	// The room exists: its match record may go (ensureRoom would only
 	// find the room).
 	s.rdb.Del(ctx, s.mmKey()+":m:"+room.ID) //nolint:errcheck // it expires within the hour anyway
@@ -430,4 +396,24 @@ func millisTime(s string) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms)
+}
+
+// migrateIndex moves a search index of the earlier version (one entry per
+// accepted age) to the block index (reindex.lua), in short calls, until it
+// is done or ctx ends (the next sweep goes on). Once done it costs nothing.
+func (s *Store) migrateIndex(ctx context.Context) error {
+	if s.indexMoved.Load() {
+		return nil
+	}
+	for ctx.Err() == nil {
+		r, err := s.runMM(ctx, reindexScript, 8, 12).Text()
+		if err != nil {
+			return fmt.Errorf("matchmaker: move the search index: %w", err)
+		}
+		if r == "done" {
+			s.indexMoved.Store(true)
+			return nil
+		}
+	}
+	return ctx.Err()
 }

@@ -15,12 +15,12 @@
 -- expired_ids: users whose search had expired and was found here, comma-
 -- separated; the caller tells them.
 --
--- The index (mm.lua) files each waiting user under every age they accept.
--- A searcher of age x who wants ages af..at reads, for each gender pair
--- that accepts both ways (at most 4), the heads of the ages there, oldest
--- first (16 ages a call, at most 82 ages), and reads a partition only when
--- its head comes first: usually one or two, at most one per age, whoever
--- else is waiting. Every entry is mutually compatible; the oldest that is not
+-- The index (mm.lua) files each waiting user under the blocks of ages
+-- that make up the range they accept. A searcher of age x who wants ages
+-- af..at reads, for each gender pair that accepts both ways (at most 4)
+-- and each block that holds x (at most 7), the heads of the ages there,
+-- oldest first (16 ages a call), and reads a partition only when its head
+-- comes first: usually one or two, whoever else is waiting. Every entry is mutually compatible; the oldest that is not
 -- blocked, in cooldown or expired is the match.
 -- At most ARGV[17] candidates are looked at (blocked pairs and expired
 -- entries are skipped one by one), so a search's cost stays bounded.
@@ -65,14 +65,16 @@ if held then wants = {} end
 -- first, so a searcher reads each a few ages at a time (HEADS_CHUNK) and
 -- stops as soon as the oldest entry is known: with the ages it accepts
 -- filled, that is the first chunk; ages outside its range are passed over.
--- (Reading all 82 ages with their scores and making a table of each was
--- half of a matching call.) Corrections to the heads are kept until the
--- loop is over, so the sets do not move under the cursors.
+-- Corrections to the heads are kept until the loop is over, so the sets do
+-- not move under the cursors.
 local HEADS_CHUNK = 16
 local cursors = {}
+local mypath = path(pool, mage)
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'a'}) do
-    cursors[#cursors + 1] = {g = cg, w = cw, hk = qhkey(pool, cg, cw, mage), pos = 0, r = {}, j = 1, last = false}
+    for _, b in ipairs(mypath) do
+      cursors[#cursors + 1] = {g = cg, w = cw, b = b, hk = phkey(pool, cg, cw, b), pos = 0, r = {}, j = 1, last = false}
+    end
   end
 end
 
@@ -119,7 +121,7 @@ local function oldest()
       if c.a and (best == nil or c.s < best.s) then best, bc = c, c end
     end
     if bc == nil then return best end
-    local h = {hk = bc.hk, a = bc.a, k = qkey(pool, bc.g, bc.w, mage, bc.a)}
+    local h = {hk = bc.hk, a = bc.a, k = pkey(pool, bc.g, bc.w, bc.b, bc.a)}
     local bound = bc.s
     bc.a, bc.s = nil, nil
     next_in(h, 0)
@@ -134,9 +136,9 @@ local myint, window = ARGV[19], tonumber(ARGV[20]) * 1000
 local found, fst = nil, nil
 local first, firstst, first_s = nil, nil, nil
 -- Entries of searches that are over are dropped without counting against
--- the candidates looked at (a burst of matches leaves some at the front of
--- the queue for a moment, and they must not make a search give up on the
--- compatible users behind them); ARGV[21] bounds those drops too.
+-- the candidates looked at (searches whose state expired before a sweeper
+-- came must not make a search give up on the compatible users behind
+-- them); ARGV[21] bounds those drops too.
 local looked, dropped = 0, 0
 while looked < tonumber(ARGV[17]) and dropped < tonumber(ARGV[21]) do
   local best = oldest()
@@ -145,10 +147,9 @@ while looked < tonumber(ARGV[17]) and dropped < tonumber(ARGV[21]) do
   local cst = get_state(cuid)
   if cst.state ~= 'waiting' or tonumber(cst.score) ~= best.s then
     -- An entry of a search that is over: its state is gone (it expired
-    -- while no sweeper ran), or the user was matched and the unindex step
-    -- (unindex.lua) has not taken their entries out yet, or searches again
-    -- with new entries (a new score) while an old one lingers here. Drop it
-    -- from this partition; other partitions shed it the same way.
+    -- while no sweeper ran), or the user searches again with new entries
+    -- (a new score) while an old one lingers here. Drop it from this
+    -- partition; other partitions shed it the same way.
     redis.call('ZREM', best.k, cuid)
     next_in(best, best.i)
     dropped = dropped + 1
@@ -188,10 +189,9 @@ end
 local exp = table.concat(expired, ',')
 
 if found then
-  -- The matched user leaves the waiting list now and the index in the
-  -- outbox's unindex step (one ZREM per age they accepted, up to 82, would
-  -- double this call); until then searches skip their entries (above).
-  redis.call('ZREM', MM .. ':w', found)
+  -- The matched user leaves the waiting list and the index (at most 10
+  -- partitions).
+  index_del(found, fst)
   local rid = ARGV[12]
   local rec = cjson.encode({id = rid, created = now, si = shared(myint, fst.int),
     a = {uid = found, member = ARGV[14], nick = fst.nick, gender = fst.g, age = tonumber(fst.a), tg = fst.tg, lang = fst.lang or ''},
@@ -212,8 +212,7 @@ if found then
   redis.call('LPUSH', wk, ms(now - tonumber(fst.since)) .. ':' .. ms(now))
   redis.call('LTRIM', wk, 0, 99)
   redis.call('EXPIRE', wk, 2 * 86400)
-  local steps = {{op = 'create_room', room = rid}, {op = 'matched', room = rid, user = found},
-    {op = 'unindex', user = found, filed = table.concat({fst.pool .. fst.g .. fst.w, fst.af, fst.at, fst.a, fst.score}, ':')}}
+  local steps = {{op = 'create_room', room = rid}, {op = 'matched', room = rid, user = found}}
   return {'matched', rid, outbox_add(now + tonumber(ARGV[18]), steps), cjson.encode(steps), exp, rec}
 end
 

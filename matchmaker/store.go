@@ -40,6 +40,7 @@ var (
 	searchScript     = mmScript("search.lua")
 	cancelScript     = mmScript("cancel.lua")
 	sweepScript      = mmScript("sweep.lua")
+	reindexScript    = mmScript("reindex.lua")
 	endScript        = mmScript("end.lua")
 	reportScript     = mmScript("report.lua")
 	restrictScript   = mmScript("restrict.lua")
@@ -76,7 +77,7 @@ func Scripts() map[string]*redis.Script {
 	return map[string]*redis.Script{
 		"search": searchScript, "cancel": cancelScript, "sweep": sweepScript, "end": endScript,
 		"report": reportScript, "restrict": restrictScript, "profile": profileScript,
-		"deleteuser": deleteUserScript, "claim": claimScript, "queue": queueScript, "spam": spamScript, "unindex": unindexScript,
+		"deleteuser": deleteUserScript, "claim": claimScript, "queue": queueScript, "spam": spamScript, "unindex": unindexScript, "reindex": reindexScript,
 		"roomcreate": roomCreateScript, "message": messageScript, "history": historyScript,
 		"close": closeScript, "clear": clearScript, "action": actionScript, "mediaadd": mediaAddScript,
 		"mediaget":   mediaGetScript,
@@ -101,6 +102,8 @@ type Store struct {
 	// stop before their first step, as if the process died between a
 	// {mm} step and the steps it left in the outbox.
 	dies atomic.Bool
+	// indexMoved is set once migrateIndex found nothing left to move.
+	indexMoved atomic.Bool
 }
 
 // New returns a store on rdb. ann tells users about what the store did
