@@ -25,7 +25,7 @@ import (
 // later than the oldest wait there; ages and times, no user: a bounded few
 // hundred small sets). (The search index itself, the active-rooms index and
 // the outbox hold only live entries and vanish when empty.)
-var keptForGood = regexp.MustCompile(`^tt:(\{u:\w+\}|\{t:\d+\}|\{mm\}:(ban:\w+|bl:\w+:\w+|stats:(users|matches|banned|suspended|again)|seq|ob:seq|ix|ph:[am][mf][mfa]:\d+\.\d+))$`)
+var keptForGood = regexp.MustCompile(`^tt:(\{u:\w+\}|\{t:\d+\}|\{mm\}:(ban:\w+|bl:\w+:\w+|stats:(users|matches|banned|suspended|again)|seq|ob:seq|ix|ph:[am][mf][mfa]:\d+\.\d+|pb:[am][mf][mfa]))$`)
 
 // census lists every key without a TTL that is not kept for good.
 func census(t *testing.T, st *apitest.Stack) []string {

@@ -80,8 +80,13 @@ end
 -- MM:ph:<pool><g><w>:<block> (the heads) holds, for each own age a with a
 -- partition under that block, a score no later than the partition's
 -- oldest entry.
+-- MM:pb:<pool><g><w> (the blocks) is a set holding every block whose heads
+-- set may have ages: filing adds its blocks, and a search that finds a
+-- heads set empty removes the block. So a searcher asks it once which of
+-- the 7 blocks of its path to read (most are empty) instead of reading each.
 local function pkey(pool, g, w, b, a) return MM .. ':p:' .. pool .. g .. w .. ':' .. b .. ':' .. a end
 local function phkey(pool, g, w, b) return MM .. ':ph:' .. pool .. g .. w .. ':' .. b end
+local function pbkey(pool, g, w) return MM .. ':pb:' .. pool .. g .. w end
 
 local function pool_ages(pool)
   if pool == 'm' then return 16, 17 end
@@ -120,13 +125,15 @@ end
 -- reads a partition sets its head score to the truth, or drops the age once
 -- the partition is empty. The heads name no user (ages and times only), so
 -- they keep no TTL: at most 2 genders x 3 wants x 164 blocks (161 adult,
--- 3 minor) small sets.
+-- 3 minor) small sets, and the block sets likewise.
 local function index_add(uid, st)
   local a = st.a
-  for _, b in ipairs(blocks(st.pool, tonumber(st.af), tonumber(st.at))) do
+  local bs = blocks(st.pool, tonumber(st.af), tonumber(st.at))
+  for _, b in ipairs(bs) do
     redis.call('ZADD', pkey(st.pool, st.g, st.w, b, a), st.score, uid)
     redis.call('ZADD', phkey(st.pool, st.g, st.w, b), 'LT', st.score, a)
   end
+  redis.call('SADD', pbkey(st.pool, st.g, st.w), unpack(bs))
   redis.call('ZADD', MM .. ':w', st.since, uid)
 end
 

@@ -72,8 +72,12 @@ local cursors = {}
 local mypath = path(pool, mage)
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'a'}) do
-    for _, b in ipairs(mypath) do
-      cursors[#cursors + 1] = {g = cg, w = cw, b = b, hk = phkey(pool, cg, cw, b), pos = 0, r = {}, j = 1, last = false}
+    local bk = pbkey(pool, cg, cw)
+    local has = redis.call('SMISMEMBER', bk, unpack(mypath))
+    for i, b in ipairs(mypath) do
+      if has[i] == 1 then
+        cursors[#cursors + 1] = {g = cg, w = cw, b = b, bk = bk, hk = phkey(pool, cg, cw, b), pos = 0, r = {}, j = 1, last = false}
+      end
     end
   end
 end
@@ -87,7 +91,11 @@ local function peek(c)
       c.r = redis.call('ZRANGE', c.hk, c.pos, c.pos + HEADS_CHUNK - 1, 'WITHSCORES')
       c.pos, c.j = c.pos + HEADS_CHUNK, 1
       c.last = #c.r < 2 * HEADS_CHUNK
-      if #c.r == 0 then return end
+      if #c.r == 0 then
+        -- No ages under this block: no partition there has entries.
+        if c.pos == HEADS_CHUNK then redis.call('SREM', c.bk, c.b) end
+        return
+      end
     end
     local n = tonumber(c.r[c.j])
     if n >= af and n <= at then c.a, c.s = c.r[c.j], tonumber(c.r[c.j + 1]) end

@@ -306,6 +306,41 @@ func oldestFirstAgainstModel(t *testing.T, rdb redis.UniversalClient) {
 	t.Logf("%d matches, %d cancels, %d still waiting", matched, cancelled, len(waiting))
 }
 
+// TestHeadsChunkBoundary: a heads set of exactly one chunk of ages (16),
+// read to its end by a searcher who accepts none of them, still leads the
+// next searcher to them: reaching the end of a full set is not finding it
+// empty.
+func TestHeadsChunkBoundary(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, matchmaker.Config{})
+	wantMen := matchmaker.Filter{Gender: matchmaker.Male, AgeFrom: 18, AgeTo: 99}
+	var first string
+	for age := 18; age < 18+16; age++ {
+		id := mkUser(t, s, fmt.Sprintf("W%d", age), matchmaker.Female, age).ID
+		if got, err := s.Search(ctx, id, wantMen); err != nil || got.State != matchmaker.Waiting {
+			t.Fatalf("waiter %d: %+v %v", age, got, err)
+		}
+		if first == "" {
+			first = id
+		}
+	}
+	picky := mkUser(t, s, "Picky", matchmaker.Male, 30).ID
+	if got, err := s.Search(ctx, picky, matchmaker.Filter{Gender: matchmaker.Female, AgeFrom: 90, AgeTo: 99}); err != nil || got.State != matchmaker.Waiting {
+		t.Fatalf("picky: %+v %v", got, err)
+	}
+	if err := s.CancelSearch(ctx, picky); err != nil {
+		t.Fatal(err)
+	}
+	taker := mkUser(t, s, "Taker", matchmaker.Male, 30).ID
+	got, err := s.Search(ctx, taker, anyAdult())
+	if err != nil || got.State != matchmaker.Matched {
+		t.Fatalf("taker: %+v %v; sixteen women wait", got, err)
+	}
+	if _, p, _ := got.Room.Side(taker); p.UserID != first {
+		t.Fatalf("taker matched %s, want the longest waiting %s", p.UserID, first)
+	}
+}
+
 func TestSearchExpires(t *testing.T) {
 	ctx := context.Background()
 	s, rec := newStoreOn(t, redistest.Start(t).Client(t), matchmaker.Config{SearchTTL: 200 * time.Millisecond})
