@@ -216,6 +216,26 @@ func longestWaitingFirst(t *testing.T, rdb redis.UniversalClient) {
 	}
 }
 
+// searchUser is a user of the property tests below: their profile and
+// filter.
+type searchUser struct {
+	id string
+	p  matchmaker.Profile
+	f  matchmaker.Filter
+}
+
+// accepts says whether a's filter takes b (gender and age; the pools are
+// the tests' to check).
+func (a searchUser) accepts(b searchUser) bool {
+	return (a.f.Gender == matchmaker.GenderAny || a.f.Gender == b.p.Gender) &&
+		b.p.Age >= a.f.AgeFrom && b.p.Age <= a.f.AgeTo
+}
+
+var (
+	bothGenders = []matchmaker.Gender{matchmaker.Male, matchmaker.Female}
+	anyGender   = []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}
+)
+
 // TestOldestFirstAgainstModel runs searches and cancels one at a time,
 // with random ages, genders and ranges, against a model: each search must
 // match the longest-waiting user it and who accept each other (in its
@@ -232,18 +252,7 @@ func oldestFirstAgainstModel(t *testing.T, rdb redis.UniversalClient) {
 	ctx := context.Background()
 	s, _ := newStoreOn(t, rdb, matchmaker.Config{})
 	rng := rand.New(rand.NewPCG(3, 4))
-	type user struct {
-		id string
-		p  matchmaker.Profile
-		f  matchmaker.Filter
-	}
-	genders := []matchmaker.Gender{matchmaker.Male, matchmaker.Female}
-	filters := []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}
-	accepts := func(a, b user) bool {
-		return (a.f.Gender == matchmaker.GenderAny || a.f.Gender == b.p.Gender) &&
-			b.p.Age >= a.f.AgeFrom && b.p.Age <= a.f.AgeTo
-	}
-	var waiting []user // oldest first
+	var waiting []searchUser // oldest first
 	matched, cancelled := 0, 0
 	for i := 0; i < 700; i++ {
 		if len(waiting) > 0 && rng.IntN(10) == 0 {
@@ -266,7 +275,7 @@ func oldestFirstAgainstModel(t *testing.T, rdb redis.UniversalClient) {
 			from = lo + rng.IntN(hi-lo+1)
 			to = min(hi, from+rng.IntN(9))
 		}
-		g, fg := genders[rng.IntN(2)], filters[rng.IntN(3)]
+		g, fg := bothGenders[rng.IntN(2)], anyGender[rng.IntN(3)]
 		if i < 250 {
 			// First, women of every age who want men, most of them of any
 			// age: nobody takes them yet, so they fill the heads sets
@@ -274,11 +283,11 @@ func oldestFirstAgainstModel(t *testing.T, rdb redis.UniversalClient) {
 			g, fg, age, lo, hi = matchmaker.Female, matchmaker.Male, 18+rng.IntN(82), 18, 99
 			from, to = lo+rng.IntN(10), hi-rng.IntN(10)
 		}
-		u := user{id: mkUser(t, s, fmt.Sprintf("u%d", i), g, age).ID, p: matchmaker.Profile{Gender: g, Age: age},
+		u := searchUser{id: mkUser(t, s, fmt.Sprintf("u%d", i), g, age).ID, p: matchmaker.Profile{Gender: g, Age: age},
 			f: matchmaker.Filter{Gender: fg, AgeFrom: from, AgeTo: to}}
 		want := -1
 		for k, w := range waiting {
-			if accepts(u, w) && accepts(w, u) {
+			if u.accepts(w) && w.accepts(u) {
 				want = k
 				break
 			}
@@ -464,17 +473,10 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 	ctx := context.Background()
 	s, _ := newStoreOn(t, rdb, matchmaker.Config{})
 	rng := rand.New(rand.NewPCG(1, 2))
-	type user struct {
-		id string
-		p  matchmaker.Profile
-		f  matchmaker.Filter
-	}
-	genders := []matchmaker.Gender{matchmaker.Male, matchmaker.Female}
-	filters := []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}
-	users := make([]user, 1000)
+	users := make([]searchUser, 1000)
 	for i := range users {
 		age := 16 + rng.IntN(50)
-		p := matchmaker.Profile{Nickname: fmt.Sprintf("u%d", i), Gender: genders[rng.IntN(2)], Age: age}
+		p := matchmaker.Profile{Nickname: fmt.Sprintf("u%d", i), Gender: bothGenders[rng.IntN(2)], Age: age}
 		lo, hi := 18, 99
 		if age < 18 {
 			lo, hi = 16, 17
@@ -491,9 +493,9 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 			t.Fatal(err)
 		}
 		id := tu.ID
-		users[i] = user{id: id, p: p, f: matchmaker.Filter{Gender: filters[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
+		users[i] = searchUser{id: id, p: p, f: matchmaker.Filter{Gender: anyGender[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
 	}
-	byID := map[string]user{}
+	byID := map[string]searchUser{}
 	for _, u := range users {
 		byID[u.id] = u
 	}
@@ -514,12 +516,8 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 		t.Fatal(err)
 	}
 
-	accepts := func(a, b user) bool {
-		return (a.f.Gender == matchmaker.GenderAny || a.f.Gender == b.p.Gender) &&
-			b.p.Age >= a.f.AgeFrom && b.p.Age <= a.f.AgeTo
-	}
 	roomOf := map[string]string{}
-	var waiting []user
+	var waiting []searchUser
 	rooms := 0
 	for _, u := range users {
 		cur, err := s.CurrentSearch(ctx, u.id)
@@ -535,7 +533,7 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 				t.Fatal(err)
 			}
 			other := byID[p.UserID]
-			if !accepts(u, other) || !accepts(other, u) {
+			if !u.accepts(other) || !other.accepts(u) {
 				t.Fatalf("room %s: %+v and %+v do not accept each other", cur.Room.ID, u, other)
 			}
 			if (u.p.Age < 18) != (other.p.Age < 18) {
@@ -552,7 +550,7 @@ func concurrentSearchInvariants(t *testing.T, rdb redis.UniversalClient) {
 	}
 	for i, a := range waiting {
 		for _, b := range waiting[i+1:] {
-			if accepts(a, b) && accepts(b, a) && (a.p.Age < 18) == (b.p.Age < 18) {
+			if a.accepts(b) && b.accepts(a) && (a.p.Age < 18) == (b.p.Age < 18) {
 				t.Fatalf("two compatible users are both still waiting: %+v and %+v", a, b)
 			}
 		}
@@ -632,14 +630,7 @@ func TestQueueCountsMatchTheTruth(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, matchmaker.Config{})
 	rng := rand.New(rand.NewPCG(3, 4))
-	type user struct {
-		id string
-		p  matchmaker.Profile
-		f  matchmaker.Filter
-	}
-	genders := []matchmaker.Gender{matchmaker.Male, matchmaker.Female}
-	wants := []matchmaker.Gender{matchmaker.GenderAny, matchmaker.Male, matchmaker.Female}
-	random := func(i int) user {
+	random := func(i int) searchUser {
 		age := 16 + rng.IntN(60)
 		lo, hi := 18, 99
 		if age < 18 {
@@ -647,10 +638,10 @@ func TestQueueCountsMatchTheTruth(t *testing.T) {
 		}
 		from := lo + rng.IntN(hi-lo+1)
 		to := from + rng.IntN(hi-from+1)
-		p := matchmaker.Profile{Nickname: fmt.Sprintf("q%d", i), Gender: genders[rng.IntN(2)], Age: age}
-		return user{id: mkUser(t, s, p.Nickname, p.Gender, p.Age).ID, p: p, f: matchmaker.Filter{Gender: wants[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
+		p := matchmaker.Profile{Nickname: fmt.Sprintf("q%d", i), Gender: bothGenders[rng.IntN(2)], Age: age}
+		return searchUser{id: mkUser(t, s, p.Nickname, p.Gender, p.Age).ID, p: p, f: matchmaker.Filter{Gender: anyGender[rng.IntN(3)], AgeFrom: from, AgeTo: to}}
 	}
-	var waiting []user
+	var waiting []searchUser
 	for i := 0; i < 1000; i++ {
 		u := random(i)
 		if got, err := s.Search(ctx, u.id, u.f); err != nil {
@@ -666,7 +657,7 @@ func TestQueueCountsMatchTheTruth(t *testing.T) {
 			}
 		}
 	}
-	clampTo := func(u user, f matchmaker.Filter) matchmaker.Filter {
+	clampTo := func(u searchUser, f matchmaker.Filter) matchmaker.Filter {
 		if u.p.Age >= 18 {
 			f.AgeFrom, f.AgeTo = max(f.AgeFrom, 18), min(f.AgeTo, 99)
 		} else {
