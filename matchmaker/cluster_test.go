@@ -130,11 +130,10 @@ func TestRoomStepsOnEachRedis(t *testing.T) {
 }
 
 // TestOldEntriesNeverMatch: a match takes the waiting user out of the
-// index in a step of its own after the matching call (unindex.lua). If
-// that step has not run yet (the process died between the two: here an
-// entry of the old search is put back by hand), the old entry must never
-// match anyone: not while the user is in the room, and not once they
-// search again with other filters. Searches drop it on their way.
+// index. An entry of that search left behind anyway (here put back by
+// hand) must never match anyone: not while the user is in the room, and
+// not once they search again with other filters. Searches drop it on
+// their way.
 func TestOldEntriesNeverMatch(t *testing.T) {
 	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
@@ -163,8 +162,7 @@ func TestOldEntriesNeverMatch(t *testing.T) {
 		if rdb.ZScore(ctx, stale, alice.ID).Err() == nil {
 			t.Fatal("alice is still filed after her match")
 		}
-		// As if an entry of hers had been left behind (an older version's
-		// unindex step that has not run).
+		// As if an entry of hers had been left behind.
 		rdb.ZAdd(ctx, stale, redis.Z{Score: mustFloat(t, score), Member: alice.ID})
 		rdb.ZAdd(ctx, "tt:{mm}:ph:afm:6.0", redis.Z{Score: mustFloat(t, score), Member: "25"})
 		if res, err := s.Search(ctx, carl.ID, wantWomen); err != nil || res.State != matchmaker.Waiting {

@@ -76,7 +76,7 @@ end
 -- (the heads, next): every user found there is mutually compatible by age
 -- and gender, and neither a search nor a filing costs more with more users
 -- waiting. (Filing under every accepted age, as before, took up to 82
--- entries and 164 calls per search.)
+-- entries and 164 calls per filing.)
 -- MM:ph:<pool><g><w>:<block> (the heads) holds, for each own age a with a
 -- partition under that block, a score no later than the partition's
 -- oldest entry.
@@ -102,6 +102,17 @@ local function blocks(pool, af, at)
     while lo % (2 * w) == 0 and lo + 2 * w - 1 <= hi do k, w = k + 1, 2 * w end
     out[#out + 1] = string.format('%d.%d', k, lo / w)
     lo = lo + w
+  end
+  return out
+end
+
+-- live_blocks lists the blocks of path (of pool, own gender g, wanted
+-- gender w) whose heads may have ages, with one SMISMEMBER.
+local function live_blocks(pool, g, w, path)
+  local has = redis.call('SMISMEMBER', pbkey(pool, g, w), unpack(path))
+  local out = {}
+  for i, b in ipairs(path) do
+    if has[i] == 1 then out[#out + 1] = b end
   end
   return out
 end

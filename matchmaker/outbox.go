@@ -55,9 +55,6 @@ type step struct {
 	// media ids.
 	Report string   `json:"report,omitempty"`
 	Media  []string `json:"media,omitempty"`
-	// Filed (unindex): where a matched user's search was filed
-	// (unindex.lua).
-	Filed string `json:"filed,omitempty"`
 }
 
 func parseSteps(raw string) ([]step, error) {
@@ -202,7 +199,9 @@ func (s *Store) runStep(ctx context.Context, st step) error {
 	case "remove_history":
 		return s.ann.RemoveHistory(ctx, st.Room)
 	case "unindex":
-		return s.unindex(ctx, st.User, st.Filed)
+		// Left by matches of the version with one index entry per age;
+		// those entries went with that index (reindex.lua).
+		return nil
 	case "delete_media":
 		return s.clearRoomMedia(ctx, st.Room)
 	case "keep_media":

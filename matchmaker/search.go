@@ -64,9 +64,8 @@ type Search struct {
 const maxCandidates = 32
 
 // maxDropped bounds how many entries of searches that are over (searches
-// whose state expired before a sweeper came, entries left by an unindex
-// step of an earlier version) one search drops on its way, apart from the
-// candidates. It only bounds a search's cost.
+// whose state expired before a sweeper came) one search drops on its way,
+// apart from the candidates. It only bounds a search's cost.
 const maxDropped = 1024
 
 // Search files a search or matches the user at once with the longest-waiting
@@ -154,14 +153,6 @@ func (s *Store) Search(ctx context.Context, userID string, f Filter) (Search, er
 		return Search{}, fmt.Errorf("matchmaker: search: unexpected reply %q", status)
 	}
 	return Search{}, fmt.Errorf("matchmaker: search: state kept changing")
-}
-
-// unindex takes a matched user's search out of the index (unindex.lua): the
-// step matches of an earlier version left in the outbox, which a match now
-// does in its own call. filed is '<pool><g><w>:<age_from>:<age_to>:<own
-// age>:<score>'.
-func (s *Store) unindex(ctx context.Context, userID, filed string) error {
-	return s.runMM(ctx, unindexScript, userID, filed).Err()
 }
 
 // finishMatch is the rest of a match's outbox entry once the push went

@@ -20,8 +20,9 @@
 -- af..at reads, for each gender pair that accepts both ways (at most 4)
 -- and each block that holds x (at most 7), the heads of the ages there,
 -- oldest first (16 ages a call), and reads a partition only when its head
--- comes first: usually one or two, whoever else is waiting. Every entry is mutually compatible; the oldest that is not
--- blocked, in cooldown or expired is the match.
+-- comes first: usually one or two, whoever else is waiting. Every entry is
+-- mutually compatible; the oldest that is not blocked, in cooldown or
+-- expired is the match.
 -- At most ARGV[17] candidates are looked at (blocked pairs and expired
 -- entries are skipped one by one), so a search's cost stays bounded.
 -- Interests: among the compatible users who started waiting within the
@@ -72,12 +73,8 @@ local cursors = {}
 local mypath = path(pool, mage)
 for _, cg in ipairs(wants) do
   for _, cw in ipairs({mg, 'a'}) do
-    local bk = pbkey(pool, cg, cw)
-    local has = redis.call('SMISMEMBER', bk, unpack(mypath))
-    for i, b in ipairs(mypath) do
-      if has[i] == 1 then
-        cursors[#cursors + 1] = {g = cg, w = cw, b = b, bk = bk, hk = phkey(pool, cg, cw, b), pos = 0, r = {}, j = 1, last = false}
-      end
+    for _, b in ipairs(live_blocks(pool, cg, cw, mypath)) do
+      cursors[#cursors + 1] = {g = cg, w = cw, b = b, hk = phkey(pool, cg, cw, b), pos = 0, r = {}, j = 1, last = false}
     end
   end
 end
@@ -93,7 +90,7 @@ local function peek(c)
       c.last = #c.r < 2 * HEADS_CHUNK
       if #c.r == 0 then
         -- No ages under this block: no partition there has entries.
-        if c.pos == HEADS_CHUNK then redis.call('SREM', c.bk, c.b) end
+        if c.pos == HEADS_CHUNK then redis.call('SREM', pbkey(pool, c.g, c.w), c.b) end
         return
       end
     end

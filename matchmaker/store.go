@@ -48,7 +48,6 @@ var (
 	deleteUserScript = mmScript("deleteuser.lua")
 	claimScript      = mmScript("claim.lua")
 	queueScript      = mmScript("queue.lua")
-	unindexScript    = mmScript("unindex.lua")
 	spamScript       = mmScript("spam.lua")
 	// Contact exchange and meet again (consent.go, again.go).
 	revealIntentScript = mmScript("revealintent.lua")
@@ -77,7 +76,7 @@ func Scripts() map[string]*redis.Script {
 	return map[string]*redis.Script{
 		"search": searchScript, "cancel": cancelScript, "sweep": sweepScript, "end": endScript,
 		"report": reportScript, "restrict": restrictScript, "profile": profileScript,
-		"deleteuser": deleteUserScript, "claim": claimScript, "queue": queueScript, "spam": spamScript, "unindex": unindexScript, "reindex": reindexScript,
+		"deleteuser": deleteUserScript, "claim": claimScript, "queue": queueScript, "spam": spamScript, "reindex": reindexScript,
 		"roomcreate": roomCreateScript, "message": messageScript, "history": historyScript,
 		"close": closeScript, "clear": clearScript, "action": actionScript, "mediaadd": mediaAddScript,
 		"mediaget":   mediaGetScript,
