@@ -12,7 +12,6 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/tetatet/tetatet/centrifugo/centrifugotest"
 	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
@@ -37,7 +36,7 @@ func startBroker(t *testing.T, name string, svc types.ServiceConfig) *broker {
 	if len(svc.Command) == 0 || svc.Command[0] != "redis-server" {
 		t.Fatalf("%s: command %q does not run redis-server", name, svc.Command)
 	}
-	port := centrifugotest.FreePort(t)
+	port := redistest.FreePort(t)
 	dir := t.TempDir()
 	b := &broker{
 		Addr: fmt.Sprintf("127.0.0.1:%d", port),

@@ -16,7 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tetatet/tetatet/centrifugo"
-	"github.com/tetatet/tetatet/centrifugo/centrifugotest"
+	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
 // TestComposeCentrifugoEnvironment runs the real Centrifugo binary the way
@@ -37,7 +37,7 @@ func TestComposeCentrifugoEnvironment(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			p := loadStack(t, st.files)
 			shards := startBrokers(t, p)
-			port, internal := centrifugotest.FreePort(t), centrifugotest.FreePort(t)
+			port, internal := redistest.FreePort(t), redistest.FreePort(t)
 
 			environ := []string{"PATH=" + os.Getenv("PATH")}
 			for _, in := range readDockerfile(t, "Dockerfile.centrifugo") {

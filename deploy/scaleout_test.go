@@ -38,8 +38,9 @@ func TestScaleOut(t *testing.T) {
 	for _, b := range shards {
 		addrs = append(addrs, b.Addr)
 	}
-	node1 := centrifugotest.Start(t, centrifugotest.Options{RedisAddrs: addrs, Name: "node1"})
-	node2 := centrifugotest.Start(t, centrifugotest.Options{RedisAddrs: addrs, Name: "node2"})
+	const key = "scale-out-api-key" // one deployment's, shared by its replicas
+	node1 := centrifugotest.Start(t, centrifugotest.Options{RedisAddrs: addrs, Name: "node1", APIKey: key})
+	node2 := centrifugotest.Start(t, centrifugotest.Options{RedisAddrs: addrs, Name: "node2", APIKey: key})
 	if node1.Secret != node2.Secret || node1.APIKey != node2.APIKey {
 		t.Fatal("the nodes must share the token secret and API key, as deployed replicas do")
 	}

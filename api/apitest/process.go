@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +47,20 @@ func APIBinary(t testing.TB) string {
 // killed when the test ends; its log is shown if the test failed.
 func StartProcess(t testing.TB, rs *redistest.Server, node *centrifugotest.Server, env ...string) string {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		url, err := startProcess(t, rs, node, env)
+		if err == nil {
+			return url
+		}
+		// A port taken between choosing and binding: try another.
+		if !strings.Contains(err.Error(), "address already in use") || attempt == 3 {
+			t.Fatal(err)
+		}
+	}
+}
+
+func startProcess(t testing.TB, rs *redistest.Server, node *centrifugotest.Server, env []string) (string, error) {
+	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", redistest.FreePort(t))
 	logPath := filepath.Join(t.TempDir(), "api.log")
 	logf, err := os.Create(logPath)
@@ -70,32 +85,37 @@ func StartProcess(t testing.TB, rs *redistest.Server, node *centrifugotest.Serve
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
-	t.Cleanup(func() {
+	stop := func() {
 		_ = cmd.Process.Kill()
 		<-done
-		if t.Failed() {
-			log, _ := os.ReadFile(logPath)
-			t.Logf("api %s log:\n%s", addr, log)
-		}
-	})
+	}
 	url := "http://" + addr
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		select {
 		case <-done:
 			log, _ := os.ReadFile(logPath)
-			t.Fatalf("api %s exited: %v\n%s", addr, cmd.ProcessState, log)
+			return "", fmt.Errorf("api %s exited: %v\n%s", addr, cmd.ProcessState, log)
 		default:
 		}
 		if resp, err := http.Get(url + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return url
+				break
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("api %s: /readyz not 200 after 15 s", addr)
+			stop()
+			return "", fmt.Errorf("api %s: /readyz not 200 after 15 s", addr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			log, _ := os.ReadFile(logPath)
+			t.Logf("api %s log:\n%s", addr, log)
+		}
+	})
+	return url, nil
 }

@@ -5,16 +5,20 @@
 package centrifugotest
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tetatet/tetatet/centrifugo"
+	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
 // Options changes the test server. Zero values are fine.
@@ -31,6 +35,9 @@ type Options struct {
 	// Settings are applied last, as dotted v6 config keys
 	// (centrifugo.ServerConfig), e.g. {"client.queue_max_size": 65536}.
 	Settings map[string]any
+	// APIKey is the server API key; by default one of its own. Nodes of one
+	// deployment share one.
+	APIKey string
 	// Env is added to the server's environment last (e.g. "GOGC=100" to
 	// measure against Go's default).
 	Env []string
@@ -63,13 +70,10 @@ func Start(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("centrifugo binary: %v", err)
 	}
-	port, internal := FreePort(t), FreePort(t)
 	s := &Server{
-		WSURL:     fmt.Sprintf("ws://127.0.0.1:%d/connection/websocket", port),
-		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", port),
-		APIURL:    fmt.Sprintf("http://127.0.0.1:%d/api", internal),
-		AdminURL:  fmt.Sprintf("http://127.0.0.1:%d", internal),
-		APIKey:    "test-api-key",
+		// Its own API key: the readiness check asks with it, so another
+		// test's server on a port chosen for this one does not pass for it.
+		APIKey:    "test-api-key-" + randomHex(8),
 		Secret:    "test-token-secret-0123456789abcdef",
 		AdminPass: "test-admin-password",
 		t:         t,
@@ -78,6 +82,39 @@ func Start(t testing.TB, opts Options) *Server {
 		// settings the product runs Centrifugo with.
 		env: append(append([]string{"PATH=" + os.Getenv("PATH")}, centrifugo.ServerEnv()...), opts.Env...),
 	}
+	if opts.APIKey != "" {
+		s.APIKey = opts.APIKey
+	}
+	dir := t.TempDir()
+	s.ConfigPath = filepath.Join(dir, "config.json")
+	s.logPath = filepath.Join(dir, "centrifugo.log")
+	// A port that was free when chosen can be bound by another process (a
+	// test package running alongside) before Centrifugo binds it: then it
+	// exits at start, and other ports are tried.
+	for attempt := 1; ; attempt++ {
+		port, internal := freePort(t), freePort(t)
+		if err := os.WriteFile(s.ConfigPath, s.config(opts, port, internal), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := s.start()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			t.Fatal(err)
+		}
+		_ = os.Truncate(s.logPath, 0)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// config sets the server's URLs for these ports and returns its config.
+func (s *Server) config(opts Options, port, internal int) []byte {
+	s.WSURL = fmt.Sprintf("ws://127.0.0.1:%d/connection/websocket", port)
+	s.PublicURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	s.APIURL = fmt.Sprintf("http://127.0.0.1:%d/api", internal)
+	s.AdminURL = fmt.Sprintf("http://127.0.0.1:%d", internal)
 	settings := map[string]any{
 		"http_server.address":          "127.0.0.1",
 		"http_server.port":             port,
@@ -111,30 +148,27 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	cfg, err := centrifugo.ServerConfig(settings)
 	if err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	dir := t.TempDir()
-	s.ConfigPath = filepath.Join(dir, "config.json")
-	s.logPath = filepath.Join(dir, "centrifugo.log")
-	if err := os.WriteFile(s.ConfigPath, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s.start()
-	t.Cleanup(s.Stop)
-	return s
+	return cfg
 }
 
-func (s *Server) start() {
-	s.t.Helper()
+// errPortTaken is a start that failed because a port was bound by another
+// process.
+var errPortTaken = errors.New("centrifugotest: a port is taken")
+
+// start runs the server and waits until it is healthy.
+func (s *Server) start() error {
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	cmd := exec.Command(s.bin, "--config", s.ConfigPath)
 	cmd.Env = s.env
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start centrifugo: %v", err)
+		logf.Close()
+		return fmt.Errorf("start centrifugo: %w", err)
 	}
 	s.cmd = cmd
 	done := make(chan struct{})
@@ -142,25 +176,53 @@ func (s *Server) start() {
 	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		resp, err := http.Get(s.AdminURL + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
+		ours, err := s.answers()
+		if ours {
+			return nil
 		}
 		select {
 		case <-done:
-			log, _ := os.ReadFile(s.logPath)
-			s.t.Fatalf("centrifugo exited at start:\n%s", log)
+			log := s.Log()
+			if strings.Contains(log, "address already in use") {
+				return fmt.Errorf("%w: centrifugo exited at start:\n%s", errPortTaken, log)
+			}
+			return fmt.Errorf("centrifugo exited at start:\n%s", log)
 		default:
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(s.logPath)
-			s.t.Fatalf("centrifugo did not become healthy: %v\n%s", err, log)
+			s.Stop()
+			return fmt.Errorf("centrifugo did not become healthy: %v\n%s", err, s.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// answers reports whether this server answers an API call made with its own
+// key (401 from another server on the port is not an answer).
+func (s *Server) answers() (bool, error) {
+	req, err := http.NewRequest(http.MethodPost, s.APIURL+"/info", strings.NewReader("{}"))
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("X-API-Key", s.APIKey)
+	resp, err := readyClient.Do(req)
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("POST %s/info: %s", s.APIURL, resp.Status)
+	}
+	return true, nil
+}
+
+// readyClient gives up on a port that accepts and never answers.
+var readyClient = &http.Client{Timeout: time.Second}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // PID is the server process's id (for reading its memory in /proc).
@@ -185,7 +247,9 @@ func (s *Server) Stop() {
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
-	s.start()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // Resume starts a server stopped with Stop again, on the same ports and
@@ -197,19 +261,13 @@ func (s *Server) Resume() {
 	default:
 		s.t.Fatal("centrifugotest: Resume of a server that is running")
 	}
-	s.start()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// freePort is how Start chooses its ports (a test takes one first).
+var freePort = redistest.FreePort
 
 // Process is the running server's process, for tests that signal it (a
 // SIGSTOP freezes it as a hung host would).

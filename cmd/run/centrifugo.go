@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tetatet/tetatet/centrifugo"
@@ -38,6 +39,12 @@ func startCentrifugo(ctx context.Context, stateDir string, allowedOrigins []stri
 	if err != nil {
 		return nil, err
 	}
+	return retryOnTakenPort(func() (*centrifugoServer, error) {
+		return startCentrifugoOnce(ctx, bin, stateDir, allowedOrigins)
+	})
+}
+
+func startCentrifugoOnce(ctx context.Context, bin, stateDir string, allowedOrigins []string) (*centrifugoServer, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -69,8 +76,10 @@ func startCentrifugo(ctx context.Context, stateDir string, allowedOrigins []stri
 	if err != nil {
 		return nil, err
 	}
-	health := fmt.Sprintf("http://127.0.0.1:%d/health", internal)
-	if err := waitReady(ctx, s.child, 20*time.Second, func(ctx context.Context) error { return get200(ctx, health) }); err != nil {
+	// Ready when it answers an API call with this run's key: another
+	// Centrifugo on the internal port (taken after freePort chose it)
+	// answers 401, and ours exits.
+	if err := waitReady(ctx, s.child, 20*time.Second, s.answers); err != nil {
 		s.stop(time.Second)
 		return nil, err
 	}
@@ -90,6 +99,24 @@ func centrifugoConfig(s *centrifugoServer, port, internal int, allowedOrigins []
 		"admin.password":               s.AdminPassword,
 		"admin.secret":                 randomHex(32),
 	})
+}
+
+// answers checks that this run's Centrifugo answers its API with its key.
+func (s *centrifugoServer) answers(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.APIURL+"/info", strings.NewReader("{}"))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-API-Key", s.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST %s/info: %s", s.APIURL, resp.Status)
+	}
+	return nil
 }
 
 func get200(ctx context.Context, url string) error {

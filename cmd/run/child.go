@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -91,6 +92,9 @@ func waitReady(ctx context.Context, c *child, timeout time.Duration, check func(
 		}
 		select {
 		case <-c.Done():
+			if strings.Contains(strings.ToLower(tail(c.log, 15)), "address already in use") {
+				return fmt.Errorf("%w: %v", errPortTaken, c.exited())
+			}
 			return c.exited()
 		case <-ctx.Done():
 			return ctx.Err()
@@ -98,6 +102,21 @@ func waitReady(ctx context.Context, c *child, timeout time.Duration, check func(
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s not ready after %s: %v; last lines of %s:\n%s", c.name, timeout, err, c.log, tail(c.log, 15))
+		}
+	}
+}
+
+// errPortTaken is a child that exited at start because a port freePort
+// chose for it was bound by another process before the child bound it.
+var errPortTaken = errors.New("a port it was given is taken")
+
+// retryOnTakenPort runs start (which chooses its ports) up to three times
+// while it fails with errPortTaken.
+func retryOnTakenPort[T any](start func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := start()
+		if err == nil || !errors.Is(err, errPortTaken) || attempt == 3 {
+			return v, err
 		}
 	}
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -37,7 +40,7 @@ func startRedis(ctx context.Context, cfg Config) (*redisStore, error) {
 		return &redisStore{URL: cfg.RedisURL, Desc: "REDIS_URL " + redactURL(cfg.RedisURL), Persistent: true}, nil
 	}
 	if bin, err := exec.LookPath("redis-server"); err == nil {
-		return startRedisServer(ctx, bin, cfg.StateDir)
+		return retryOnTakenPort(func() (*redisStore, error) { return startRedisServer(ctx, bin, cfg.StateDir) })
 	}
 	m := miniredis.NewMiniRedis()
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
@@ -64,7 +67,9 @@ func startRedisServer(ctx context.Context, bin, stateDir string) (*redisStore, e
 	if err != nil {
 		return nil, err
 	}
-	if err := waitReady(ctx, c, 10*time.Second, func(ctx context.Context) error { return pingRedis(ctx, url) }); err != nil {
+	// Ready when this child answers: another redis-server on the port (it
+	// was taken after freePort chose it) is not ours, and ours exits.
+	if err := waitReady(ctx, c, 10*time.Second, func(ctx context.Context) error { return redisIs(ctx, url, c.PID()) }); err != nil {
 		c.stop(time.Second)
 		return nil, err
 	}
@@ -90,11 +95,31 @@ func (r *redisStore) stop() {
 	}
 }
 
+// redisIs checks that the redis-server answering at url is process pid.
+func redisIs(ctx context.Context, url string, pid int) error {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	opt.ContextTimeoutEnabled = true
+	c := redis.NewClient(opt)
+	defer c.Close()
+	info, err := c.InfoMap(ctx, "server").Result()
+	if err != nil {
+		return err
+	}
+	if got := info["Server"]["process_id"]; got != strconv.Itoa(pid) {
+		return fmt.Errorf("redis-server %s answers at %s, not %d", got, url, pid)
+	}
+	return nil
+}
+
 func pingRedis(ctx context.Context, url string) error {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return err
 	}
+	opt.ContextTimeoutEnabled = true // a port that accepts and never answers ends the ping at ctx's deadline
 	c := redis.NewClient(opt)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -111,8 +136,32 @@ func redactURL(raw string) string {
 	return fmt.Sprintf("redis://%s/%d (password hidden)", opt.Addr, opt.DB)
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort() (int, error) {
+// freePort is how the runner chooses a port for a child (a test takes one
+// first).
+var freePort = chooseFreePort
+
+// chooseFreePort returns a loopback TCP port that was free a moment ago,
+// drawn at random below the kernel's ephemeral range
+// (net.ipv4.ip_local_port_range), as redistest.FreePorts does for tests and
+// for the same reason: a port the kernel picked for a listen on port 0 can
+// be handed to another process's connect or listen before the child binds
+// it, and one drawn from ports the kernel never picks by itself cannot.
+func chooseFreePort() (int, error) {
+	lo, hi := 10000, 20000
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if eph, err := strconv.Atoi(f[0]); err == nil {
+				hi = min(hi, eph-10000)
+			}
+		}
+	}
+	for tries := 0; hi > lo && tries < 1000; tries++ {
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", lo+rand.IntN(hi-lo))); err == nil {
+			port := l.Addr().(*net.TCPAddr).Port
+			l.Close()
+			return port, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("free port: %w", err)

@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,29 +49,13 @@ func startCluster(t testing.TB, bin, cli string, n int) (*Cluster, error) {
 		}
 	}
 	for i := 0; i < n; i++ {
-		dir := t.TempDir()
-		port := FreePort(t)
-		cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
-			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
-			"--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no", "--dir", dir,
-			"--daemonize", "no", "--loglevel", "warning")
-		logf, err := os.Create(filepath.Join(dir, "redis.log"))
+		addr, cmd, err := startNode(t, bin)
 		if err != nil {
 			stop()
 			return nil, err
 		}
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			stop()
-			return nil, fmt.Errorf("start redis-server: %w", err)
-		}
 		c.cmds = append(c.cmds, cmd)
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		c.Addrs = append(c.Addrs, addr)
-		if err := (&Server{Addr: addr}).waitReady(5 * time.Second); err != nil {
-			stop()
-			return nil, fmt.Errorf("node %s: %w; log: %s", addr, err, tail(logf.Name()))
-		}
 	}
 	args := append([]string{"--cluster", "create"}, c.Addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
@@ -97,6 +82,39 @@ func startCluster(t testing.TB, bin, cli string, n int) (*Cluster, error) {
 	}
 	t.Cleanup(stop)
 	return c, nil
+}
+
+// startNode starts one cluster-enabled redis-server on a free port, trying
+// others when the one chosen is taken before it binds.
+func startNode(t testing.TB, bin string) (string, *exec.Cmd, error) {
+	for attempt := 1; ; attempt++ {
+		dir := t.TempDir()
+		port := freePort(t)
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
+			"--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no", "--dir", dir,
+			"--daemonize", "no", "--loglevel", "warning")
+		logf, err := os.Create(filepath.Join(dir, "redis.log"))
+		if err != nil {
+			return "", nil, err
+		}
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			logf.Close()
+			return "", nil, fmt.Errorf("start redis-server: %w", err)
+		}
+		err = waitReady(addr, cmd.Process.Pid, logf.Name(), 5*time.Second)
+		if err == nil {
+			return addr, cmd, nil // the log file stays open for the node's life
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		logf.Close()
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			return "", nil, fmt.Errorf("node %s: %w; log: %s", addr, err, tail(logf.Name()))
+		}
+	}
 }
 
 // Client returns a cluster client, closed at test end.

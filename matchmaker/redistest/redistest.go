@@ -7,11 +7,14 @@ package redistest
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,15 +38,58 @@ func Require(t testing.TB, bin, install string) string {
 	return ""
 }
 
+// freePort is how Start and StartCluster choose ports (a test takes one
+// first).
+var freePort = FreePort
+
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+	return FreePorts(t, 1)[0]
+}
+
+// FreePorts returns n distinct loopback TCP ports that were free a moment
+// ago. They are drawn at random from ports the kernel never hands out by
+// itself (below net.ipv4.ip_local_port_range, with room for a cluster
+// node's bus port, port+10,000, below it too). A port the kernel chose for
+// a listen on port 0 could be given to another process's connect or listen
+// between this choice and the server's bind (test packages run in
+// parallel); one drawn here can be taken only by another draw.
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	lo, hi := drawRange()
+	ports := make([]int, 0, n)
+	for tries := 0; len(ports) < n; tries++ {
+		addr := "127.0.0.1:0"
+		if hi > lo && tries < 1000 {
+			addr = fmt.Sprintf("127.0.0.1:%d", lo+mathrand.IntN(hi-lo))
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			if addr == "127.0.0.1:0" {
+				t.Fatalf("free port: %v", err)
+			}
+			continue // in use: draw again
+		}
+		defer l.Close() // held until all n are chosen, so they are distinct
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
+}
+
+// drawRange is [lo, hi) for FreePorts: 10,000 up to 10,000 below the
+// kernel's ephemeral range, at most 20,000 (empty if that range starts too
+// low, and then the kernel chooses).
+func drawRange() (lo, hi int) {
+	lo, hi = 10000, 20000
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if eph, err := strconv.Atoi(f[0]); err == nil {
+				hi = min(hi, eph-10000)
+			}
+		}
+	}
+	return lo, hi
 }
 
 // Server is a running redis-server.
@@ -65,8 +111,8 @@ func Start(t testing.TB) *Server {
 	bin := Require(t, "redis-server", "apt-get install -y redis-server")
 	dir := t.TempDir()
 	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port := FreePort(t)
+	for attempt := 0; attempt < 3; attempt++ { // a port taken between choosing and binding: try others
+		port := freePort(t)
 		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port), Dir: dir, bin: bin,
 			args: []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 				"--dir", dir, "--dbfilename", "dump.rdb", "--daemonize", "no", "--loglevel", "warning"}}
@@ -92,7 +138,7 @@ func (s *Server) start() error {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
 	s.cmd, s.logf = cmd, logf
-	if err := s.waitReady(5 * time.Second); err != nil {
+	if err := waitReady(s.Addr, cmd.Process.Pid, logf.Name(), 5*time.Second); err != nil {
 		s.Stop()
 		return fmt.Errorf("%w; log: %s", err, tail(logf.Name()))
 	}
@@ -129,22 +175,45 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
-func (s *Server) waitReady(d time.Duration) error {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr})
+// errPortTaken is a redis-server that could not bind its port: another
+// process took it after FreePort chose it.
+var errPortTaken = errors.New("redistest: the port is taken")
+
+// waitReady waits until the redis-server with this pid answers on addr. A
+// port taken by another process (another test's redis-server answers there,
+// or the log says the bind failed) is errPortTaken.
+func waitReady(addr string, pid int, logPath string, d time.Duration) error {
+	c := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	defer c.Close()
 	deadline := time.Now().Add(d)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
+		info, err := c.Info(ctx, "server").Result()
 		cancel()
 		if err == nil {
+			if got := infoField(info, "process_id"); got != strconv.Itoa(pid) {
+				return fmt.Errorf("%w: redis-server %s answers on %s, not ours (%d)", errPortTaken, got, addr, pid)
+			}
 			return nil
+		}
+		if strings.Contains(strings.ToLower(tail(logPath)), "address already in use") {
+			return fmt.Errorf("%w: %s", errPortTaken, addr)
 		}
 		if time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// infoField is one "name:value" line of an INFO reply.
+func infoField(info, name string) string {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 func tail(path string) string {

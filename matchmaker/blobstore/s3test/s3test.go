@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +22,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/tetatet/tetatet/matchmaker/redistest"
 )
 
 // ToolsDir is the SeaweedFS tools module (matchmaker/blobstore/seaweedfs),
@@ -119,22 +120,6 @@ var portFlags = []string{
 	"admin.port", "admin.port.grpc",
 }
 
-// freePorts returns n distinct loopback ports that were free a moment ago
-// (all listeners are held open until every port is chosen).
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("free port: %v", err)
-		}
-		defer l.Close()
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-	}
-	return ports
-}
-
 // securityTOML makes the volume servers and the filer require a JWT for
 // reads and writes (the S3 gateway signs its own), with fresh keys.
 func securityTOML() string {
@@ -180,7 +165,7 @@ func Start(t testing.TB, opts Options) *Server {
 
 func (s *Server) start(t testing.TB, bin string) error {
 	t.Helper()
-	ports := freePorts(t, len(portFlags))
+	ports := redistest.FreePorts(t, len(portFlags))
 	// -logtostderr (a flag of weed itself, before the command): the log
 	// goes to s.logPath, not to weed.* files left in the system's /tmp.
 	args := []string{"-logtostderr", "mini",
