@@ -25,7 +25,8 @@ type Config struct {
 	CentrifugoAPIKey     string        `envconfig:"CENTRIFUGO_API_KEY" required:"true"`
 	CentrifugoAPITimeout time.Duration `envconfig:"CENTRIFUGO_API_TIMEOUT" default:"3s"`
 	// CentrifugoMaxConns bounds the kept-alive connections to Centrifugo's
-	// server API: the publications' pool, and the other calls' pool.
+	// server API for the calls other than publications (presence,
+	// history); publications go in batches on at most two of their own.
 	CentrifugoMaxConns    int           `envconfig:"CENTRIFUGO_MAX_CONNS" default:"64"`
 	CentrifugoTokenSecret string        `envconfig:"CENTRIFUGO_TOKEN_SECRET" required:"true"`
 	CentrifugoTokenTTL    time.Duration `envconfig:"CENTRIFUGO_TOKEN_TTL" default:"1h"`

@@ -145,14 +145,17 @@ type Position struct {
 }
 
 // Publisher talks to Centrifugo's server API. Publications, the message
-// path, go through apiClient: a pool of kept-alive connections that the
-// calling goroutine writes and reads itself. The rest (presence, history,
-// info) goes through gocent on a pooled net/http transport. Either way a
-// process opens a handful of connections, not one per message.
+// path, go through apiClient: kept-alive connections that the calling
+// goroutine writes and reads itself, with publications made at the same
+// moment sent together in batch calls (batch.go). The rest (presence,
+// history, info) goes through gocent on a pooled net/http transport.
+// Either way a process opens a handful of connections, not one per
+// message.
 type Publisher struct {
-	c   *gocent.Client
-	hc  *http.Client
-	api *apiClient
+	c     *gocent.Client
+	hc    *http.Client
+	api   *apiClient
+	batch *batcher
 }
 
 // DefaultMaxConns is the default size of a publisher's connection pool.
@@ -160,14 +163,17 @@ const DefaultMaxConns = 64
 
 // NewPublisher returns a publisher for apiURL (http(s)://host[:port]/path,
 // the path ending in /api) with at most maxConns connections to it for
-// publications (0 = DefaultMaxConns) and as many for the other calls; a call
-// that finds every connection busy waits for one. Every call has timeout as
+// the other calls (0 = DefaultMaxConns); a call that finds every connection
+// busy waits for one. Publications travel on at most DefaultLanes of their
+// own (fewer if maxConns is smaller), in batches when they come faster than
+// one call's round trip. Every call has timeout as
 // its deadline and also honours its context's. A malformed URL is an error.
 func NewPublisher(apiURL, apiKey string, timeout time.Duration, maxConns int) (*Publisher, error) {
 	if maxConns <= 0 {
 		maxConns = DefaultMaxConns
 	}
-	api, err := newAPIClient(apiURL, apiKey, timeout, maxConns)
+	lanes := min(DefaultLanes, maxConns)
+	api, err := newAPIClient(apiURL, apiKey, timeout, lanes)
 	if err != nil {
 		return nil, err
 	}
@@ -182,8 +188,9 @@ func NewPublisher(apiURL, apiKey string, timeout time.Duration, maxConns int) (*
 	}}
 	return &Publisher{
 		c:   gocent.New(gocent.Config{Addr: apiURL, Key: apiKey, HTTPClient: hc}),
-		hc:  hc,
-		api: api,
+		hc:    hc,
+		api:   api,
+		batch: newBatcher(api, lanes),
 	}, nil
 }
 
@@ -217,11 +224,8 @@ type publishRequest struct {
 }
 
 type publishReply struct {
-	Error *struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-	Result Position `json:"result"`
+	Error  *apiError `json:"error"`
+	Result Position  `json:"result"`
 }
 
 // publish is sent by hand rather than through gocent, which has no
@@ -235,18 +239,11 @@ func (p *Publisher) publish(ctx context.Context, channel string, data any, key s
 	if err != nil {
 		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
 	}
-	raw, err := p.api.post(ctx, "publish", body)
+	pos, err := p.batch.publish(ctx, channel, body)
 	if err != nil {
 		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
 	}
-	var rep publishReply
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return Position{}, fmt.Errorf("centrifugo: publish to %s: %w", channel, err)
-	}
-	if rep.Error != nil {
-		return Position{}, fmt.Errorf("centrifugo: publish to %s: error %d %s", channel, rep.Error.Code, rep.Error.Message)
-	}
-	return Position{Offset: rep.Result.Offset, Epoch: rep.Result.Epoch}, nil
+	return pos, nil
 }
 
 // Members returns the member ids (from chan_info) subscribed to a channel now.

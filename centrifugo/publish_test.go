@@ -14,7 +14,7 @@ import (
 )
 
 // TestPublishesUnderLoadLandOnceEach: 300 publications at once through one
-// publisher with 8 connections, on a real Centrifugo. Each lands once, at
+// publisher (so most go in batches), on a real Centrifugo. Each lands once, at
 // the position its caller was told, and
 // a second publish with the same idempotency key (a retry) is given the same
 // position and adds nothing. A publication to a channel Centrifugo refuses
@@ -88,5 +88,48 @@ func TestPublishesUnderLoadLandOnceEach(t *testing.T) {
 	}
 	if !strings.Contains(errs[25].Error(), "unknown channel") {
 		t.Fatalf("refused publication: %v", errs[25])
+	}
+}
+
+// A batch call (what publications that waited for a lane go in) gives each
+// publication its own result on a real Centrifugo: its position, or the
+// error Centrifugo gave that one command alone; a retry in a later batch
+// with the same idempotency key is given the first position and adds
+// nothing.
+func TestPublishBatchResults(t *testing.T) {
+	s := centrifugotest.Start(t, centrifugotest.Options{})
+	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	ctx := context.Background()
+	a, b := centrifugo.RoomChannel("batcha"), centrifugo.RoomChannel("batchb")
+	// a's first publication goes alone, so its offsets in the batch are known.
+	if _, err := pub.Publish(ctx, a, map[string]int{"i": 0}, "k0"); err != nil {
+		t.Fatal(err)
+	}
+	channels := []string{a, "nosuchnamespace:x", b}
+	data := []any{map[string]int{"i": 1}, map[string]int{"i": 2}, map[string]int{"i": 3}}
+	keys := []string{"k1", "", "k3"}
+	pos, errs := pub.PublishBatch(ctx, channels, data, keys)
+	if errs[0] != nil || errs[2] != nil {
+		t.Fatalf("errors %v", errs)
+	}
+	if errs[1] == nil || !strings.Contains(errs[1].Error(), "unknown channel") {
+		t.Fatalf("the refused publication's error: %v", errs[1])
+	}
+	if pos[0].Offset != 2 || pos[2].Offset != 1 || pos[0].Epoch == "" {
+		t.Fatalf("positions %+v; want a at offset 2, b at 1", pos)
+	}
+	again, errs := pub.PublishBatch(ctx, []string{b, a}, []any{data[2], data[0]}, []string{"k3", "k1"})
+	if errs[0] != nil || errs[1] != nil || again[0] != pos[2] || again[1] != pos[0] {
+		t.Fatalf("retries at %+v (%v); want %+v and %+v", again, errs, pos[2], pos[0])
+	}
+	for ch, want := range map[string]int{a: 2, b: 1} {
+		hist, err := pub.History(ctx, ch)
+		if err != nil || len(hist) != want {
+			t.Fatalf("%s holds %d publications (%v); want %d", ch, len(hist), err, want)
+		}
 	}
 }
