@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tetatet/tetatet/matchmaker/blobstore"
+	"github.com/tetatet/tetatet/matchmaker/coalesce"
 )
 
 //go:embed *.lua
@@ -103,6 +104,9 @@ type Store struct {
 	dies atomic.Bool
 	// indexMoved is set once migrateIndex found nothing left to move.
 	indexMoved atomic.Bool
+	// rooms coalesces the room scripts (the message path's one Redis call)
+	// that are made at the same moment into pipelines.
+	rooms coalesce.Group[*scriptCall]
 }
 
 // New returns a store on rdb. ann tells users about what the store did
@@ -113,6 +117,7 @@ func New(rdb redis.UniversalClient, cfg Config, ann Announcer, opts ...Option) *
 		ann = silent{}
 	}
 	s := &Store{rdb: rdb, cfg: cfg.withDefaults(), ann: ann}
+	s.rooms = coalesce.Group[*scriptCall]{Lanes: roomLanes, Max: 128, Send: s.sendScripts}
 	for _, o := range opts {
 		o(s)
 	}
@@ -134,8 +139,52 @@ func (s *Store) runMM(ctx context.Context, sc *redis.Script, args ...any) *redis
 	return sc.Run(ctx, s.rdb, []string{s.mmKey()}, args...)
 }
 
+// runRoom runs a room script. Room scripts made at the same moment go
+// together: at most roomLanes calls to Redis carry them at once, and those
+// that find every lane busy go in one pipeline with the next (one write and
+// one read for all of them, on each side). In a pipeline each script runs
+// on its own, in order, as it would alone.
 func (s *Store) runRoom(ctx context.Context, sc *redis.Script, roomID string, args ...any) *redis.Cmd {
-	return sc.Run(ctx, s.rdb, s.roomKeys(roomID), args...)
+	c := &scriptCall{sc: sc, keys: s.roomKeys(roomID), args: args}
+	if err := s.rooms.Do(ctx, c); err != nil {
+		cmd := redis.NewCmd(ctx)
+		cmd.SetErr(err)
+		return cmd
+	}
+	return c.cmd
+}
+
+// roomLanes is how many calls to Redis carry room scripts at once.
+const roomLanes = 2
+
+// scriptCall is one run of a script and its reply.
+type scriptCall struct {
+	sc   *redis.Script
+	keys []string
+	args []any
+	cmd  *redis.Cmd
+}
+
+// sendScripts runs a batch of scripts: alone as usual, or several in one
+// pipeline of EVALSHA, each sent again with its source if Redis did not
+// have it (NOSCRIPT: it did not run).
+func (s *Store) sendScripts(ctx context.Context, batch []*scriptCall) {
+	if len(batch) == 1 {
+		c := batch[0]
+		c.cmd = c.sc.Run(ctx, s.rdb, c.keys, c.args...)
+		return
+	}
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range batch {
+			c.cmd = p.EvalSha(ctx, c.sc.Hash(), c.keys, c.args...)
+		}
+		return nil
+	})
+	for _, c := range batch {
+		if redis.HasErrorPrefix(c.cmd.Err(), "NOSCRIPT") {
+			c.cmd = c.sc.Run(ctx, s.rdb, c.keys, c.args...)
+		}
+	}
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
