@@ -187,7 +187,7 @@ func NewPublisher(apiURL, apiKey string, timeout time.Duration, maxConns int) (*
 		DisableCompression:  true,
 	}}
 	return &Publisher{
-		c:   gocent.New(gocent.Config{Addr: apiURL, Key: apiKey, HTTPClient: hc}),
+		c:     gocent.New(gocent.Config{Addr: apiURL, Key: apiKey, HTTPClient: hc}),
 		hc:    hc,
 		api:   api,
 		batch: newBatcher(api, lanes),
