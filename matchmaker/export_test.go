@@ -14,3 +14,6 @@ func SetOutboxGrace(d time.Duration) (restore func()) {
 	outboxGrace = d
 	return func() { outboxGrace = old }
 }
+
+// LinkPattern is the pattern HasLink applies after its quick check.
+var LinkPattern = linkPattern

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -204,6 +205,29 @@ func TestHasLink(t *testing.T) {
 	} {
 		if matchmaker.HasLink(text) != want {
 			t.Errorf("HasLink(%q) = %v; want %v", text, !want, want)
+		}
+	}
+}
+
+// HasLink's quick check (no '.', '/' or '@': no link) never changes its
+// answer: random texts over letters, digits and the pattern's own signs
+// agree with the pattern alone.
+func TestHasLinkQuickCheckAgrees(t *testing.T) {
+	const alphabet = "abtwmeogrxyzTWM09_-:/.@ hps"
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := []string{"https://", "www.", "t.me/", "telegram.me/", "@", ".com", ".xyz", "me", "casino"}
+	for i := 0; i < 20000; i++ {
+		var b strings.Builder
+		for n := rng.IntN(24); n > 0; n-- {
+			if rng.IntN(4) == 0 {
+				b.WriteString(words[rng.IntN(len(words))])
+			} else {
+				b.WriteByte(alphabet[rng.IntN(len(alphabet))])
+			}
+		}
+		text := b.String()
+		if got, want := matchmaker.HasLink(text), matchmaker.LinkPattern.MatchString(text); got != want {
+			t.Fatalf("HasLink(%q) = %v; the pattern says %v", text, got, want)
 		}
 	}
 }
