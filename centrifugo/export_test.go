@@ -28,3 +28,6 @@ func (p *Publisher) PublishBatch(ctx context.Context, channels []string, data []
 	}
 	return pos, errs
 }
+
+// MaxBatch is the most publications one call carries.
+const MaxBatch = maxBatch

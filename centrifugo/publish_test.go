@@ -133,3 +133,29 @@ func TestPublishBatchResults(t *testing.T) {
 		}
 	}
 }
+
+// The largest batch the publisher sends (maxBatch publications of the
+// largest message the API takes: 4,096 characters of 4-byte UTF-8) is
+// accepted by a real Centrifugo.
+func TestPublishLargestBatch(t *testing.T) {
+	s := centrifugotest.Start(t, centrifugotest.Options{})
+	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	n := centrifugo.MaxBatch
+	channels, data, keys := make([]string, n), make([]any, n), make([]string, n)
+	text := strings.Repeat("😀", 4096)
+	for i := range n {
+		channels[i] = centrifugo.RoomChannel(fmt.Sprintf("large%d", i))
+		data[i] = map[string]string{"type": "message", "text": text}
+		keys[i] = fmt.Sprint("large-", i)
+	}
+	pos, errs := pub.PublishBatch(context.Background(), channels, data, keys)
+	for i := range n {
+		if errs[i] != nil || pos[i].Offset != 1 {
+			t.Fatalf("publication %d of %d (%d KB in all): %+v, %v", i, n, n*len(text)/1024, pos[i], errs[i])
+		}
+	}
+}
