@@ -18,7 +18,9 @@ import (
 //
 // A batch holds at most one publication per channel and its commands run
 // in parallel in Centrifugo; a channel's second publication waits for the
-// next batch, so batching never reorders a channel's publications.
+// next batch, so a batch never reorders a channel's publications. (Two on
+// different lanes at once are as concurrent as two calls were before
+// batching: the API's messages of one room are ordered by their ids.)
 type batcher struct {
 	api   *apiClient
 	group coalesce.Group[*pubCall]
