@@ -20,7 +20,7 @@ import (
 // in parallel in Centrifugo; a channel's second publication waits for the
 // next batch, so a batch never reorders a channel's publications. (Two on
 // different lanes at once are as concurrent as two calls were before
-// batching: the API's messages of one room are ordered by their ids.)
+// batching; the Mini App shows a room's messages in id order.)
 type batcher struct {
 	api   *apiClient
 	group coalesce.Group[*pubCall]
