@@ -441,6 +441,98 @@ func TestFrozenCentrifugoDeliversOnce(t *testing.T) {
 	t.Logf("%d messages accepted after %d refused tries", len(accepted), retries)
 }
 
+// TestFrozenCentrifugoConcurrentSendersDeliverOnce is the frozen-Centrifugo
+// test with eight senders in four rooms at once, so publications go in
+// batches (centrifugo/batch.go) and room scripts in pipelines while calls
+// time out: every accepted message is on its room's channel exactly once
+// after the thaw.
+func TestFrozenCentrifugoConcurrentSendersDeliverOnce(t *testing.T) {
+	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) { c.CentrifugoAPITimeout = 500 * time.Millisecond }})
+	type sender struct {
+		u    *apitest.User
+		room apitest.Room
+	}
+	var senders []sender
+	for i := range int64(4) {
+		a, b, ra, rb := pairUp(t, st, 175_001+2*i, 175_002+2*i)
+		senders = append(senders, sender{a, ra}, sender{b, rb})
+	}
+	p := st.Centrifugo.Process()
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	thawed := make(chan struct{})
+	go func() {
+		time.Sleep(3 * time.Second)
+		_ = p.Signal(syscall.SIGCONT)
+		close(thawed)
+	}()
+	t.Cleanup(func() { _ = p.Signal(syscall.SIGCONT) })
+	var mu sync.Mutex
+	accepted := map[string]map[string]string{} // channel -> id -> text
+	retries := 0
+	var wg sync.WaitGroup
+	for si, sd := range senders {
+		wg.Go(func() {
+			for i := range 5 {
+				text := fmt.Sprint("frozen ", si, " ", i)
+				for {
+					var m struct{ ID string }
+					status, raw := sd.u.Do("POST", "/api/rooms/"+sd.room.ID+"/messages", map[string]string{"text": text, "client_msg_id": text}, &m)
+					if status == 201 {
+						mu.Lock()
+						if accepted[sd.room.Channel] == nil {
+							accepted[sd.room.Channel] = map[string]string{}
+						}
+						accepted[sd.room.Channel][m.ID] = text
+						mu.Unlock()
+						break
+					}
+					if status != 503 {
+						t.Errorf("POST = %d %s; want 201 or 503", status, raw)
+						return
+					}
+					mu.Lock()
+					retries++
+					mu.Unlock()
+					time.Sleep(200 * time.Millisecond)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	<-thawed
+	if retries == 0 {
+		t.Fatal("no publish timed out: Centrifugo was not frozen")
+	}
+	total := 0
+	for ch, ids := range accepted {
+		hist, err := st.Publisher.History(context.Background(), ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		for _, raw := range hist {
+			var d struct{ ID string }
+			_ = json.Unmarshal(raw, &d)
+			count[d.ID]++
+		}
+		for id, text := range ids {
+			if count[id] != 1 {
+				t.Errorf("%q (%s) is on %s %d times; want once", text, id, ch, count[id])
+			}
+		}
+		if len(hist) != len(ids) {
+			t.Errorf("%s has %d publications for %d accepted messages", ch, len(hist), len(ids))
+		}
+		total += len(ids)
+	}
+	if total != 5*len(senders) {
+		t.Fatalf("%d messages accepted; want %d", total, 5*len(senders))
+	}
+	t.Logf("%d messages accepted after %d refused tries", total, retries)
+}
+
 // TestOwnMessagesCarryTheClientID (issue 11, defect 8): the sender's app
 // knows its own stored message by client_msg_id, in the publication and in
 // history; the partner's history shows no client ids.
