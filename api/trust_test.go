@@ -377,6 +377,48 @@ func TestMatchPushWhenTheSearcherHangsUp(t *testing.T) {
 	}
 }
 
+// freeze stops st's Centrifugo (SIGSTOP, as a hung host) for d; the channel
+// is closed once it runs again.
+func freeze(t *testing.T, st *apitest.Stack, d time.Duration) <-chan struct{} {
+	t.Helper()
+	p := st.Centrifugo.Process()
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	thawed := make(chan struct{})
+	go func() {
+		time.Sleep(d)
+		_ = p.Signal(syscall.SIGCONT)
+		close(thawed)
+	}()
+	t.Cleanup(func() { _ = p.Signal(syscall.SIGCONT) })
+	return thawed
+}
+
+// onChannelOnce checks that each accepted message (id -> text) is on the
+// channel exactly once and nothing else is.
+func onChannelOnce(t *testing.T, st *apitest.Stack, channel string, accepted map[string]string) {
+	t.Helper()
+	hist, err := st.Publisher.History(context.Background(), channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, raw := range hist {
+		var d struct{ ID string }
+		_ = json.Unmarshal(raw, &d)
+		count[d.ID]++
+	}
+	for id, text := range accepted {
+		if count[id] != 1 {
+			t.Errorf("%q (%s) is on %s %d times; want once", text, id, channel, count[id])
+		}
+	}
+	if len(hist) != len(accepted) {
+		t.Errorf("%s has %d publications for %d accepted messages", channel, len(hist), len(accepted))
+	}
+}
+
 // TestFrozenCentrifugoDeliversOnce (issue 11, defect 7; acceptance 5):
 // Centrifugo hangs for 4 s (SIGSTOP) while messages are sent; publishes time
 // out, the sender retries with the same client_msg_id after Retry-After,
@@ -385,19 +427,8 @@ func TestMatchPushWhenTheSearcherHangsUp(t *testing.T) {
 // retry published it again: the same id twice.)
 func TestFrozenCentrifugoDeliversOnce(t *testing.T) {
 	st := apitest.Start(t, apitest.Options{Config: func(c *api.Config) { c.CentrifugoAPITimeout = 500 * time.Millisecond }})
-	a, b, _, rb := pairUp(t, st, 170_001, 170_002)
-	_ = a
-	p := st.Centrifugo.Process()
-	if err := p.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	thawed := make(chan struct{})
-	go func() {
-		time.Sleep(4 * time.Second)
-		_ = p.Signal(syscall.SIGCONT)
-		close(thawed)
-	}()
-	t.Cleanup(func() { _ = p.Signal(syscall.SIGCONT) })
+	_, b, _, rb := pairUp(t, st, 170_001, 170_002)
+	thawed := freeze(t, st, 4*time.Second)
 	accepted := map[string]string{}
 	retries := 0
 	for i := 0; i < 5; i++ {
@@ -420,24 +451,7 @@ func TestFrozenCentrifugoDeliversOnce(t *testing.T) {
 	if retries == 0 {
 		t.Fatal("no publish timed out: Centrifugo was not frozen")
 	}
-	hist, err := st.Publisher.History(context.Background(), rb.Channel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[string]int{}
-	for _, raw := range hist {
-		var d struct{ ID string }
-		_ = json.Unmarshal(raw, &d)
-		count[d.ID]++
-	}
-	for id, text := range accepted {
-		if count[id] != 1 {
-			t.Errorf("%q (%s) is on the channel %d times; want once", text, id, count[id])
-		}
-	}
-	if len(hist) != len(accepted) {
-		t.Fatalf("channel history has %d publications for %d accepted messages", len(hist), len(accepted))
-	}
+	onChannelOnce(t, st, rb.Channel, accepted)
 	t.Logf("%d messages accepted after %d refused tries", len(accepted), retries)
 }
 
@@ -457,17 +471,7 @@ func TestFrozenCentrifugoConcurrentSendersDeliverOnce(t *testing.T) {
 		a, b, ra, rb := pairUp(t, st, 175_001+2*i, 175_002+2*i)
 		senders = append(senders, sender{a, ra}, sender{b, rb})
 	}
-	p := st.Centrifugo.Process()
-	if err := p.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	thawed := make(chan struct{})
-	go func() {
-		time.Sleep(3 * time.Second)
-		_ = p.Signal(syscall.SIGCONT)
-		close(thawed)
-	}()
-	t.Cleanup(func() { _ = p.Signal(syscall.SIGCONT) })
+	thawed := freeze(t, st, 3*time.Second)
 	var mu sync.Mutex
 	accepted := map[string]map[string]string{} // channel -> id -> text
 	retries := 0
@@ -507,24 +511,7 @@ func TestFrozenCentrifugoConcurrentSendersDeliverOnce(t *testing.T) {
 	}
 	total := 0
 	for ch, ids := range accepted {
-		hist, err := st.Publisher.History(context.Background(), ch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		count := map[string]int{}
-		for _, raw := range hist {
-			var d struct{ ID string }
-			_ = json.Unmarshal(raw, &d)
-			count[d.ID]++
-		}
-		for id, text := range ids {
-			if count[id] != 1 {
-				t.Errorf("%q (%s) is on %s %d times; want once", text, id, ch, count[id])
-			}
-		}
-		if len(hist) != len(ids) {
-			t.Errorf("%s has %d publications for %d accepted messages", ch, len(hist), len(ids))
-		}
+		onChannelOnce(t, st, ch, ids)
 		total += len(ids)
 	}
 	if total != 5*len(senders) {
