@@ -13,6 +13,19 @@ import (
 	"github.com/tetatet/tetatet/centrifugo/centrifugotest"
 )
 
+// startPublisher starts a real Centrifugo and returns a publisher to it,
+// closed when the test ends.
+func startPublisher(t *testing.T) *centrifugo.Publisher {
+	t.Helper()
+	s := centrifugotest.Start(t, centrifugotest.Options{})
+	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pub.Close)
+	return pub
+}
+
 // TestPublishesUnderLoadLandOnceEach: 300 publications at once through one
 // publisher (so most go in batches), on a real Centrifugo. Each lands once, at
 // the position its caller was told, and
@@ -20,12 +33,7 @@ import (
 // position and adds nothing. A publication to a channel Centrifugo refuses
 // fails alone.
 func TestPublishesUnderLoadLandOnceEach(t *testing.T) {
-	s := centrifugotest.Start(t, centrifugotest.Options{})
-	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.Close()
+	pub := startPublisher(t)
 	ctx := context.Background()
 	const n = 300
 	channel := func(i int) string { return centrifugo.RoomChannel(fmt.Sprintf("r%d", i%10)) }
@@ -97,12 +105,7 @@ func TestPublishesUnderLoadLandOnceEach(t *testing.T) {
 // with the same idempotency key is given the first position and adds
 // nothing.
 func TestPublishBatchResults(t *testing.T) {
-	s := centrifugotest.Start(t, centrifugotest.Options{})
-	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.Close()
+	pub := startPublisher(t)
 	ctx := context.Background()
 	a, b := centrifugo.RoomChannel("batcha"), centrifugo.RoomChannel("batchb")
 	// a's first publication goes alone, so its offsets in the batch are known.
@@ -138,12 +141,7 @@ func TestPublishBatchResults(t *testing.T) {
 // largest message the API takes: 4,096 characters of 4-byte UTF-8) is
 // accepted by a real Centrifugo.
 func TestPublishLargestBatch(t *testing.T) {
-	s := centrifugotest.Start(t, centrifugotest.Options{})
-	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, 5*time.Second, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.Close()
+	pub := startPublisher(t)
 	n := centrifugo.MaxBatch
 	channels, data, keys := make([]string, n), make([]any, n), make([]string, n)
 	text := strings.Repeat("😀", 4096)
