@@ -5,11 +5,11 @@
 package centrifugotest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,8 +176,8 @@ func (s *Server) start() error {
 	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ours, err := s.answers()
-		if ours {
+		err := s.ping()
+		if err == nil {
 			return nil
 		}
 		select {
@@ -197,27 +197,17 @@ func (s *Server) start() error {
 	}
 }
 
-// answers reports whether this server answers an API call made with its own
-// key (401 from another server on the port is not an answer).
-func (s *Server) answers() (bool, error) {
-	req, err := http.NewRequest(http.MethodPost, s.APIURL+"/info", strings.NewReader("{}"))
+// ping is an API call made with the server's own key (Publisher.Ping): a
+// 401 from another server on the port is not an answer, nor a port that
+// accepts and never answers (1 s).
+func (s *Server) ping() error {
+	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, time.Second, 1)
 	if err != nil {
-		return false, err
+		return err
 	}
-	req.Header.Set("X-API-Key", s.APIKey)
-	resp, err := readyClient.Do(req)
-	if err != nil {
-		return false, err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false, fmt.Errorf("POST %s/info: %s", s.APIURL, resp.Status)
-	}
-	return true, nil
+	defer pub.Close()
+	return pub.Ping(context.Background())
 }
-
-// readyClient gives up on a port that accepts and never answers.
-var readyClient = &http.Client{Timeout: time.Second}
 
 func randomHex(n int) string {
 	b := make([]byte, n)

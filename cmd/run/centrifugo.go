@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tetatet/tetatet/centrifugo"
@@ -103,20 +102,12 @@ func centrifugoConfig(s *centrifugoServer, port, internal int, allowedOrigins []
 
 // answers checks that this run's Centrifugo answers its API with its key.
 func (s *centrifugoServer) answers(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.APIURL+"/info", strings.NewReader("{}"))
+	pub, err := centrifugo.NewPublisher(s.APIURL, s.APIKey, time.Second, 1)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("X-API-Key", s.APIKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s/info: %s", s.APIURL, resp.Status)
-	}
-	return nil
+	defer pub.Close()
+	return pub.Ping(ctx)
 }
 
 func get200(ctx context.Context, url string) error {

@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -140,28 +138,10 @@ func redactURL(raw string) string {
 // first).
 var freePort = chooseFreePort
 
-// chooseFreePort returns a loopback TCP port that was free a moment ago,
-// drawn at random below the kernel's ephemeral range
-// (net.ipv4.ip_local_port_range), as redistest.FreePorts does for tests and
-// for the same reason: a port the kernel picked for a listen on port 0 can
-// be handed to another process's connect or listen before the child binds
-// it, and one drawn from ports the kernel never picks by itself cannot.
+// chooseFreePort returns a loopback TCP port that was free a moment ago.
+// Another process may take it before the child binds it: the child then
+// exits at start and the runner tries other ports (retryOnTakenPort).
 func chooseFreePort() (int, error) {
-	lo, hi := 10000, 20000
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if eph, err := strconv.Atoi(f[0]); err == nil {
-				hi = min(hi, eph-10000)
-			}
-		}
-	}
-	for tries := 0; hi > lo && tries < 1000; tries++ {
-		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", lo+rand.IntN(hi-lo))); err == nil {
-			port := l.Addr().(*net.TCPAddr).Port
-			l.Close()
-			return port, nil
-		}
-	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("free port: %w", err)
