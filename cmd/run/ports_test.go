@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,8 +72,8 @@ func TestChildrenStartWhenAChosenPortIsTaken(t *testing.T) {
 		if r.server == nil {
 			t.Fatalf("started %s, not a redis-server", r.Desc)
 		}
-		if strings.Contains(r.URL, ":"+strconv.Itoa(taken)+"/") {
-			t.Fatalf("redis at %s, the taken port", r.URL)
+		if strings.Contains(r.TCPURL, ":"+strconv.Itoa(taken)+"/") {
+			t.Fatalf("redis at %s, the taken port", r.TCPURL)
 		}
 		if err := pingRedis(ctx, r.URL); err != nil {
 			t.Fatal(err)
@@ -100,14 +101,17 @@ func TestChildrenStartWhenAChosenPortIsTaken(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer other.stop()
-		takePort(t, 1, port(t, other.URL))
+		takePort(t, 1, port(t, other.TCPURL))
 		r, err := startRedis(ctx, Config{StateDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer r.stop()
-		if r.URL == other.URL {
-			t.Fatalf("the run's redis is the other one at %s", r.URL)
+		if r.TCPURL == other.TCPURL {
+			t.Fatalf("the run's redis is the other one at %s", r.TCPURL)
+		}
+		if err := redisIs(ctx, r.URL, r.server.PID()); err != nil {
+			t.Fatal(err)
 		}
 	})
 	t.Run("another centrifugo", func(t *testing.T) {
@@ -129,4 +133,40 @@ func TestChildrenStartWhenAChosenPortIsTaken(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// The runner's redis-server takes the API's and the bot's commands on a
+// Unix socket in its data directory, and keeps its TCP port for tools; a
+// state directory too deep for a socket address leaves TCP alone.
+func TestRunnerRedisListensOnAUnixSocket(t *testing.T) {
+	redistest.Require(t, "redis-server", "apt-get install -y redis-server")
+	ctx := context.Background()
+	dir := t.TempDir()
+	r, err := startRedis(ctx, Config{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.stop()
+	sock := filepath.Join(dir, "redis", "redis.sock")
+	if want := "unix://" + sock + "?db=0"; r.URL != want {
+		t.Fatalf("URL %s; want %s", r.URL, want)
+	}
+	for _, u := range []string{r.URL, r.TCPURL} {
+		if err := redisIs(ctx, u, r.server.PID()); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+	}
+
+	deep := filepath.Join(t.TempDir(), strings.Repeat("d", 100))
+	r2, err := startRedis(ctx, Config{StateDir: deep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.stop()
+	if r2.URL != r2.TCPURL || !strings.HasPrefix(r2.URL, "redis://127.0.0.1:") {
+		t.Fatalf("URL %s, TCP %s; want the TCP address alone", r2.URL, r2.TCPURL)
+	}
+	if err := redisIs(ctx, r2.URL, r2.server.PID()); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -117,10 +117,11 @@ func startNode(t testing.TB, bin string) (string, *exec.Cmd, error) {
 	}
 }
 
-// Client returns a cluster client, closed at test end.
+// Client returns a cluster client, closed at test end. It speaks RESP2,
+// as the store's clients do (matchmaker.RedisProtocol).
 func (c *Cluster) Client(t testing.TB) *redis.ClusterClient {
 	t.Helper()
-	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs, PoolSize: 64})
+	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs, PoolSize: 64, Protocol: 2})
 	t.Cleanup(func() { cl.Close() })
 	return cl
 }

@@ -155,10 +155,11 @@ func (s *Server) Restart(t testing.TB) {
 	}
 }
 
-// Client returns a go-redis client for the server, closed at test end.
+// Client returns a go-redis client for the server, closed at test end. It
+// speaks RESP2, as the store's clients do (matchmaker.RedisProtocol).
 func (s *Server) Client(t testing.TB) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, PoolSize: 64})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, PoolSize: 64, Protocol: 2})
 	t.Cleanup(func() { c.Close() })
 	return c
 }
