@@ -81,10 +81,10 @@ func startRedisServer(ctx context.Context, bin, stateDir string) (*redisStore, e
 	// Ready when this child answers: another redis-server on the port (it
 	// was taken after freePort chose it) is not ours, and ours exits.
 	ready := func(ctx context.Context) error {
-		if err := redisIs(ctx, tcpURL, c.PID()); err != nil {
+		if err := redisIs(ctx, tcpURL, c.PID()); err != nil || url == tcpURL {
 			return err
 		}
-		return redisIs(ctx, url, c.PID())
+		return redisIs(ctx, url, c.PID()) // and on its socket
 	}
 	if err := waitReady(ctx, c, 10*time.Second, ready); err != nil {
 		c.stop(time.Second)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 // Cluster is a running Redis Cluster of real redis-server processes, each a
@@ -117,11 +119,11 @@ func startNode(t testing.TB, bin string) (string, *exec.Cmd, error) {
 	}
 }
 
-// Client returns a cluster client, closed at test end. It speaks RESP2,
-// as the store's clients do (matchmaker.RedisProtocol).
+// Client returns a cluster client, closed at test end. It speaks the
+// store's protocol (matchmaker.RedisProtocol).
 func (c *Cluster) Client(t testing.TB) *redis.ClusterClient {
 	t.Helper()
-	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs, PoolSize: 64, Protocol: 2})
+	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs, PoolSize: 64, Protocol: matchmaker.RedisProtocol})
 	t.Cleanup(func() { cl.Close() })
 	return cl
 }

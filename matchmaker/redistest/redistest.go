@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 // Require fails the test under CI=true, or skips it elsewhere, when the named
@@ -156,10 +158,10 @@ func (s *Server) Restart(t testing.TB) {
 }
 
 // Client returns a go-redis client for the server, closed at test end. It
-// speaks RESP2, as the store's clients do (matchmaker.RedisProtocol).
+// speaks the store's protocol (matchmaker.RedisProtocol).
 func (s *Server) Client(t testing.TB) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, PoolSize: 64, Protocol: 2})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, PoolSize: 64, Protocol: matchmaker.RedisProtocol})
 	t.Cleanup(func() { c.Close() })
 	return c
 }
