@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -209,6 +210,14 @@ func TestRunDevMode(t *testing.T) {
 		apitest.NewUser(t, r.URL, l.InitData).MustDo("GET", "/api/me", nil, http.StatusOK, &me)
 	}
 	apitest.ChatStory(t, r.devUser("a"), r.devUser("b"), r.WS, r.WS)
+	// The API leaves half the CPUs to Redis and Centrifugo (apiProcs).
+	wantProcs := apiProcs(runtime.GOMAXPROCS(0))
+	if v, err := strconv.Atoi(os.Getenv("GOMAXPROCS")); err == nil && v > 0 {
+		wantProcs = v // the runner is told, as this test is
+	}
+	if got := r.gomaxprocs(); got != wantProcs {
+		t.Errorf("the runner's GOMAXPROCS is %d; want %d of %d", got, wantProcs, runtime.GOMAXPROCS(0))
+	}
 
 	// A page on the app's origin may open the WebSocket; another site may not.
 	for origin, want := range map[string]int{
@@ -221,7 +230,7 @@ func TestRunDevMode(t *testing.T) {
 	}
 	r.interrupt(started)
 
-	again := startRunner(t, state)
+	again := startRunner(t, state, "GOMAXPROCS=3") // the operator's choice wins
 	took := again.waitReady(time.Minute)
 	t.Logf("second start: ready in %s", took.Round(time.Millisecond))
 	if took > 10*time.Second {
@@ -235,7 +244,26 @@ func TestRunDevMode(t *testing.T) {
 	if !me.Onboarded || me.Nickname != "Alice" {
 		t.Errorf("after a restart user A is %+v; want Alice's profile kept by redis-server", me)
 	}
+	if got := again.gomaxprocs(); got != 3 {
+		t.Errorf("with GOMAXPROCS=3 the runner's GOMAXPROCS is %d", got)
+	}
 	again.interrupt(again.children("centrifugo", "redis-server"))
+}
+
+// gomaxprocs is the runner's runtime.GOMAXPROCS, as its /metrics says.
+func (r *runner) gomaxprocs() int {
+	r.t.Helper()
+	for _, line := range strings.Split(get(r.t, r.URL+"/metrics", http.StatusOK), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_sched_gomaxprocs_threads "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				r.t.Fatalf("/metrics: %q", line)
+			}
+			return n
+		}
+	}
+	r.t.Fatal("/metrics has no go_sched_gomaxprocs_threads")
+	return 0
 }
 
 // TestRunEmbeddedRedis: without redis-server on PATH the runner says loudly
