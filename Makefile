@@ -83,7 +83,8 @@ load:
 # the Mini App, the bot with TELEGRAM_BOT_TOKEN; dev logins at /dev without
 # one. The Mini App is (re)built first when Node is there and its sources
 # changed. Ctrl-C stops everything. (The runner is exec'd rather than `go run`
-# so that a clean Ctrl-C leaves make with status 0.)
+# so that a clean Ctrl-C leaves make with status 0.) GODEBUG: the API's
+# runtime setting, api.SysmonGODEBUG; yours goes after it.
 run:
 	@if command -v npm >/dev/null; then \
 	  if [ ! -d miniapp/node_modules ] || [ miniapp/package-lock.json -nt miniapp/node_modules/.package-lock.json ]; then \
@@ -92,4 +93,4 @@ run:
 	    echo 'run: building the Mini App'; (cd miniapp && npm run build) || exit 1; fi; \
 	else echo 'run: npm not found, so the Mini App is not built (a placeholder page is served)'; fi
 	@mkdir -p .run/bin && go build -o .run/bin/run ./cmd/run
-	exec .run/bin/run
+	exec env GODEBUG="schedtrace=2147483647$${GODEBUG:+,$$GODEBUG}" .run/bin/run

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	tetatetapi "github.com/tetatet/tetatet/api"
 	"github.com/tetatet/tetatet/centrifugo"
 )
 
@@ -273,6 +274,9 @@ func TestDockerfileSettingsAgree(t *testing.T) {
 	}
 	if miniappDir == "" || !found {
 		t.Errorf("Dockerfile.api: MINIAPP_DIR=%q is not where the built Mini App is copied", miniappDir)
+	}
+	if got := arg(api, "GODEBUG"); got != tetatetapi.SysmonGODEBUG {
+		t.Errorf("Dockerfile.api sets GODEBUG=%q; make run gives the API api.SysmonGODEBUG=%s", got, tetatetapi.SysmonGODEBUG)
 	}
 
 	// SeaweedFS: weed is built from the tools module the tests build theirs

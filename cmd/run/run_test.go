@@ -428,3 +428,17 @@ func TestRunDevLinksInBrowser(t *testing.T) {
 	}
 	r.interrupt(started)
 }
+
+// TestMakeRunGivesTheAPIItsRuntimeSetting: make run execs the runner (the
+// API's process) with api.SysmonGODEBUG first in GODEBUG and the
+// developer's own GODEBUG after it, so theirs wins where the two overlap.
+func TestMakeRunGivesTheAPIItsRuntimeSetting(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\texec env GODEBUG=\"" + api.SysmonGODEBUG + "$${GODEBUG:+,$$GODEBUG}\" .run/bin/run\n"
+	if !strings.Contains(string(mk), want) {
+		t.Errorf("the Makefile's run recipe does not exec the runner with api.SysmonGODEBUG; want the line %q", want)
+	}
+}
