@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -95,10 +94,15 @@ func BenchmarkSearch(b *testing.B) {
 				rdb := srv.Client(b)
 				s := matchmaker.New(rdb, matchmaker.Config{}, nil)
 				fill(b, s, waiting, sc.mk)
-				// Every script call slower than 0.5 ms is logged by Redis.
-				rdb.ConfigSet(ctx, "slowlog-log-slower-than", "500")
-				rdb.ConfigSet(ctx, "slowlog-max-len", "10000")
+				// Redis logs every command of the timed part (the slow log
+				// at 0 µs), so how long each script call held it can be
+				// read afterwards; the hook times each call at the client.
+				timer := newScriptTimer()
+				rdb.AddHook(timer)
+				rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0")
+				rdb.ConfigSet(ctx, "slowlog-max-len", "100000")
 				rdb.SlowLogReset(ctx)
+				timer.start()
 				want := matchmaker.Filter{Gender: matchmaker.Female, AgeFrom: 18, AgeTo: 99}
 				lat := make([]time.Duration, 0, b.N)
 				b.ResetTimer()
@@ -139,6 +143,7 @@ func BenchmarkSearch(b *testing.B) {
 					b.StartTimer()
 				}
 				b.StopTimer()
+				timer.stop()
 				slices.Sort(lat)
 				q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
 				b.ReportMetric(q(0.50), "p50-µs")
@@ -157,48 +162,149 @@ func BenchmarkSearch(b *testing.B) {
 					}
 					qlat = append(qlat, time.Since(t0))
 				}
-				slices.Sort(qlat)
-				b.ReportMetric(float64(qlat[int(0.99*float64(len(qlat)-1))].Microseconds()), "queue-p99-µs")
-				slow, longest, which := slowScripts(ctx, rdb)
+				b.ReportMetric(quantile(qlat, 0.99), "queue-p99-µs")
+				held := heldRedis(ctx, rdb)
+				// The search script's own call: one round trip at the
+				// client, and how long it held Redis.
+				call := timer.calls("search")
+				inRedis := held.scripts["search"]
+				if len(call) == 0 || len(inRedis) == 0 {
+					b.Fatalf("no search call was timed (client %d, Redis %d)", len(call), len(inRedis))
+				}
+				b.ReportMetric(quantile(call, 0.99), "call-p99-µs")
+				b.ReportMetric(quantile(inRedis, 0.50), "redis-p50-µs")
+				b.ReportMetric(quantile(inRedis, 0.99), "redis-p99-µs")
+				b.ReportMetric(quantile(inRedis, 1), "redis-max-µs")
+				// The longest plain command (no script) in the same time:
+				// what the machine alone does to a call of a few µs.
+				b.ReportMetric(quantile(held.plain, 1), "plain-max-µs")
+				slow, longest, which := held.slow(500 * time.Microsecond)
 				b.ReportMetric(float64(slow), "calls>0.5ms")
 				b.ReportMetric(float64(longest.Microseconds()), "longest-call-µs")
 				if slow > 0 {
-					b.Logf("slow script calls by script: %v", which)
+					b.Logf("script calls over 0.5 ms in Redis, by script: %v", which)
 				}
 			})
 		}
 	}
 }
 
-// slowScripts reads Redis's slow log: how many script calls took more than
-// its threshold, the longest, and how many of the slow ones each script
-// made (by name, with the longest of each).
-func slowScripts(ctx context.Context, rdb *redis.Client) (int, time.Duration, map[string]string) {
+// held is what Redis's slow log (at 0 µs) says the timed part's commands
+// took inside Redis: each script call's duration by script name, and every
+// plain command's.
+type held struct {
+	scripts map[string][]time.Duration
+	plain   []time.Duration
+}
+
+func heldRedis(ctx context.Context, rdb *redis.Client) held {
 	names := map[string]string{}
 	for name, sc := range matchmaker.Scripts() {
 		names[sc.Hash()] = name
 	}
+	h := held{scripts: map[string][]time.Duration{}}
 	logs, _ := rdb.SlowLogGet(ctx, -1).Result()
-	var longest time.Duration
-	n := 0
-	count, worst := map[string]int{}, map[string]time.Duration{}
 	for _, l := range logs {
-		if len(l.Args) > 1 && (strings.EqualFold(l.Args[0], "evalsha") || strings.EqualFold(l.Args[0], "eval")) {
-			n++
-			longest = max(longest, l.Duration)
+		if len(l.Args) == 0 {
+			continue
+		}
+		cmd := strings.ToLower(l.Args[0])
+		switch {
+		case (cmd == "evalsha" || cmd == "eval") && len(l.Args) > 1:
 			name := names[l.Args[1]]
-			if name == "" {
+			if cmd == "eval" {
+				name = "eval" // a script's first call on this server
+			} else if name == "" {
 				name = "other"
 			}
-			count[name]++
-			worst[name] = max(worst[name], l.Duration)
+			h.scripts[name] = append(h.scripts[name], l.Duration)
+		case cmd == "slowlog" || cmd == "config" || cmd == "script":
+		default:
+			h.plain = append(h.plain, l.Duration)
 		}
 	}
+	return h
+}
+
+// slow says how many script calls held Redis longer than limit, the
+// longest, and per script how many did and the longest.
+func (h held) slow(limit time.Duration) (int, time.Duration, map[string]string) {
+	var longest time.Duration
+	n := 0
 	which := map[string]string{}
-	for name, c := range count {
-		which[name] = fmt.Sprintf("%d (longest %d µs)", c, worst[name].Microseconds())
+	for name, ds := range h.scripts {
+		c, worst := 0, time.Duration(0)
+		for _, d := range ds {
+			longest = max(longest, d)
+			if d > limit {
+				c++
+				worst = max(worst, d)
+			}
+		}
+		if c > 0 {
+			n += c
+			which[name] = fmt.Sprintf("%d of %d (longest %d µs)", c, len(ds), worst.Microseconds())
+		}
 	}
 	return n, longest, which
 }
 
-var _ = strconv.Itoa
+// quantile is the q-th quantile of ds in µs (q = 1: the largest).
+func quantile(ds []time.Duration, q float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return float64(s[int(q*float64(len(s)-1))].Microseconds())
+}
+
+// scriptTimer is a go-redis hook that times each script call at the client
+// (the call's one round trip), by script name, while it is on.
+type scriptTimer struct {
+	names map[string]string
+	mu    sync.Mutex
+	on    bool
+	lat   map[string][]time.Duration
+}
+
+func newScriptTimer() *scriptTimer {
+	t := &scriptTimer{names: map[string]string{}, lat: map[string][]time.Duration{}}
+	for name, sc := range matchmaker.Scripts() {
+		t.names[sc.Hash()] = name
+	}
+	return t
+}
+
+func (t *scriptTimer) start() { t.mu.Lock(); t.on = true; t.mu.Unlock() }
+func (t *scriptTimer) stop()  { t.mu.Lock(); t.on = false; t.mu.Unlock() }
+
+func (t *scriptTimer) calls(name string) []time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.lat[name])
+}
+
+func (t *scriptTimer) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (t *scriptTimer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (t *scriptTimer) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		t0 := time.Now()
+		err := next(ctx, cmd)
+		d := time.Since(t0)
+		if args := cmd.Args(); len(args) > 1 && strings.EqualFold(cmd.Name(), "evalsha") {
+			if sha, ok := args[1].(string); ok {
+				t.mu.Lock()
+				if t.on {
+					t.lat[t.names[sha]] = append(t.lat[t.names[sha]], d)
+				}
+				t.mu.Unlock()
+			}
+		}
+		return err
+	}
+}
