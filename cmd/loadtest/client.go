@@ -132,13 +132,14 @@ type centrifugoAPI struct {
 
 // Publish posts to <api>/publish. ok is false for an error reply
 // (Centrifugo answers those with 200 and an "error" object).
-func (c *centrifugoAPI) Publish(ctx context.Context, channel string, data []byte) (status int, ok bool, err error) {
+func (c *centrifugoAPI) Publish(ctx context.Context, channel string, data []byte, key string) (status int, ok bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	body, _ := json.Marshal(struct {
-		Channel string          `json:"channel"`
-		Data    json.RawMessage `json:"data"`
-	}{channel, data})
+		Channel        string          `json:"channel"`
+		Data           json.RawMessage `json:"data"`
+		IdempotencyKey string          `json:"idempotency_key,omitempty"`
+	}{channel, data, key})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.url, "/")+"/publish", bytes.NewReader(body))
 	if err != nil {
 		return 0, false, err

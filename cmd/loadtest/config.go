@@ -29,6 +29,7 @@ type Config struct {
 	Drain       time.Duration // the most a step waits for its last messages
 	APIPath     bool          // run each step through the API (the path under test)
 	Direct      bool          // also run each step straight to Centrifugo
+	DirectKeys  bool          // the direct baseline publishes with idempotency keys, as the API does
 	Resend      bool          // after 429/503, resend with the same client_msg_id
 	MaxResends  int
 	MaxInFlight int

@@ -1,9 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tetatet/tetatet/centrifugo"
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 func TestTargetsMustBeLoopback(t *testing.T) {
@@ -77,5 +85,38 @@ func TestValidate(t *testing.T) {
 		if err := c2.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v; want an error saying %q", c.name, err, c.want)
 		}
+	}
+}
+
+// The direct baseline sends an idempotency key only when asked, and then
+// the one the API would send for the same message.
+func TestDirectIdempotencyKey(t *testing.T) {
+	var bodies []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			t.Error(err)
+		}
+		bodies = append(bodies, b)
+		w.Write([]byte(`{"result":{}}`))
+	}))
+	defer srv.Close()
+	c := &centrifugoAPI{url: srv.URL + "/api", key: "k", hc: srv.Client(), timeout: time.Second}
+	u := &user{room: roomView{ID: "r1", Me: "m1", Channel: "room:r1"}, roomSeq: new(atomic.Int64)}
+	for _, keys := range []bool{false, true} {
+		p := &population{cfg: Config{DirectKeys: keys}}
+		if _, ok, _, _, err := p.directSend(c)(context.Background(), u, "hi", "c7"); err != nil || !ok {
+			t.Fatalf("publish: ok %v, %v", ok, err)
+		}
+	}
+	if len(bodies) != 2 {
+		t.Fatalf("%d publishes; want 2", len(bodies))
+	}
+	if k, ok := bodies[0]["idempotency_key"]; ok {
+		t.Errorf("without -direct-idempotency the publish carries key %v", k)
+	}
+	want := centrifugo.MessageKey("r1", matchmaker.Message{From: "m1", ClientMsgID: "c7"})
+	if got := bodies[1]["idempotency_key"]; got != want {
+		t.Errorf("with -direct-idempotency the key is %v; want the API's %q", got, want)
 	}
 }

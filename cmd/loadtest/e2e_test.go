@@ -30,6 +30,7 @@ func TestLoadTestAgainstARealStack(t *testing.T) {
 		Drain:            20 * time.Second,
 		APIPath:          true,
 		Direct:           true,
+		DirectKeys:       true, // the direct path publishes with the API's idempotency keys
 		MaxInFlight:      100,
 		HTTPTimeout:      10 * time.Second,
 		MatchPairs:       10,

@@ -102,6 +102,7 @@ func configure(args []string) (Config, error) {
 		drain   = fs.Duration("drain", 15*time.Second, "the most a step waits for its last deliveries")
 		apiPath = fs.Bool("api", true, "send each step through the API (the path under test)")
 		direct  = fs.Bool("direct", true, "also send each step straight to Centrifugo's server API (the ceiling)")
+		dkey    = fs.Bool("direct-idempotency", false, "the direct baseline publishes with an idempotency key per message, as the API does")
 		profile = fs.String("cpuprofile", "", "write the generator's own CPU profile to this file")
 		resend  = fs.Bool("resend", false, "after 429/503, resend with the same client_msg_id once Retry-After has passed")
 		resends = fs.Int("max-resends", 5, "with -resend, the most resends of one message")
@@ -154,6 +155,7 @@ func configure(args []string) (Config, error) {
 		Drain:            *drain,
 		APIPath:          *apiPath,
 		Direct:           *direct,
+		DirectKeys:       *dkey,
 		CPUProfile:       *profile,
 		Resend:           *resend,
 		MaxResends:       *resends,

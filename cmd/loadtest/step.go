@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/tetatet/tetatet/centrifugo"
+	"github.com/tetatet/tetatet/matchmaker"
 )
 
 // sendFunc sends one message from u and says how it went: ok when the
@@ -47,7 +50,11 @@ func (p *population) directSend(c *centrifugoAPI) sendFunc {
 		id := fmt.Sprintf("%016d", u.roomSeq.Add(1))
 		data, _ := json.Marshal(directMessage{Type: "message", ID: id, From: u.room.Me, Text: text,
 			TS: time.Now().UnixMilli(), ClientMsgID: clientMsgID})
-		status, ok, err := c.Publish(ctx, u.room.Channel, data)
+		key := ""
+		if p.cfg.DirectKeys { // the key the API publishes this message with
+			key = centrifugo.MessageKey(u.room.ID, matchmaker.Message{ID: id, From: u.room.Me, ClientMsgID: clientMsgID})
+		}
+		status, ok, err := c.Publish(ctx, u.room.Channel, data, key)
 		return status, ok, id, 0, err
 	}
 }
