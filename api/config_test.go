@@ -66,6 +66,7 @@ func TestConfigValidateNamesTheVariable(t *testing.T) {
 		"REDIS_CLUSTER_ADDRS":     func(c *api.Config) { c.RedisClusterAddrs = []string{"redis://x"} },
 		"ROOM_MAX_MESSAGES":       func(c *api.Config) { c.RoomMaxMessages = 1 },
 		"MAX_IN_FLIGHT":           func(c *api.Config) { c.MaxInFlight = 0 },
+		"MESSAGE_BATCH_WAIT":      func(c *api.Config) { c.MessageBatchWait = time.Second },
 		"BODY_READ_TIMEOUT":       func(c *api.Config) { c.BodyReadTimeout = 0 },
 		"CENTRIFUGO_API_URL":      func(c *api.Config) { c.CentrifugoAPIURL = "http://c:9000" },
 		"CENTRIFUGO_TOKEN_SECRET": func(c *api.Config) { c.CentrifugoTokenSecret = "short" },

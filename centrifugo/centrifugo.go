@@ -194,6 +194,12 @@ func NewPublisher(apiURL, apiKey string, timeout time.Duration, maxConns int) (*
 	}, nil
 }
 
+// SetBatchWait sets how long, while publications come faster than one per
+// d, a publication that finds a lane free waits for others to go in its
+// batch call (matchmaker/coalesce: Linger); 0, the default, never waits.
+// Call it before the first publication.
+func (p *Publisher) SetBatchWait(d time.Duration) { p.batch.group.Linger = d }
+
 // Close drops the idle connections (at shutdown, so Centrifugo's graceful
 // stop is not held up by them).
 func (p *Publisher) Close() {

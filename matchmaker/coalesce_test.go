@@ -32,13 +32,20 @@ func (p *pipelineCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) re
 // (pipelines of the message script) and each is kept once, in its room, in
 // order, with its own reply; also right after Redis lost its scripts
 // (NOSCRIPT in a pipeline: each is sent again with its source, once), and
-// a resend of every one of them is a duplicate.
+// a resend of every one of them is a duplicate. Both with and without
+// BatchWait (MESSAGE_BATCH_WAIT: a busy store's call waits for company).
 func TestMessagesAtOnceGoTogether(t *testing.T) {
+	for _, wait := range []time.Duration{0, 2 * time.Millisecond} {
+		t.Run(fmt.Sprint("batch_wait=", wait), func(t *testing.T) { messagesAtOnce(t, wait) })
+	}
+}
+
+func messagesAtOnce(t *testing.T, wait time.Duration) {
 	eachRedis(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		hook := &pipelineCounter{}
 		rdb.AddHook(hook)
-		s, _ := newStoreOn(t, rdb, matchmaker.Config{MessageRate: matchmaker.Rate{Every: time.Millisecond, Burst: 1000}})
+		s, _ := newStoreOn(t, rdb, matchmaker.Config{MessageRate: matchmaker.Rate{Every: time.Millisecond, Burst: 1000}, BatchWait: wait})
 		const rooms, each = 20, 5
 		type side struct {
 			tg   int64

@@ -90,6 +90,10 @@ type Config struct {
 	// started; a cleared room's channel history is removed again after
 	// twice this (default 3s).
 	PublishTimeout time.Duration
+	// BatchWait is how long, while messages come faster than one per
+	// BatchWait, a room script waits for others to share its round trip to
+	// Redis (matchmaker/coalesce: Linger); 0 = never (MESSAGE_BATCH_WAIT).
+	BatchWait time.Duration
 	// ReportRetention is how long reports and their evidence are kept
 	// (default 30 days, as the privacy policy says).
 	ReportRetention time.Duration

@@ -117,7 +117,7 @@ func New(rdb redis.UniversalClient, cfg Config, ann Announcer, opts ...Option) *
 		ann = silent{}
 	}
 	s := &Store{rdb: rdb, cfg: cfg.withDefaults(), ann: ann}
-	s.rooms = coalesce.Group[*scriptCall]{Lanes: roomLanes, Max: 128, Send: s.sendScripts}
+	s.rooms = coalesce.Group[*scriptCall]{Lanes: roomLanes, Max: 128, Send: s.sendScripts, Linger: s.cfg.BatchWait}
 	for _, o := range opts {
 		o(s)
 	}

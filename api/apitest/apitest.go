@@ -90,6 +90,7 @@ func Start(t testing.TB, o Options) *Stack {
 		InitDataMaxAge:        24 * time.Hour,
 		MaxInFlight:           256,
 		BodyReadTimeout:       10 * time.Second,
+		MessageBatchWait:      2 * time.Millisecond, // production's default
 	}
 	if o.Proxy {
 		cfg.CentrifugoProxyURL = st.Centrifugo.PublicURL
@@ -110,6 +111,7 @@ func Start(t testing.TB, o Options) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pub.SetBatchWait(cfg.MessageBatchWait)
 	st.Publisher = pub
 	st.Tokens = centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
 	st.Media = o.Media

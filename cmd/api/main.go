@@ -52,6 +52,7 @@ func run() error {
 		return err
 	}
 	defer pub.Close()
+	pub.SetBatchWait(cfg.MessageBatchWait)
 	tokens := centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
 	srv := api.New(cfg, api.Deps{
 		Store:     matchmaker.New(rdb, cfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens), matchmaker.WithMedia(blob)),

@@ -218,6 +218,7 @@ func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, l
 		closeBlob.Close()
 		return nil, nil, err
 	}
+	pub.SetBatchWait(apiCfg.MessageBatchWait)
 	tokens := centrifugo.NewTokens(apiCfg.CentrifugoTokenSecret, apiCfg.CentrifugoTokenTTL)
 	srv = api.New(apiCfg, api.Deps{
 		Store:     matchmaker.New(rdb, apiCfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens), matchmaker.WithMedia(blob)),

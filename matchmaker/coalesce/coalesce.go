@@ -11,11 +11,19 @@
 // A batch is sent by one of the callers it carries (the first in line),
 // not by a goroutine of the group's own: a waiting caller is woken once,
 // either with its call done or to send the next batch.
+//
+// Between quiet and saturated, calls rarely find every lane busy, so each
+// still goes alone and every process on the way wakes for each one. With
+// Linger set, a group that is busy (calls lately coming less than Linger
+// apart, on average) has the call that finds a lane free wait Linger for
+// others before it goes; the calls that come meanwhile wait for it, and
+// all go in one batch. A quiet group never waits.
 package coalesce
 
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Group coalesces calls of type T (a pointer to a call that records its
@@ -32,10 +40,20 @@ type Group[T any] struct {
 	// Send makes the batch's calls and records each one's result. Its ctx
 	// is not cancelled by any one caller's context.
 	Send func(ctx context.Context, batch []T)
+	// Linger is how long, while the group is busy, a call that finds a
+	// lane free waits for others to go with it (0 = never).
+	Linger time.Duration
 
-	mu    sync.Mutex
-	busy  int
-	queue []*waiter[T]
+	mu        sync.Mutex
+	busy      int
+	queue     []*waiter[T]
+	lingering bool          // a call waits for company; others queue behind it
+	last      time.Time     // the last call's arrival
+	gap       time.Duration // the mean time between calls (weighted to the recent)
+
+	// For tests: the clock and the wait (nil: time.Now, time.Sleep).
+	now   func() time.Time
+	pause func(time.Duration)
 }
 
 type waiter[T any] struct {
@@ -51,9 +69,17 @@ type waiter[T any] struct {
 func (g *Group[T]) Do(ctx context.Context, call T) error {
 	w := &waiter[T]{call: call}
 	g.mu.Lock()
-	if g.busy < max(g.Lanes, 1) {
+	busy := g.arrived()
+	if !g.lingering && g.busy < max(g.Lanes, 1) {
 		g.busy++
+		g.lingering = busy
 		g.mu.Unlock()
+		if busy {
+			g.wait(g.Linger)
+			g.mu.Lock()
+			g.lingering = false
+			g.mu.Unlock()
+		}
 		g.carry(ctx, w)
 		return nil
 	}
@@ -79,6 +105,38 @@ func (g *Group[T]) Do(ctx context.Context, call T) error {
 		g.carry(ctx, w)
 	}
 	return nil
+}
+
+// arrived counts a call's arrival (g.mu held) and says whether the group
+// is busy enough for it to linger: the mean gap between calls, weighted to
+// the last eight or so, is under Linger. A gap counts at most 8 Linger, so
+// a group busy again after a quiet spell lingers within about twenty calls.
+func (g *Group[T]) arrived() bool {
+	if g.Linger <= 0 {
+		return false
+	}
+	now := time.Now
+	if g.now != nil {
+		now = g.now
+	}
+	t := now()
+	gap := 8 * g.Linger
+	if !g.last.IsZero() {
+		gap = min(t.Sub(g.last), gap)
+	} else {
+		g.gap = gap
+	}
+	g.last = t
+	g.gap += (gap - g.gap) / 8
+	return g.gap < g.Linger
+}
+
+func (g *Group[T]) wait(d time.Duration) {
+	if g.pause != nil {
+		g.pause(d)
+		return
+	}
+	time.Sleep(d)
 }
 
 // carry sends w with what waits, on the lane its caller holds, then hands

@@ -263,3 +263,99 @@ func TestManyCallers(t *testing.T) {
 	}
 	t.Logf("%d calls in %d batches", sentCalls.Load(), batches.Load())
 }
+
+// fakeClock is a clock the test moves.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// A group whose calls come further apart than Linger never waits: each
+// call goes at once and alone.
+func TestLingerNotWhenQuiet(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	r := &recorder{}
+	var pauses atomic.Int64
+	g := &Group[*call]{Lanes: 2, Send: r.send, Linger: time.Millisecond,
+		now: clock.now, pause: func(time.Duration) { pauses.Add(1) }}
+	for i := range 50 {
+		clock.add(5 * time.Millisecond)
+		if err := g.Do(context.Background(), &call{n: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pauses.Load() != 0 || len(r.batches) != 50 {
+		t.Fatalf("50 calls 5 ms apart with Linger 1 ms: %d waited, %d batches; want 0 and 50", pauses.Load(), len(r.batches))
+	}
+}
+
+// Calls that start coming closer together than Linger make the group busy
+// after a few of them (the mean gap is weighted to the recent), not at
+// the first.
+func TestLingerOnceBusy(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	r := &recorder{}
+	var first atomic.Int64
+	first.Store(-1)
+	n := 0
+	g := &Group[*call]{Lanes: 1, Send: r.send, Linger: time.Millisecond, now: clock.now}
+	g.pause = func(d time.Duration) {
+		if d != time.Millisecond {
+			t.Errorf("waited %v; want Linger", d)
+		}
+		first.CompareAndSwap(-1, int64(n))
+	}
+	for n = 0; n < 40; n++ {
+		clock.add(100 * time.Microsecond)
+		if err := g.Do(context.Background(), &call{n: n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f := first.Load(); f < 10 || f > 30 {
+		t.Fatalf("calls 100 µs apart first waited at call %d; want after 10 and by 30", f)
+	}
+}
+
+// In a busy group the call that finds a lane free waits Linger; the calls
+// that come meanwhile wait for it (even with another lane free) and all go
+// in its batch, each once with its own result.
+func TestLingerGathers(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	r := &recorder{started: make(chan int, 10)}
+	paused, resume := make(chan struct{}), make(chan struct{})
+	g := &Group[*call]{Lanes: 2, Send: r.send, Linger: time.Millisecond, now: clock.now,
+		pause: func(time.Duration) { paused <- struct{}{}; <-resume }}
+	g.last, g.gap = clock.now(), 100*time.Microsecond // busy lately
+	leader := &call{n: 0}
+	var wg sync.WaitGroup
+	wg.Go(func() { g.Do(context.Background(), leader) })
+	<-paused
+	calls := []*call{leader}
+	for i := 1; i <= 5; i++ {
+		c := &call{n: i}
+		calls = append(calls, c)
+		clock.add(100 * time.Microsecond)
+		wg.Go(func() { g.Do(context.Background(), c) })
+	}
+	waitQueued(t, g, 5)
+	close(resume)
+	if n := <-r.started; n != 6 {
+		t.Fatalf("the lingering call's batch has %d calls; want 6", n)
+	}
+	wg.Wait()
+	for _, c := range calls {
+		if c.sent != 1 || c.got != c.n*10 {
+			t.Fatalf("call %d: sent %d times, result %d", c.n, c.sent, c.got)
+		}
+	}
+	if len(r.batches) != 1 || g.busy != 0 || g.lingering || len(g.queue) != 0 {
+		t.Fatalf("after: %d batches, %d lanes busy, lingering %v, %d queued", len(r.batches), g.busy, g.lingering, len(g.queue))
+	}
+}
