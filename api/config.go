@@ -8,6 +8,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
+	"github.com/tetatet/tetatet/centrifugo"
 	"github.com/tetatet/tetatet/matchmaker"
 	"github.com/tetatet/tetatet/matchmaker/blobstore"
 )
@@ -117,6 +118,17 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Publisher is this process's publisher to Centrifugo, with its settings
+// (connections, timeout, MESSAGE_BATCH_WAIT).
+func (c Config) Publisher() (*centrifugo.Publisher, error) {
+	pub, err := centrifugo.NewPublisher(c.CentrifugoAPIURL, c.CentrifugoAPIKey, c.CentrifugoAPITimeout, c.CentrifugoMaxConns)
+	if err != nil {
+		return nil, err
+	}
+	pub.SetBatchWait(c.MessageBatchWait)
+	return pub, nil
 }
 
 // StoreConfig is the store configuration of this process.

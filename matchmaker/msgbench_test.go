@@ -30,23 +30,16 @@ func BenchmarkAddMessage(b *testing.B) {
 	}
 	rs := make([]room, rooms)
 	for i := range rs {
-		a, err := s.PutProfile(ctx, int64(2*i+10), "en", matchmaker.Profile{Nickname: "anna", Gender: matchmaker.Female, Age: 30})
-		if err != nil {
+		a := mkUser(b, s, "anna", matchmaker.Female, 30)
+		c := mkUser(b, s, "boris", matchmaker.Male, 30)
+		if _, err := s.Search(ctx, a.ID, anyAdult()); err != nil {
 			b.Fatal(err)
 		}
-		c, err := s.PutProfile(ctx, int64(2*i+11), "en", matchmaker.Profile{Nickname: "boris", Gender: matchmaker.Male, Age: 30})
-		if err != nil {
-			b.Fatal(err)
-		}
-		f := matchmaker.Filter{Gender: matchmaker.GenderAny, AgeFrom: 18, AgeTo: 99}
-		if _, err := s.Search(ctx, a.ID, f); err != nil {
-			b.Fatal(err)
-		}
-		res, err := s.Search(ctx, c.ID, f)
+		res, err := s.Search(ctx, c.ID, anyAdult())
 		if err != nil || res.Room == nil {
 			b.Fatalf("no room: %v %v", res.State, err)
 		}
-		rs[i] = room{res.Room.ID, int64(2*i + 11)}
+		rs[i] = room{res.Room.ID, c.TG}
 	}
 	// Warm up: every script loaded, every room past its first message.
 	for _, r := range rs {
@@ -73,7 +66,7 @@ func BenchmarkAddMessage(b *testing.B) {
 	}
 	for _, line := range strings.Split(info, "\n") {
 		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "cmdstat_") {
+		if !strings.HasPrefix(line, "cmdstat_") || strings.HasPrefix(line, "cmdstat_config") {
 			continue
 		}
 		name, rest, _ := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":")

@@ -107,11 +107,10 @@ func Start(t testing.TB, o Options) *Stack {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	pub, err := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout, cfg.CentrifugoMaxConns)
+	pub, err := cfg.Publisher()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub.SetBatchWait(cfg.MessageBatchWait)
 	st.Publisher = pub
 	st.Tokens = centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
 	st.Media = o.Media

@@ -47,12 +47,11 @@ func run() error {
 		return fmt.Errorf("media store: %w", err)
 	}
 	defer closeBlob.Close()
-	pub, err := centrifugo.NewPublisher(cfg.CentrifugoAPIURL, cfg.CentrifugoAPIKey, cfg.CentrifugoAPITimeout, cfg.CentrifugoMaxConns)
+	pub, err := cfg.Publisher()
 	if err != nil {
 		return err
 	}
 	defer pub.Close()
-	pub.SetBatchWait(cfg.MessageBatchWait)
 	tokens := centrifugo.NewTokens(cfg.CentrifugoTokenSecret, cfg.CentrifugoTokenTTL)
 	srv := api.New(cfg, api.Deps{
 		Store:     matchmaker.New(rdb, cfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens), matchmaker.WithMedia(blob)),

@@ -212,13 +212,12 @@ func newAPI(cfg Config, botToken string, rs *redisStore, cf *centrifugoServer, l
 		rdb.Close()
 		return nil, nil, fmt.Errorf("media store: %w", err)
 	}
-	pub, err := centrifugo.NewPublisher(apiCfg.CentrifugoAPIURL, apiCfg.CentrifugoAPIKey, apiCfg.CentrifugoAPITimeout, apiCfg.CentrifugoMaxConns)
+	pub, err := apiCfg.Publisher()
 	if err != nil {
 		rdb.Close()
 		closeBlob.Close()
 		return nil, nil, err
 	}
-	pub.SetBatchWait(apiCfg.MessageBatchWait)
 	tokens := centrifugo.NewTokens(apiCfg.CentrifugoTokenSecret, apiCfg.CentrifugoTokenTTL)
 	srv = api.New(apiCfg, api.Deps{
 		Store:     matchmaker.New(rdb, apiCfg.StoreConfig(), centrifugo.NewAnnouncer(pub, tokens), matchmaker.WithMedia(blob)),
